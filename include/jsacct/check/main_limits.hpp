@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// nats-server **main** limit semantics (the default): accountReservation,
+/// saturating arithmetic and subtraction-form comparisons (spec §3.4–3.6, §7),
+/// plus jsacct's fixes of the upstream defects listed in spec §18.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+
+#include "jsacct/concepts/limit_checker.hpp"
+#include "jsacct/detail/arith.hpp"
+#include "jsacct/tier/replica_tiers.hpp"
+
+namespace jsacct {
+
+/// main `accountReservation(tier, replicas, bytes)` (spec §3.5): bytes counted
+/// against the account limit; R x bytes (saturating) for the untiered tier.
+constexpr std::int64_t account_reservation(bool untiered, std::int64_t replicas, std::int64_t bytes) noexcept {
+  if (bytes <= 0) return 0;
+  if (untiered && replicas > 1) return mul_saturate(replicas, bytes);
+  return bytes;
+}
+
+/// The limit rules of nats-server main (commit 1787eee03). Stateless.
+struct main_limits {
+  static constexpr std::string_view name = "main";
+  using default_tiers = replica_tiers;
+
+  // -- spec §7.4: counting other streams ------------------------------------
+  static constexpr bool count_same_name = false;           ///< re-create at max_streams succeeds (e13d22baf)
+  static constexpr bool tiered_sum_ignores_storage = false;
+  static constexpr bool update_falls_back_to_old_tier = true;  ///< §7.5.3 step 3
+
+  /// One stream's contribution to a reservation sum (§7.4 tieredReservation).
+  static constexpr std::int64_t footprint(bool untiered, std::int64_t replicas, std::int64_t max_bytes) noexcept {
+    return account_reservation(untiered, replicas, max_bytes);
+  }
+  /// A sum of footprints, known exactly: saturates (addSaturate over non-negatives).
+  static constexpr std::int64_t finish_sum(int128 exact) noexcept { return saturate_cast(exact); }
+  static constexpr std::int64_t combine(std::int64_t a, std::int64_t b) noexcept { return add_saturate(a, b); }
+
+  // -- spec §7.3: checkBytesLimits --------------------------------------------
+  /// Bytes a request costs against the account and against this server.
+  static constexpr byte_demand demand(bool untiered, std::int64_t add_bytes, std::int64_t replicas, std::int64_t offset) noexcept {
+    if (add_bytes < 0) add_bytes = 1;  // an unlimited stream costs one byte
+    const std::int64_t server_bytes = add_saturate(add_bytes, offset);
+    return {account_reservation(untiered, replicas, server_bytes), server_bytes};
+  }
+  /// Subtraction form: fail iff limit >= 0 and (current > limit or bytes > limit - current).
+  static constexpr bool account_exceeds(std::int64_t limit, std::int64_t current, std::int64_t bytes) noexcept {
+    return limit >= 0 && (current > limit || bytes > wrap_sub(limit, current));
+  }
+  static constexpr bool server_exceeds(std::int64_t max, std::int64_t reserved, std::int64_t bytes) noexcept {
+    return reserved > max || bytes > wrap_sub(max, reserved);
+  }
+
+  // -- spec §7.5.3: stream update ---------------------------------------------
+  static constexpr update_plan plan_update(bool untiered, const stream_config& old_cfg, const stream_config& new_cfg) noexcept {
+    const std::int64_t grow = wrap_sub(std::max<std::int64_t>(new_cfg.max_bytes, 0), std::max<std::int64_t>(old_cfg.max_bytes, 0));
+    const std::int64_t diff = std::max<std::int64_t>(grow, 0);
+    return {diff, 0, account_reservation(untiered, new_cfg.replicas, wrap_sub(new_cfg.max_bytes, diff)), grow};
+  }
+
+  // -- spec §7.1/§7.2: publish time --------------------------------------------
+  static constexpr bool check_before_store = true;
+  /// Account check before storing (§7.2), exact arithmetic (jsacct §18 #2:
+  /// no wrap, so a huge message is refused): usage + size*r > limit*lr.
+  static constexpr bool would_exceed(std::int64_t limit, bool untiered, std::int64_t total_usage, std::uint64_t msg_size,
+                                     std::int64_t replicas) noexcept {
+    if (limit < 0) return false;
+    const int128 r = std::max<std::int64_t>(1, replicas);
+    const int128 lr = untiered ? 1 : r;
+    return static_cast<int128>(total_usage) + static_cast<int128>(msg_size) * r > static_cast<int128>(limit) * lr;
+  }
+  /// Not used by main (the check runs before storing); kept so both models share one shape.
+  static constexpr bool exceeds_after_store(std::int64_t, std::int64_t, std::int64_t) noexcept { return false; }
+  /// §7.1 `js.wouldExceedLimits`: used + sz > max.
+  static constexpr bool server_would_exceed(std::int64_t used, std::int64_t max, std::int64_t sz) noexcept {
+    return wrap_add(used, sz) > max;
+  }
+
+  // -- spec §5, §7.8, §10.2 -----------------------------------------------------
+  static constexpr bool repair_negative_usage = true;   ///< §5.3 drift repair
+  static constexpr bool clamp_server_usage = true;      ///< §5.6 negative used -> 0
+  static constexpr bool report_reserved = true;         ///< account info has reserved_* (§2.4)
+  static constexpr std::int64_t api_level = js_api_level;
+  /// diffCheckedLimits operand: jsacct clamps -1 to 0 (§18 #5).
+  static constexpr std::int64_t diff_operand(std::int64_t v) noexcept { return std::max<std::int64_t>(v, 0); }
+  /// sufficientResources comparison, exact (jsacct §18 #1): a + b > max.
+  static constexpr bool sum_exceeds(int128 a, int128 b, std::int64_t max) noexcept { return a + b > max; }
+};
+static_assert(limit_checker<main_limits>);
+
+}  // namespace jsacct

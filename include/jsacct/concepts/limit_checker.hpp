@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// The `limit_checker` concept: the comparison rules of one nats-server version.
+/// The engine sequences the flows of spec §7; a checker decides every number.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string_view>
+
+#include "jsacct/concepts/tier_selector.hpp"
+#include "jsacct/detail/arith.hpp"
+#include "jsacct/types.hpp"
+
+namespace jsacct {
+
+/// What a stream create/update costs (spec §7.3).
+struct byte_demand {
+  std::int64_t account = 0;  ///< bytes compared with the account tier limit
+  std::int64_t server = 0;   ///< bytes compared with this server's capacity
+};
+
+/// How a stream update is checked and applied (spec §7.5.3).
+struct update_plan {
+  std::int64_t add_bytes = 0;      ///< MaxBytes passed to checkBytesLimits (the growth)
+  std::int64_t offset = 0;         ///< offset passed to checkBytesLimits
+  std::int64_t own_reserved = 0;   ///< this stream's part added to the others' reservation
+  std::int64_t reserve_delta = 0;  ///< server reservation change once applied (+ reserve, - release)
+};
+
+/// \concept limit_checker
+/// A stateless bundle of static rules; every function is `constexpr noexcept`.
+///
+/// | Expression | Returns | Semantics (spec) |
+/// |---|---|---|
+/// | `L::name` | `string_view` | "main" / "v2.9" |
+/// | `L::default_tiers` | `tier_selector` | the matching replica tier naming (§3.1) |
+/// | `L::count_same_name` | `bool` | a same-named stream counts toward max_streams (§7.4) |
+/// | `L::tiered_sum_ignores_storage` | `bool` | tiered reservation sums mix memory and file (§7.4, 2.9.10) |
+/// | `L::update_falls_back_to_old_tier` | `bool` | §7.5.3 step 3 |
+/// | `L::footprint(untiered, r, mb)` | `int64_t` | one stream's reservation against the account (§3.5 / §7.4) |
+/// | `L::finish_sum(exact)` | `int64_t` | turns an exact 128-bit sum into the version's int64 (saturate / wrap) |
+/// | `L::combine(a, b)` | `int64_t` | adds two reservation amounts (addSaturate / wrap) |
+/// | `L::demand(untiered, add, r, off)` | `byte_demand` | §7.3 steps 1–3 |
+/// | `L::account_exceeds(limit, cur, b)` | `bool` | §7.3 account comparison |
+/// | `L::server_exceeds(max, res, b)` | `bool` | §7.3 server comparison |
+/// | `L::plan_update(untiered, old, new)` | `update_plan` | §7.5.3 |
+/// | `L::check_before_store` | `bool` | publish check before (main) or after (2.9.10) storing (§7.2) |
+/// | `L::would_exceed(limit, untiered, usage, size, r)` | `bool` | §7.2 pre-store check |
+/// | `L::exceeds_after_store(limit, cap, total)` | `bool` | §7.2 post-store check (2.9.10) |
+/// | `L::server_would_exceed(used, max, sz)` | `bool` | §7.1 |
+/// | `L::repair_negative_usage` | `bool` | §5.3 drift repair exists |
+/// | `L::clamp_server_usage` | `bool` | §5.6 negative server usage reported as 0 |
+/// | `L::report_reserved`, `L::api_level` | `bool`, `int64_t` | account info fields (§2.4, §2.6) |
+/// | `L::diff_operand(v)` | `int64_t` | value used by diffCheckedLimits (§10.2) |
+/// | `L::sum_exceeds(a, b, max)` | `bool` | sufficientResources comparison (§7.8) |
+template <class L>
+concept limit_checker = tier_selector<typename L::default_tiers> &&
+    requires(bool b, std::int64_t v, std::uint64_t u, int128 w, const stream_config& c) {
+      { L::name } -> std::convertible_to<std::string_view>;
+      { L::count_same_name } -> std::convertible_to<bool>;
+      { L::tiered_sum_ignores_storage } -> std::convertible_to<bool>;
+      { L::update_falls_back_to_old_tier } -> std::convertible_to<bool>;
+      { L::footprint(b, v, v) } noexcept -> std::same_as<std::int64_t>;
+      { L::finish_sum(w) } noexcept -> std::same_as<std::int64_t>;
+      { L::combine(v, v) } noexcept -> std::same_as<std::int64_t>;
+      { L::demand(b, v, v, v) } noexcept -> std::same_as<byte_demand>;
+      { L::account_exceeds(v, v, v) } noexcept -> std::same_as<bool>;
+      { L::server_exceeds(v, v, v) } noexcept -> std::same_as<bool>;
+      { L::plan_update(b, c, c) } noexcept -> std::same_as<update_plan>;
+      { L::check_before_store } -> std::convertible_to<bool>;
+      { L::would_exceed(v, b, v, u, v) } noexcept -> std::same_as<bool>;
+      { L::exceeds_after_store(v, v, v) } noexcept -> std::same_as<bool>;
+      { L::server_would_exceed(v, v, v) } noexcept -> std::same_as<bool>;
+      { L::repair_negative_usage } -> std::convertible_to<bool>;
+      { L::clamp_server_usage } -> std::convertible_to<bool>;
+      { L::report_reserved } -> std::convertible_to<bool>;
+      { L::api_level } -> std::convertible_to<std::int64_t>;
+      { L::diff_operand(v) } noexcept -> std::same_as<std::int64_t>;
+      { L::sum_exceeds(w, w, v) } noexcept -> std::same_as<bool>;
+    };
+
+}  // namespace jsacct

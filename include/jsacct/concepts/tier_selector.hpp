@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// The `tier_selector` concept: which tier a stream belongs to (spec §3.1–3.2).
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+#include "jsacct/types.hpp"
+
+namespace jsacct {
+
+/// \concept tier_selector
+/// Names the tier of a stream when the account has tiered limits. The engine
+/// applies the rest of spec §3.2 itself: untiered `""` limits always win, and a
+/// tier without limits is refused with 10120. Streams with the same tier name
+/// are "the same tier" for max_streams and reservation sums (spec §7.4).
+///
+/// | Expression        | Returns                                    | Semantics                         | Thread-safety |
+/// |-------------------|--------------------------------------------|-----------------------------------|---------------|
+/// | `s.tier_of(cfg)`  | a value convertible to `std::string_view` | the tier name, e.g. `"R3"`; must not allocate on the hot path, may view into `cfg` | const, any thread |
+template <class S>
+concept tier_selector = std::default_initializable<S> && requires(const S& s, const stream_config& c) {
+  { s.tier_of(c) } noexcept;
+  requires std::convertible_to<decltype(s.tier_of(c)), std::string_view>;
+};
+
+}  // namespace jsacct

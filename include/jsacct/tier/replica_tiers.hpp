@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// The shipped tier selectors: tiers by replica count, as nats-server names them.
+#pragma once
+
+#include "jsacct/concepts/tier_selector.hpp"
+#include "jsacct/tier/tier_name.hpp"
+
+namespace jsacct {
+
+/// main: tier "R<replicas>", replicas 0 counts as 1 (spec §3.1).
+struct replica_tiers {
+  tier_name tier_of(const stream_config& c) const noexcept { return tier_name_of(c.replicas); }
+};
+static_assert(tier_selector<replica_tiers>);
+
+/// 2.9.10: tier "R<replicas>" with no 0 -> 1 mapping, so an unset count is "R0" (spec §3.1, §14).
+struct replica_tiers_v29 {
+  tier_name tier_of(const stream_config& c) const noexcept { return tier_name_of_v29(c.replicas); }
+};
+static_assert(tier_selector<replica_tiers_v29>);
+
+}  // namespace jsacct

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Vocabulary types (spec §2): storage type, account limits per tier, the
+/// stream-config subset the engine needs, the server JetStream config and the
+/// usage snapshots, with nats-server's JSON field names noted on each field.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "jsacct/config.hpp"
+
+namespace jsacct {
+
+/// Storage type (spec §2.1). Values are Go's numeric values. An unset type (0)
+/// is normalized to file by stream validation. Usage accounting treats
+/// everything that is not memory as file; reservation checks ignore other values.
+enum class storage_type : std::uint8_t { unset = 0, file = 22, memory = 33 };
+
+/// JSON name: "file" / "memory" ("" for any other value).
+constexpr std::string_view to_json(storage_type t) noexcept {
+  return t == storage_type::file ? "file" : t == storage_type::memory ? "memory" : "";
+}
+/// Display name used in logs: "File", "Memory", "Unknown Storage Type".
+constexpr std::string_view display_name(storage_type t) noexcept {
+  return t == storage_type::file ? "File" : t == storage_type::memory ? "Memory" : "Unknown Storage Type";
+}
+
+/// Per-tier account limits (spec §2.3, §3.3). JSON names in comments; every key
+/// is always present in JSON. For max_memory/max_storage a negative value is
+/// unlimited and 0 is a real limit of zero bytes; for the counts and the
+/// per-stream caps, 0 and negatives are both unlimited.
+struct account_limits {
+  std::int64_t max_memory = 0;                ///< "max_memory"
+  std::int64_t max_store = 0;                 ///< "max_storage"
+  std::int64_t max_streams = 0;               ///< "max_streams"
+  std::int64_t max_consumers = 0;             ///< "max_consumers"
+  std::int64_t max_ack_pending = 0;           ///< "max_ack_pending"
+  std::int64_t memory_max_stream_bytes = 0;   ///< "memory_max_stream_bytes"
+  std::int64_t store_max_stream_bytes = 0;    ///< "storage_max_stream_bytes"
+  bool max_bytes_required = false;            ///< "max_bytes_required"
+  friend bool operator==(const account_limits&, const account_limits&) = default;
+};
+
+/// Go's dynamicJSAccountLimits: every numeric field -1 (spec §2.3).
+inline constexpr account_limits dynamic_account_limits{-1, -1, -1, -1, -1, -1, -1, false};
+
+/// Tier name -> limits. `""` is the untiered entry, which wins over every tier.
+/// Ordered, so iteration (and JSON) is deterministic; Go's map order is random.
+using limits_map = std::map<std::string, account_limits, std::less<>>;
+
+/// Go's defaultJSAccountTiers: the single untiered entry with dynamic limits.
+inline limits_map default_account_tiers() { return limits_map{{"", dynamic_account_limits}}; }
+
+/// The stream-config subset the accounting core reads (spec §7). Raw values
+/// are allowed (replicas 0, storage unset, max_bytes 0): the create flow checks
+/// the raw request before normalizing it, as nats-server does.
+struct stream_config {
+  std::string name;                              ///< "name"
+  storage_type storage = storage_type::file;     ///< "storage"
+  std::int64_t replicas = 1;                     ///< "num_replicas"
+  std::int64_t max_bytes = -1;                   ///< "max_bytes" (-1 unlimited)
+  std::int64_t max_consumers = -1;               ///< "max_consumers" (-1 unlimited)
+  std::string placement_tag;                     ///< optional: only custom tier selectors read it
+  friend bool operator==(const stream_config&, const stream_config&) = default;
+};
+
+/// Server JetStream configuration (spec §2.2).
+struct jetstream_config {
+  std::int64_t max_memory = 0;      ///< "max_memory"
+  std::int64_t max_store = 0;       ///< "max_storage"
+  std::string store_dir;            ///< "store_dir"
+  std::int64_t sync_interval_ns = 0;///< "sync_interval" (main)
+  bool sync_always = false;         ///< "sync_always" (main)
+  std::string domain;               ///< "domain"
+  bool compress_ok = false;         ///< "compress_ok"
+  std::string unique_tag;           ///< "unique_tag" (main)
+  bool strict = false;              ///< "strict" (main)
+  friend bool operator==(const jetstream_config&, const jetstream_config&) = default;
+};
+
+/// API counters (spec §2.6).
+struct api_stats {
+  std::int64_t level = 0;      ///< "level" (main: JSApiLevel = 5; 0 = absent)
+  std::uint64_t total = 0;     ///< "total"
+  std::uint64_t errors = 0;    ///< "errors"
+  std::uint64_t inflight = 0;  ///< "inflight" (server level only)
+  friend bool operator==(const api_stats&, const api_stats&) = default;
+};
+
+/// nats-server main's JSApiLevel.
+inline constexpr std::int64_t js_api_level = 5;
+
+/// One tier of an account snapshot (spec §2.4).
+struct tier_stats {
+  std::uint64_t memory = 0;            ///< "memory" (cluster-wide total)
+  std::uint64_t store = 0;             ///< "storage"
+  std::uint64_t reserved_memory = 0;   ///< "reserved_memory" (main)
+  std::uint64_t reserved_store = 0;    ///< "reserved_storage" (main)
+  std::int64_t streams = 0;            ///< "streams"
+  std::int64_t consumers = 0;          ///< "consumers"
+  account_limits limits{};             ///< "limits"
+  friend bool operator==(const tier_stats&, const tier_stats&) = default;
+};
+
+/// `$JS.API.INFO` body (spec §2.5): the embedded tier fields, domain, API and tiers.
+struct account_stats : tier_stats {
+  std::string domain;                                    ///< "domain" (omitempty)
+  api_stats api{};                                       ///< "api"
+  std::map<std::string, tier_stats, std::less<>> tiers;  ///< "tiers" (omitempty; absent when untiered)
+  friend bool operator==(const account_stats&, const account_stats&) = default;
+};
+
+/// Server-level stats (spec §2.7).
+struct server_stats {
+  std::uint64_t memory = 0;            ///< "memory"
+  std::uint64_t store = 0;             ///< "storage"
+  std::uint64_t reserved_memory = 0;   ///< "reserved_memory"
+  std::uint64_t reserved_store = 0;    ///< "reserved_storage"
+  std::int64_t accounts = 0;           ///< "accounts"
+  std::int64_t ha_assets = 0;          ///< "ha_assets"
+  api_stats api{};                     ///< "api"
+  friend bool operator==(const server_stats&, const server_stats&) = default;
+};
+
+/// Memory and store amounts of one tier or one node.
+struct mem_store {
+  std::int64_t mem = 0;
+  std::int64_t store = 0;
+  friend bool operator==(const mem_store&, const mem_store&) = default;
+};
+
+}  // namespace jsacct
