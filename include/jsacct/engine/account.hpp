@@ -1,0 +1,881 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// `account_handle`: one JetStream-enabled account of an engine (Go `jsAccount`).
+/// Holds the account alive; the hot paths (usage update, publish checks) go
+/// through a `tier_ref` and take no lock, touch no map and allocate nothing.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "jsacct/engine/state.hpp"
+#include "jsacct/error.hpp"
+#include "jsacct/storage/backends.hpp"
+#include "jsacct/types.hpp"
+
+namespace jsacct {
+
+/// Limits selected for a stream (spec §3.2): a copy of the tier's limits and the tier name ("" = untiered).
+struct selected_limits {
+  account_limits limits{};
+  std::string tier;
+  bool untiered() const noexcept { return tier.empty(); }
+};
+
+/// How a stream create is checked (spec §7.5).
+struct create_options {
+  /// §7.5.1 step 2: check the raw request first (max_streams, limits). True
+  /// for API creates and restores; the meta leader of a cluster runs its own.
+  bool raw_precheck = true;
+  /// §7.5.1 step 7: check the normalized config against the account (and the
+  /// server). False when recovering from disk, and for main's peer-side creation.
+  bool check_limits = true;
+  /// Include the server reservation check in step 7 (and step 2).
+  bool check_server = true;
+  /// The stream layer's verdict when a stream of this name exists: true when
+  /// the request is identical to it (success, nothing reserved), else 10058.
+  bool same_as_existing = false;
+};
+
+/// How a stream update is checked (spec §7.5.3).
+struct update_options {
+  bool check_limits = true;
+  bool check_server = true;
+  /// Bytes the stream stores now; moved between tiers when the update changes its tier (§3.2).
+  std::int64_t stored_bytes = 0;
+};
+
+/// A consumer create or update (spec §7.6).
+struct consumer_request {
+  /// Effective replica count (the caller applies §7.6's rule: 0 or more than
+  /// the stream's -> the stream's, or 1 for an ephemeral on a limits stream).
+  std::int64_t replicas = 1;
+  /// Counted against max_consumers (false for direct and sourcing consumers).
+  bool limitable = true;
+  /// The consumer exists already (an update): never counted, never refused.
+  bool is_update = false;
+};
+
+template <class T>
+class stream_reservation;
+template <limit_checker L, tier_selector S, counter_policy P>
+class basic_engine;
+
+/// Non-owning reference to one tier of one account, for hot paths. Valid while
+/// the account handle it came from (or any copy of it) lives.
+template <class T>
+class tier_ref {
+ public:
+  tier_ref() noexcept = default;
+  explicit operator bool() const noexcept { return e_ != nullptr; }
+  std::string_view name() const noexcept { return e_->name; }
+
+ private:
+  template <class>
+  friend class account_handle;
+  template <class>
+  friend class stream_reservation;
+  explicit tier_ref(detail::tier_entry<typename T::policy>* e) noexcept : e_(e) {}
+  detail::tier_entry<typename T::policy>* e_ = nullptr;
+};
+
+/// A handle to an enabled account. Copies share the account. After the
+/// account is disabled, `enabled()` is false and operations report 10039.
+/// Thread-safety: with a concurrent policy every member is safe to call from
+/// any thread; with plain counters, one thread at a time.
+template <class T>
+class account_handle {
+  using L = typename T::checker;
+  using P = typename T::policy;
+  using state_t = detail::account_state<T>;
+  using tier_t = detail::tier_entry<P>;
+  using lock_t = std::unique_lock<typename P::mutex>;
+
+ public:
+  account_handle() noexcept = default;
+  explicit account_handle(std::shared_ptr<state_t> s) noexcept : st_(std::move(s)) {}
+
+  explicit operator bool() const noexcept { return st_ != nullptr; }
+  /// True until the account is disabled.
+  bool enabled() const noexcept { return st_ && !st_->removed.load(); }
+  const std::string& name() const noexcept { return st_->name; }
+
+  /// Current limits map (a copy).
+  limits_map limits() const {
+    lock_t lk(st_->mu);
+    return st_->limits;
+  }
+
+  // ---------------------------------------------------------------- limits
+
+  /// spec §3.2 `selectLimits`: untiered "" wins, else the selector's tier;
+  /// 10039 when disabled, 10120 when the tier has no limits.
+  result<selected_limits> select_limits(const stream_config& c) const {
+    lock_t lk(st_->mu);
+    if (st_->removed) return errc::not_enabled_for_account;
+    return select_locked(c);
+  }
+
+  /// spec §7.7 `maxBytesLimits`: (MaxBytesRequired, per-stream cap for the
+  /// stream's storage); (false, 0) when no limits apply.
+  std::pair<bool, std::int64_t> max_bytes_limits(const stream_config& c) const {
+    lock_t lk(st_->mu);
+    return max_bytes_limits_locked(c);
+  }
+
+  /// spec §7.4 `countStreams`: streams counting toward max_streams for a create of `c` in `tier`.
+  std::int64_t count_streams(std::string_view tier, const stream_config& c) const {
+    lock_t lk(st_->mu);
+    return count_streams_locked(tier, c);
+  }
+
+  /// spec §7.4 `tieredReservation`: other streams' reservation in `tier` for `c`.
+  std::int64_t tiered_reservation(std::string_view tier, const stream_config& c) const {
+    lock_t lk(st_->mu);
+    return tiered_reservation_locked(tier, c);
+  }
+
+  /// spec §8.2 `reservedStorage(tier)`: Σ MaxBytes > 0 of local streams in the tier ("" = all), single replica.
+  std::pair<std::uint64_t, std::uint64_t> reserved_storage(std::string_view tier) const {
+    lock_t lk(st_->mu);
+    return reserved_storage_locked(tier);
+  }
+
+  /// spec §7.3 `checkLimits` (account part, and the server part when
+  /// `check_server`), for callers that compute `current_reserved` themselves
+  /// (e.g. a cluster meta leader summing assignments). Read-only.
+  errc check_limits(const selected_limits& sel, const stream_config& c, bool check_server, std::int64_t current_reserved,
+                    std::int64_t offset) const noexcept {
+    if (auto e = check_account_locked(sel, c, current_reserved, offset); e != errc::none) return e;
+    if (!check_server) return errc::none;
+    const int slot = reservation_slot(c.storage);
+    if (slot < 0) return errc::none;
+    const byte_demand d = L::demand(sel.untiered(), c.max_bytes, c.replicas, offset);
+    if (L::server_exceeds(st_->server->max[slot].load(), st_->server->reserved[slot].load(), d.server)) return backend_error(slot);
+    return errc::none;
+  }
+
+  // ---------------------------------------------------------------- usage (hot path)
+
+  /// A tier of this account, created on first use (takes the account lock once).
+  tier_ref<T> tier(std::string_view name) {
+    lock_t lk(st_->mu);
+    return tier_ref<T>(st_->tier(name));
+  }
+
+  /// spec §5.2 `updateUsage`: add `delta` stored bytes to the tier's local and
+  /// total usage and to the server's used bytes. Lock-free. main: a negative
+  /// local result schedules drift repair (§5.3), never inline.
+  void update_usage(tier_ref<T> t, storage_type s, std::int64_t delta) noexcept {
+    tier_t& e = *t.e_;
+    const int slot = usage_slot(s);
+    if (e.has_usage.load() == 0) e.has_usage.store(1);
+    const std::int64_t now = e.local[slot].add(delta);
+    st_->server->used[slot].add(delta);
+    if constexpr (L::repair_negative_usage) {
+      if (now < 0) [[unlikely]]
+        schedule_repair(e.name, s);
+    }
+  }
+
+  /// Publish-time check before storing a message (spec §7.1, §7.2): the
+  /// server capacity (10023), then, for main, the account tier limit with the
+  /// message's size times replicas (10002), or 10120 when the tier has no
+  /// limits. For 2.9.10 the account part runs after storing: check_stored().
+  /// Lock-free.
+  errc check_publish(tier_ref<T> t, storage_type s, std::int64_t replicas, msg_lengths m) const noexcept {
+    const tier_t& e = *t.e_;
+    const int slot = usage_slot(s);
+    const auto& srv = *st_->server;
+    if (L::server_would_exceed(srv.used[slot].load(), srv.max[slot].load(), 0)) return refused(event_kind::server_limit_hit, e, s, errc::insufficient_resources);
+    if constexpr (L::check_before_store) {
+      if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
+      const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
+      if (L::would_exceed(e.limit[slot].load(), e.name.empty(), e.total(slot), size, replicas))
+        return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
+    }
+    return errc::none;
+  }
+
+  /// The account check after storing (2.9.10 semantics, spec §7.2): 10120
+  /// without limits, none without a usage entry, 10002 when the tier total
+  /// exceeds the limit (or, 2.9.10's bug, the per-stream cap). Always none for main.
+  errc check_stored(tier_ref<T> t, storage_type s) const noexcept {
+    if constexpr (L::check_before_store) {
+      (void)t, (void)s;
+      return errc::none;
+    } else {
+      const tier_t& e = *t.e_;
+      const int slot = usage_slot(s);
+      if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
+      if (e.has_usage.load() == 0) return errc::none;
+      if (L::exceeds_after_store(e.limit[slot].load(), e.stream_cap[slot].load(), e.total(slot)))
+        return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
+      return errc::none;
+    }
+  }
+
+  /// spec §7.2 `limitsExceeded`: the publish check with an empty message (adds 16*r / 30*r).
+  errc limits_exceeded(tier_ref<T> t, storage_type s, std::int64_t replicas) const noexcept {
+    return check_publish(t, s, replicas, msg_lengths{});
+  }
+
+  /// Tier usage (local, remote sum, total) for `s`.
+  struct tier_usage {
+    std::int64_t local = 0, remote = 0, total = 0;
+  };
+  tier_usage usage_of(tier_ref<T> t, storage_type s) const noexcept {
+    const int slot = usage_slot(s);
+    return {t.e_->local[slot].load(), t.e_->remote[slot].load(), t.e_->total(slot)};
+  }
+
+  // ---------------------------------------------------------------- API counters
+
+  /// spec §5.7: a successful API response.
+  void track_api() noexcept {
+    st_->api_total.add(1);
+    st_->server->api_total.add(1);
+  }
+  /// spec §5.7: an API error response (also counts as a request).
+  void track_api_error() noexcept {
+    track_api();
+    st_->api_errors.add(1);
+    st_->server->api_errors.add(1);
+  }
+
+  // ---------------------------------------------------------------- remote usage (spec §6.5)
+
+  /// Replace `node`'s contribution to `tier` (never adds). A tier reported by a
+  /// peer appears locally even without limits. Local and server usage are untouched.
+  void apply_remote_usage(std::string_view node, std::string_view tier, std::int64_t mem, std::int64_t store) {
+    lock_t lk(st_->mu);
+    auto& rn = remote_locked(node);
+    tier_t* e = st_->tier(tier);
+    if (e->has_usage.load() == 0) e->has_usage.store(1);
+    auto it = rn.tiers.find(tier);
+    if (it == rn.tiers.end()) it = rn.tiers.emplace(std::string(tier), mem_store{}).first;
+    e->remote[0].add(wrap_sub(mem, it->second.mem));
+    e->remote[1].add(wrap_sub(store, it->second.store));
+    it->second = {mem, store};
+  }
+  /// Replace `node`'s API counters (unsigned wrap-around, as main).
+  void set_remote_api(std::string_view node, std::uint64_t api, std::uint64_t errors) {
+    lock_t lk(st_->mu);
+    auto& rn = remote_locked(node);
+    st_->remote_api = st_->remote_api - rn.api + api;
+    st_->remote_errors = st_->remote_errors - rn.errors + errors;
+    rn.api = api;
+    rn.errors = errors;
+  }
+  /// The embedder says `node` is gone: subtract everything it reported.
+  /// (nats-server never removes a node's contribution; this is jsacct's addition.)
+  void remove_remote_node(std::string_view node) {
+    lock_t lk(st_->mu);
+    auto it = st_->remotes.find(node);
+    if (it == st_->remotes.end()) return;
+    for (const auto& [tier, v] : it->second.tiers) {
+      tier_t* e = st_->tier(tier);
+      e->remote[0].add(-v.mem);
+      e->remote[1].add(-v.store);
+    }
+    st_->remote_api -= it->second.api;
+    st_->remote_errors -= it->second.errors;
+    st_->remotes.erase(it);
+  }
+  /// The local usage of every tier that has a usage entry (what a node sends, §6.4).
+  template <class F>
+  void for_each_local_usage(F&& f) const {
+    lock_t lk(st_->mu);
+    for (const auto& e : st_->tiers)
+      if (e->has_usage.load() != 0) f(std::string_view(e->name), e->local[0].load(), e->local[1].load());
+  }
+  /// This node's own API counters (sent to peers).
+  std::pair<std::uint64_t, std::uint64_t> local_api() const noexcept {
+    return {static_cast<std::uint64_t>(st_->api_total.load()), static_cast<std::uint64_t>(st_->api_errors.load())};
+  }
+
+  // ---------------------------------------------------------------- streams (spec §7.5)
+
+  /// The standalone stream-create flow of spec §7.5.1 (steps 2–8, the accounting
+  /// part): raw pre-check, normalization of the accounting fields and §7.7 caps,
+  /// 10074, existing name, normalized check, reservation. All or nothing.
+  result<stream_reservation<T>> create_stream(const stream_config& raw, const create_options& o = {});
+
+  /// Delete a stream whose handle released ownership (spec §7.9: releases its MaxBytes). 10059 if unknown.
+  result<void> delete_stream(std::string_view name);
+
+  /// Number of streams registered.
+  std::int64_t num_streams() const {
+    lock_t lk(st_->mu);
+    return static_cast<std::int64_t>(st_->streams.size());
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /// spec §8.1 `JetStreamUsage` (standalone view). Cost grows with the number
+  /// of tiers, not of streams.
+  account_stats usage() const;
+
+  /// spec §5.5 `storageTotals`: Σ uint64(total) over tiers (wrapping).
+  std::pair<std::uint64_t, std::uint64_t> storage_totals() const {
+    lock_t lk(st_->mu);
+    std::uint64_t m = 0, f = 0;
+    for (const auto& e : st_->tiers) {
+      m += static_cast<std::uint64_t>(e->total(0));
+      f += static_cast<std::uint64_t>(e->total(1));
+    }
+    return {m, f};
+  }
+
+  // ---------------------------------------------------------------- drift repair (spec §5.3)
+
+  /// Recompute `tier`'s local usage of `s` with the engine's recompute hook and
+  /// set it to the actual value, in either direction (main only repairs
+  /// negative usage, automatically; this explicit call also repairs
+  /// over-counting, nats-server issue #8563). Returns the applied delta.
+  std::int64_t sync_usage(std::string_view tier, storage_type s) {
+    auto& srv = *st_->server;
+    if (!srv.recompute) return 0;
+    const std::int64_t actual = srv.recompute(st_->name, tier, s);
+    lock_t lk(st_->mu);
+    tier_t* e = st_->find_tier(tier);
+    if (e == nullptr || e->has_usage.load() == 0) return 0;
+    const int slot = usage_slot(s);
+    const std::int64_t before = e->local[slot].load();
+    const std::int64_t delta = wrap_sub(actual, before);
+    if (delta == 0) return 0;
+    e->local[slot].add(delta);
+    srv.used[slot].add(delta);
+    lk.unlock();
+    if (srv.events) {
+      std::string text = std::string(slot == 0 ? "MemStore" : "FileStore") + " usage drift of " + std::to_string(actual) + " vs " +
+                         std::to_string(before) + " detected for account \"" + st_->name + "\"";
+      srv.events(event{event_kind::usage_repaired, st_->name, std::string(tier), s, before, actual, errc::none, std::move(text)});
+    }
+    return delta;
+  }
+
+  /// The shared state (for the engine and tests).
+  const std::shared_ptr<state_t>& state() const noexcept { return st_; }
+
+ private:
+  template <class>
+  friend class stream_reservation;
+  template <limit_checker, tier_selector, counter_policy>
+  friend class basic_engine;
+
+  static errc backend_error(int slot) noexcept { return slot == 0 ? memory_backend::resources_exceeded : file_backend::resources_exceeded; }
+
+  errc refused(event_kind k, const tier_t& e, storage_type s, errc why) const noexcept {
+    const auto& srv = *st_->server;
+    if (srv.events) {
+      try {
+        srv.events(event{k, st_->name, e.name, s, 0, 0, why, std::string(find_error(why)->description)});
+      } catch (...) {  // an event sink must not turn a refusal into a crash
+      }
+    }
+    return why;
+  }
+
+  detail::remote_node& remote_locked(std::string_view node) {
+    auto it = st_->remotes.find(node);
+    if (it == st_->remotes.end()) it = st_->remotes.emplace(std::string(node), detail::remote_node{}).first;
+    return it->second;
+  }
+
+  result<selected_limits> select_locked(const stream_config& c) const {
+    if (auto it = st_->limits.find(std::string_view{}); it != st_->limits.end()) return selected_limits{it->second, ""};
+    const auto t = st_->server->selector.tier_of(c);
+    const std::string_view name = t;
+    if (auto it = st_->limits.find(name); it != st_->limits.end()) return selected_limits{it->second, std::string(name)};
+    return errc::no_limits;
+  }
+
+  std::pair<bool, std::int64_t> max_bytes_limits_locked(const stream_config& c) const {
+    auto sel = select_locked(c);
+    if (!sel) return {false, 0};
+    const auto& l = sel->limits;
+    return {l.max_bytes_required, c.storage == storage_type::memory ? l.memory_max_stream_bytes : l.store_max_stream_bytes};
+  }
+
+  std::string bucket_of(const stream_config& c) const {
+    const auto t = st_->server->selector.tier_of(c);
+    return std::string(std::string_view(t));
+  }
+
+  const detail::stream_record<P>* same_name(const stream_config& c) const {
+    auto it = st_->streams.find(c.name);
+    return it == st_->streams.end() ? nullptr : it->second.get();
+  }
+
+  std::int64_t count_streams_locked(std::string_view tier, const stream_config& c) const {
+    const auto* same = L::count_same_name ? nullptr : same_name(c);
+    if (tier.empty()) return static_cast<std::int64_t>(st_->streams.size()) - (same ? 1 : 0);
+    const std::string b = bucket_of(c);
+    auto it = st_->buckets.find(b);
+    const std::int64_t n = it == st_->buckets.end() ? 0 : it->second.streams;
+    return n - (same && same->bucket == b ? 1 : 0);
+  }
+
+  std::int64_t tiered_reservation_locked(std::string_view tier, const stream_config& c) const {
+    const int slot = reservation_slot(c.storage);
+    const bool untiered = tier.empty();
+    const bool mix = !untiered && L::tiered_sum_ignores_storage;
+    if (slot < 0 && !mix) return 0;
+    auto part = [&](const detail::reservation_bucket& b, int s) {
+      return untiered ? b.untiered_footprint[static_cast<std::size_t>(s)] : b.tiered_footprint[static_cast<std::size_t>(s)];
+    };
+    auto bucket_sum = [&](const detail::reservation_bucket& b) {
+      return mix ? part(b, 0) + part(b, 1) : part(b, slot);
+    };
+    int128 sum = 0;
+    const std::string b = untiered ? std::string() : bucket_of(c);
+    if (untiered) {
+      for (const auto& [_, bk] : st_->buckets) sum += bucket_sum(bk);
+    } else if (auto it = st_->buckets.find(b); it != st_->buckets.end()) {
+      sum += bucket_sum(it->second);
+    }
+    // Other streams only: take the same-named stream's share back out.
+    if (const auto* same = same_name(c); same && same->cfg.max_bytes > 0 && (untiered || same->bucket == b)) {
+      const int ss = reservation_slot(same->cfg.storage);
+      if (ss >= 0 && (mix || ss == slot)) sum -= L::footprint(untiered, same->cfg.replicas, same->cfg.max_bytes);
+    }
+    return L::finish_sum(sum);
+  }
+
+  std::pair<std::uint64_t, std::uint64_t> reserved_storage_locked(std::string_view tier) const {
+    int128 m = 0, f = 0;
+    for (const auto& [name, bk] : st_->buckets) {
+      if (!tier.empty() && name != tier) continue;
+      m += bk.max_bytes[0];
+      f += bk.max_bytes[1];
+    }
+    return {static_cast<std::uint64_t>(wrap_cast(m)), static_cast<std::uint64_t>(wrap_cast(f))};
+  }
+
+  errc check_account_locked(const selected_limits& sel, const stream_config& c, std::int64_t current, std::int64_t offset) const noexcept {
+    if (c.max_consumers > 0 && sel.limits.max_consumers > 0 && c.max_consumers > sel.limits.max_consumers)
+      return errc::maximum_consumers_limit;
+    const int slot = reservation_slot(c.storage);
+    if (slot < 0) return errc::none;
+    const byte_demand d = L::demand(sel.untiered(), c.max_bytes, c.replicas, offset);
+    const std::int64_t limit = slot == 0 ? sel.limits.max_memory : sel.limits.max_store;
+    if (L::account_exceeds(limit, current, d.account)) return backend_error(slot);
+    return errc::none;
+  }
+
+  /// Server reservation: check and commit atomically (CAS), or just commit.
+  errc reserve_server(int slot, bool check, std::int64_t check_bytes, std::int64_t commit) noexcept {
+    if (slot < 0) return errc::none;
+    auto& srv = *st_->server;
+    if (!check) {
+      if (commit != 0) srv.reserved[slot].add(commit);
+      return errc::none;
+    }
+    const std::int64_t max = srv.max[slot].load();
+    const bool ok = srv.reserved[slot].update_if([&](std::int64_t cur) -> std::optional<std::int64_t> {
+      if (L::server_exceeds(max, cur, check_bytes)) return std::nullopt;
+      return wrap_add(cur, commit);
+    });
+    return ok ? errc::none : backend_error(slot);
+  }
+
+  static result<stream_config> normalize(const stream_config& raw) {
+    stream_config c = raw;
+    if (c.replicas < 0) return errc::replicas_count_negative;
+    if (c.storage == storage_type::unset) c.storage = storage_type::file;
+    if (c.replicas == 0) c.replicas = 1;
+    if (c.replicas > 5) return api_error(errc::stream_invalid_config, "maximum replicas is 5");
+    if (c.max_bytes == 0 || c.max_bytes < -1) c.max_bytes = -1;
+    if (c.max_consumers == 0 || c.max_consumers < -1) c.max_consumers = -1;
+    return c;
+  }
+
+  errc check_max_bytes_locked(const stream_config& c) const {
+    const auto [required, cap] = max_bytes_limits_locked(c);
+    if (required && c.max_bytes <= 0) return errc::stream_max_bytes_required;
+    if (cap > 0 && c.max_bytes > cap) return errc::stream_max_stream_bytes_exceeded;
+    return errc::none;
+  }
+
+  void bucket_add(const detail::stream_record<P>& r, int sign) {
+    auto& bk = st_->buckets[r.bucket];
+    bk.streams += sign;
+    const int slot = reservation_slot(r.cfg.storage);
+    if (slot >= 0 && r.cfg.max_bytes > 0) {
+      const auto s = static_cast<std::size_t>(slot);
+      bk.max_bytes[s] += sign * static_cast<int128>(r.cfg.max_bytes);
+      bk.untiered_footprint[s] += sign * static_cast<int128>(L::footprint(true, r.cfg.replicas, r.cfg.max_bytes));
+      bk.tiered_footprint[s] += sign * static_cast<int128>(L::footprint(false, r.cfg.replicas, r.cfg.max_bytes));
+    }
+    if (bk.streams == 0) st_->buckets.erase(r.bucket);
+  }
+
+  void unregister_locked(const std::string& name) {
+    auto it = st_->streams.find(name);
+    if (it == st_->streams.end()) return;
+    auto& r = *it->second;
+    bucket_add(r, -1);
+    tier_t* t = r.tier.load();
+    t->streams -= 1;
+    t->consumers -= r.consumers;
+    st_->consumers -= r.consumers;
+    const int slot = reservation_slot(r.cfg.storage);
+    if (slot >= 0 && r.cfg.max_bytes > 0) st_->server->reserved[slot].add(-r.cfg.max_bytes);
+    st_->streams.erase(it);
+  }
+
+  /// The tier move of §3.2: the stream's stored bytes leave one tier and enter
+  /// another (Go's two updateUsage calls; the server total does not change).
+  static void move_usage(tier_t& from, tier_t& to, storage_type s, std::int64_t bytes) noexcept {
+    if (bytes == 0) return;
+    const int slot = usage_slot(s);
+    if (to.has_usage.load() == 0) to.has_usage.store(1);
+    if (from.has_usage.load() == 0) from.has_usage.store(1);
+    from.local[slot].add(-bytes);
+    to.local[slot].add(bytes);
+  }
+
+  result<void> update_stream_locked(detail::stream_record<P>& r, const stream_config& raw, const update_options& o);
+  result<void> add_consumer_locked(detail::stream_record<P>& r, const consumer_request& q);
+
+  void schedule_repair(const std::string& tier, storage_type s) noexcept {
+    auto& srv = *st_->server;
+    try {
+      std::weak_ptr<state_t> weak = st_;
+      auto task = [weak, tier, s] {
+        auto st = weak.lock();
+        if (!st || st->removed.load()) return;
+        if (st->syncing.exchange(true)) return;  // single flight: a concurrent request is dropped
+        struct reset {
+          std::atomic<bool>& f;
+          ~reset() { f.store(false); }
+        } guard{st->syncing};
+        account_handle(st).sync_usage(tier, s);
+      };
+      if (srv.run_async) {
+        srv.run_async(std::move(task));
+      } else {
+        std::lock_guard lk(srv.pending_mu);
+        srv.pending.push_back(std::move(task));
+      }
+    } catch (...) {  // allocation failure: the next negative update schedules again
+    }
+  }
+
+  std::shared_ptr<state_t> st_;
+};
+
+/// A stream's reservation (spec §7.9): created by `account_handle::create_stream`,
+/// it holds the stream's MaxBytes against the account tier and the server
+/// budget. Move-only; destroying it deletes the stream from the engine
+/// (releases its reservation) unless `release()` was called. After the account
+/// is disabled it does nothing (nats-server keeps the reservation until the
+/// engine goes away, spec §7.9). Thread-safety: one thread per handle; the
+/// engine calls it makes are thread-safe.
+template <class T>
+class [[nodiscard]] stream_reservation {
+  using P = typename T::policy;
+  using L = typename T::checker;
+  using lock_t = std::unique_lock<typename P::mutex>;
+
+ public:
+  stream_reservation() noexcept = default;
+  stream_reservation(stream_reservation&& o) noexcept
+      : acct_(std::move(o.acct_)), rec_(std::exchange(o.rec_, nullptr)), owns_(std::exchange(o.owns_, false)), created_(o.created_) {}
+  stream_reservation& operator=(stream_reservation&& o) noexcept {
+    if (this != &o) {
+      reset();
+      acct_ = std::move(o.acct_);
+      rec_ = std::exchange(o.rec_, nullptr);
+      owns_ = std::exchange(o.owns_, false);
+      created_ = o.created_;
+    }
+    return *this;
+  }
+  stream_reservation(const stream_reservation&) = delete;
+  stream_reservation& operator=(const stream_reservation&) = delete;
+  ~stream_reservation() { reset(); }
+
+  /// True while the handle refers to a stream.
+  explicit operator bool() const noexcept { return rec_ != nullptr; }
+  /// False when create_stream returned an existing identical stream (§7.5.1 step 5).
+  bool did_create() const noexcept { return created_; }
+  /// True when destroying this handle deletes the stream.
+  bool owns() const noexcept { return owns_; }
+  /// The normalized accounting config.
+  const stream_config& config() const noexcept { return rec_->cfg; }
+  /// The stream tier (where usage goes), for hot paths.
+  tier_ref<T> tier() const noexcept { return tier_ref<T>(rec_->tier.load()); }
+  const account_handle<T>& account() const noexcept { return acct_; }
+
+  /// Delete the stream now (release its reservation). Idempotent.
+  void reset() noexcept {
+    if (rec_ != nullptr && owns_ && acct_.enabled()) {
+      lock_t lk(acct_.st_->mu);
+      acct_.unregister_locked(rec_->cfg.name);
+    }
+    rec_ = nullptr;
+    owns_ = false;
+  }
+  /// Keep the stream and its reservation in the engine and forget it here;
+  /// delete it later with `account_handle::delete_stream(name)`. Returns the name.
+  std::string release() noexcept {
+    std::string n = rec_ ? rec_->cfg.name : std::string();
+    owns_ = false;
+    rec_ = nullptr;
+    return n;
+  }
+
+  /// spec §7.5.3: update the accounting config (reservation diff, tier move).
+  result<void> update(const stream_config& raw_new, const update_options& o = {}) {
+    lock_t lk(acct_.st_->mu);
+    if (acct_.st_->removed) return errc::not_enabled_for_account;
+    return acct_.update_stream_locked(*rec_, raw_new, o);
+  }
+
+  /// spec §7.6: create a consumer on this stream (10026 at the effective cap, 10120 without limits).
+  result<void> add_consumer(const consumer_request& q) {
+    lock_t lk(acct_.st_->mu);
+    if (acct_.st_->removed) return errc::not_enabled_for_account;
+    return acct_.add_consumer_locked(*rec_, q);
+  }
+  /// A consumer of this stream was deleted.
+  void remove_consumer(bool limitable = true) {
+    lock_t lk(acct_.st_->mu);
+    if (rec_->consumers == 0) return;
+    rec_->consumers -= 1;
+    if (limitable && rec_->limitable_consumers > 0) rec_->limitable_consumers -= 1;
+    rec_->tier.load()->consumers -= 1;
+    acct_.st_->consumers -= 1;
+  }
+  std::int64_t consumers() const noexcept { return rec_->consumers; }
+
+  /// Stored bytes changed by `delta` (spec §5.2, hot path).
+  void add_usage(std::int64_t delta) noexcept { acct_.update_usage(tier(), rec_->cfg.storage, delta); }
+  /// Publish check before storing a message of these lengths (spec §7.1–7.2).
+  errc check_publish(msg_lengths m) const noexcept { return acct_.check_publish(tier(), rec_->cfg.storage, rec_->cfg.replicas, m); }
+  /// Account check after storing (2.9.10; none for main).
+  errc check_stored() const noexcept { return acct_.check_stored(tier(), rec_->cfg.storage); }
+
+ private:
+  template <class>
+  friend class account_handle;
+  stream_reservation(account_handle<T> a, detail::stream_record<P>* r, bool owns, bool created) noexcept
+      : acct_(std::move(a)), rec_(r), owns_(owns), created_(created) {}
+
+  account_handle<T> acct_;
+  detail::stream_record<P>* rec_ = nullptr;
+  bool owns_ = false;
+  bool created_ = false;
+};
+
+// ------------------------------------------------------------------ out-of-line members
+
+template <class T>
+result<stream_reservation<T>> account_handle<T>::create_stream(const stream_config& raw, const create_options& o) {
+  lock_t lk(st_->mu);
+  if (st_->removed) return errc::not_enabled_for_account;
+  if (raw.replicas < 0) return errc::replicas_count_negative;  // invalid before any tier logic (§18 #6)
+  // Step 2: pre-check on the raw request.
+  if (o.raw_precheck) {
+    auto sel = select_locked(raw);
+    if (!sel) return sel.error();
+    if (sel->limits.max_streams > 0 && count_streams_locked(sel->tier, raw) >= sel->limits.max_streams) return errc::maximum_streams_limit;
+    if (o.check_limits) {
+      const std::int64_t res = tiered_reservation_locked(sel->tier, raw);
+      if (auto e = check_limits(*sel, raw, o.check_server, res, 0); e != errc::none) return e;
+    }
+  }
+  // Step 3: normalization and the per-stream caps.
+  auto norm = normalize(raw);
+  if (!norm) return norm.error();
+  const stream_config& c = *norm;
+  if (auto e = check_max_bytes_locked(c); e != errc::none) return e;
+  // Step 4.
+  if (st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
+  // Step 5.
+  if (auto it = st_->streams.find(c.name); it != st_->streams.end()) {
+    if (o.same_as_existing) return stream_reservation<T>(*this, it->second.get(), false, false);
+    return errc::stream_name_exist;
+  }
+  // Steps 6-7.
+  auto sel = select_locked(c);
+  if (!sel) return sel.error();
+  const int slot = reservation_slot(c.storage);
+  const std::int64_t commit = c.max_bytes > 0 ? c.max_bytes : 0;
+  bool check_server = false;
+  std::int64_t server_bytes = 0;
+  if (o.check_limits) {
+    const std::int64_t res = tiered_reservation_locked(sel->tier, c);
+    if (auto e = check_account_locked(*sel, c, res, 0); e != errc::none) return e;
+    check_server = o.check_server;
+    server_bytes = L::demand(sel->untiered(), c.max_bytes, c.replicas, 0).server;
+  }
+  // Step 8: reserve (server check and commit in one CAS), then register.
+  if (auto e = reserve_server(slot, check_server, server_bytes, commit); e != errc::none) return e;
+  auto rec = std::make_unique<detail::stream_record<P>>();
+  rec->cfg = c;
+  rec->bucket = bucket_of(c);
+  tier_t* t = st_->tier(sel->tier);
+  rec->tier.store(t);
+  t->streams += 1;
+  bucket_add(*rec, +1);
+  auto* raw_rec = rec.get();
+  st_->streams.emplace(c.name, std::move(rec));
+  return stream_reservation<T>(*this, raw_rec, true, true);
+}
+
+template <class T>
+result<void> account_handle<T>::delete_stream(std::string_view name) {
+  lock_t lk(st_->mu);
+  if (st_->removed) return errc::not_enabled_for_account;
+  auto it = st_->streams.find(name);
+  if (it == st_->streams.end()) return errc::stream_not_found;
+  unregister_locked(it->first);
+  return {};
+}
+
+template <class T>
+result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r, const stream_config& raw, const update_options& o) {
+  auto norm = normalize(raw);
+  if (!norm) return norm.error();
+  stream_config c = *norm;
+  c.name = r.cfg.name;
+  if (auto e = check_max_bytes_locked(c); e != errc::none) return e;
+  if (st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
+  const stream_config old = r.cfg;
+  auto sel = select_locked(c);
+  if (!sel && L::update_falls_back_to_old_tier && old.replicas != c.replicas) sel = select_locked(old);
+  if (!sel) return sel.error();
+  const update_plan plan = L::plan_update(sel->untiered(), old, c);
+  const int slot = reservation_slot(c.storage);
+  const int old_slot = reservation_slot(old.storage);
+  if (o.check_limits) {
+    const std::int64_t others = tiered_reservation_locked(sel->tier, c);
+    const std::int64_t reserved = L::combine(others, plan.own_reserved);
+    stream_config probe = c;
+    probe.max_bytes = plan.add_bytes;
+    if (auto e = check_account_locked(*sel, probe, reserved, plan.offset); e != errc::none) return e;
+  }
+  // Server: check the growth and commit the reservation change in one step.
+  const bool check_server = o.check_limits && o.check_server;
+  const std::int64_t server_bytes = L::demand(sel->untiered(), plan.add_bytes, c.replicas, plan.offset).server;
+  if (slot == old_slot) {
+    if (auto e = reserve_server(slot, check_server, server_bytes, plan.reserve_delta); e != errc::none) return e;
+  } else {  // storage changed: the old reservation leaves one budget, the new one enters the other
+    const std::int64_t add = c.max_bytes > 0 ? c.max_bytes : 0;
+    if (auto e = reserve_server(slot, check_server, add, add); e != errc::none) return e;
+    if (old_slot >= 0 && old.max_bytes > 0) st_->server->reserved[old_slot].add(-old.max_bytes);
+  }
+  // Apply: bucket membership follows the new config.
+  bucket_add(r, -1);
+  r.cfg = c;
+  r.bucket = bucket_of(c);
+  bucket_add(r, +1);
+  // Tier move (§3.2): on every applied update, if the replica tier has limits and differs.
+  const std::string target = bucket_of(c);
+  tier_t* cur = r.tier.load();
+  if (target != cur->name && st_->limits.find(target) != st_->limits.end()) {
+    tier_t* to = st_->tier(target);
+    move_usage(*cur, *to, c.storage, o.stored_bytes);
+    cur->streams -= 1;
+    cur->consumers -= r.consumers;
+    to->streams += 1;
+    to->consumers += r.consumers;
+    r.tier.store(to);
+  }
+  return {};
+}
+
+template <class T>
+result<void> account_handle<T>::add_consumer_locked(detail::stream_record<P>& r, const consumer_request& q) {
+  if (!q.is_update) {
+    account_limits acct{};
+    if constexpr (L::check_before_store) {  // main: limits of the consumer's own tier
+      stream_config probe = r.cfg;
+      probe.replicas = q.replicas;
+      auto sel = select_locked(probe);
+      if (!sel) return sel.error();
+      acct = sel->limits;
+    } else {  // 2.9.10: the stream's limits, one combined cap
+      acct = r.tier.load()->limits;
+    }
+    std::int64_t maxc = r.cfg.max_consumers;
+    if (maxc <= 0 || (acct.max_consumers > 0 && acct.max_consumers < maxc)) maxc = acct.max_consumers;
+    if (q.limitable && maxc > 0 && r.limitable_consumers >= maxc) return errc::maximum_consumers_limit;
+    r.consumers += 1;
+    if (q.limitable) r.limitable_consumers += 1;
+    r.tier.load()->consumers += 1;
+    st_->consumers += 1;
+  }
+  return {};
+}
+
+template <class T>
+account_stats account_handle<T>::usage() const {
+  lock_t lk(st_->mu);
+  account_stats s;
+  s.domain = st_->server->domain;
+  s.api.level = L::api_level;
+  s.api.total = static_cast<std::uint64_t>(st_->api_total.load()) + st_->remote_api;
+  s.api.errors = static_cast<std::uint64_t>(st_->api_errors.load()) + st_->remote_errors;
+  for (const auto& e : st_->tiers) {
+    s.memory += static_cast<std::uint64_t>(e->total(0));
+    s.store += static_cast<std::uint64_t>(e->total(1));
+  }
+  auto reserved = [&](std::string_view t, tier_stats& into) {
+    if constexpr (L::report_reserved) {
+      const auto [m, f] = reserved_storage_locked(t);
+      into.reserved_memory = m;
+      into.reserved_store = f;
+    }
+  };
+  reserved("", s);
+  s.streams = static_cast<std::int64_t>(st_->streams.size());
+  s.consumers = st_->consumers;
+  if (auto it = st_->limits.find(std::string_view{}); it != st_->limits.end()) {
+    s.limits = it->second;
+    return s;
+  }
+  // Tiered (§8.1 step 5), reproducing the count-gated insertion of configured tiers.
+  std::size_t usage_entries = 0, skipped = 0;
+  for (const auto& e : st_->tiers) {
+    if (e->has_usage.load() == 0) continue;
+    ++usage_entries;
+    const bool zero = e->local[0].load() == 0 && e->local[1].load() == 0 && e->total(0) == 0 && e->total(1) == 0;
+    if (e->has_limits.load() == 0 && zero) {
+      ++skipped;
+      continue;
+    }
+    tier_stats& t = s.tiers[e->name];
+    t.memory = static_cast<std::uint64_t>(e->total(0));
+    t.store = static_cast<std::uint64_t>(e->total(1));
+    t.limits = e->limits;
+    reserved(e->name, t);
+  }
+  if (st_->limits.size() != usage_entries - skipped) {
+    for (const auto& [name, lim] : st_->limits) {
+      if (s.tiers.count(name) != 0) continue;
+      tier_stats& t = s.tiers[name];
+      t.limits = lim;
+      reserved(name, t);
+    }
+  }
+  for (const auto& e : st_->tiers) {
+    if (e->streams == 0 && e->consumers == 0) continue;
+    tier_stats& t = s.tiers[e->name];  // created with zero values if needed
+    t.streams += e->streams;
+    t.consumers += e->consumers;
+  }
+  return s;
+}
+
+}  // namespace jsacct

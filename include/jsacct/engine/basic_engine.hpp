@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// `basic_engine`: one server's JetStream accounting (Go `jetStream`): the
+/// server budget, the account registry with admission (sufficientResources),
+/// limit updates (diffCheckedLimits), server-level checks and stats.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "jsacct/check/main_limits.hpp"
+#include "jsacct/check/v29_limits.hpp"
+#include "jsacct/engine/account.hpp"
+#include "jsacct/engine/state.hpp"
+#include "jsacct/usage/counters.hpp"
+
+namespace jsacct {
+
+/// The policy bundle an engine is built from.
+template <limit_checker L, tier_selector S, counter_policy P>
+struct engine_traits {
+  using checker = L;
+  using selector = S;
+  using policy = P;
+};
+
+/// spec §10.2 `diffCheckedLimits(a = old, b = new)`: per-tier deltas of
+/// MaxMemory and MaxStore (a missing tier counts as zero); other fields zero.
+/// `operand` maps each raw value first (identity for 2.9.10/main literal; jsacct
+/// main clamps -1 to 0, spec §18 #5).
+template <class Operand>
+limits_map diff_checked_limits(const limits_map& a, const limits_map& b, Operand operand) {
+  limits_map d;
+  for (const auto& [t, old] : a) {
+    account_limits x{};
+    const auto it = b.find(t);
+    const account_limits now = it == b.end() ? account_limits{} : it->second;
+    x.max_memory = wrap_sub(operand(now.max_memory), operand(old.max_memory));
+    x.max_store = wrap_sub(operand(now.max_store), operand(old.max_store));
+    d.emplace(t, x);
+  }
+  for (const auto& [t, now] : b) {
+    if (a.count(t) != 0) continue;
+    account_limits x{};
+    x.max_memory = operand(now.max_memory);
+    x.max_store = operand(now.max_store);
+    d.emplace(t, x);
+  }
+  return d;
+}
+
+/// One server's JetStream accounting engine.
+///
+/// \tparam L limit checker (main_limits by default, v29_limits for 2.9.10)
+/// \tparam S tier selector (the checker's replica tiers by default)
+/// \tparam P counter policy (atomic_counters: thread-safe; plain_counters: one thread)
+///
+/// Thread-safety: with atomic_counters every member is safe to call
+/// concurrently; with plain_counters, one thread at a time.
+template <limit_checker L = main_limits, tier_selector S = typename L::default_tiers, counter_policy P = atomic_counters>
+class basic_engine {
+ public:
+  using traits = engine_traits<L, S, P>;
+  using checker = L;
+  using selector = S;
+  using policy = P;
+  using account = account_handle<traits>;
+  using reservation = stream_reservation<traits>;
+  using tier = tier_ref<traits>;
+
+  /// \param config server JetStream config; only max_memory, max_store and domain are read
+  /// \param standalone no cluster or gateway (sufficientResources only applies standalone, §7.8)
+  explicit basic_engine(const jetstream_config& config, bool standalone = true, S sel = {})
+      : srv_(std::make_shared<detail::server_state<traits>>()), config_(config) {
+    srv_->max[0].store(config.max_memory);
+    srv_->max[1].store(config.max_store);
+    srv_->standalone = standalone;
+    srv_->domain = config.domain;
+    srv_->selector = std::move(sel);
+  }
+  basic_engine(const basic_engine&) = delete;
+  basic_engine& operator=(const basic_engine&) = delete;
+
+  // ---------------------------------------------------------------- server
+
+  /// The config given at construction, with the current max_memory/max_store.
+  jetstream_config config() const {
+    jetstream_config c = config_;
+    c.max_memory = srv_->max[0].load();
+    c.max_store = srv_->max[1].load();
+    return c;
+  }
+  bool standalone() const noexcept { return srv_->standalone; }
+  /// New server capacity (a config reload; the facade enforces who may change it).
+  void set_server_limits(std::int64_t max_memory, std::int64_t max_store) noexcept {
+    srv_->max[0].store(max_memory);
+    srv_->max[1].store(max_store);
+  }
+  /// spec §7.1 `js.wouldExceedLimits(type, sz)`. Lock-free.
+  bool would_exceed_limits(storage_type s, std::int64_t sz) const noexcept {
+    const int slot = usage_slot(s);
+    return L::server_would_exceed(srv_->used[slot].load(), srv_->max[slot].load(), sz);
+  }
+  /// spec §7.1 `js.limitsExceeded(type)`.
+  bool limits_exceeded(storage_type s) const noexcept { return would_exceed_limits(s, 0); }
+  /// Server reserved bytes (memory, store): Σ MaxBytes of this server's streams (§7.9).
+  mem_store reserved() const noexcept { return {srv_->reserved[0].load(), srv_->reserved[1].load()}; }
+  /// Server used bytes (memory, store): Σ local usage of all accounts (§5.1), unclamped.
+  mem_store used() const noexcept { return {srv_->used[0].load(), srv_->used[1].load()}; }
+
+  /// spec §5.6 `usageStats`.
+  server_stats usage_stats() const {
+    server_stats s;
+    {
+      std::lock_guard lk(reg_mu_);
+      s.accounts = static_cast<std::int64_t>(accounts_.size());
+    }
+    s.reserved_memory = static_cast<std::uint64_t>(srv_->reserved[0].load());
+    s.reserved_store = static_cast<std::uint64_t>(srv_->reserved[1].load());
+    auto used = [](std::int64_t v) { return static_cast<std::uint64_t>(L::clamp_server_usage && v < 0 ? 0 : v); };
+    s.memory = used(srv_->used[0].load());
+    s.store = used(srv_->used[1].load());
+    s.api.level = L::api_level;
+    s.api.total = static_cast<std::uint64_t>(srv_->api_total.load());
+    s.api.errors = static_cast<std::uint64_t>(srv_->api_errors.load());
+    return s;
+  }
+
+  /// Install the event sink (call before sharing the engine between threads).
+  void set_event_sink(event_sink sink) { srv_->events = std::move(sink); }
+
+  /// Drift repair hooks (spec §5.3). `recompute(account, tier, storage)`
+  /// returns the bytes the account's streams of that tier and storage really
+  /// hold. `run_async(task)` runs a task later on another thread; without it,
+  /// repairs wait for `run_pending_repairs()`. Set before sharing the engine.
+  void set_usage_recompute(std::function<std::int64_t(const std::string&, std::string_view, storage_type)> f) {
+    srv_->recompute = std::move(f);
+  }
+  void set_task_runner(std::function<void(std::function<void()>)> run) { srv_->run_async = std::move(run); }
+  /// Run the drift repairs scheduled without a task runner. Returns how many ran.
+  std::size_t run_pending_repairs() {
+    std::vector<std::function<void()>> tasks;
+    {
+      std::lock_guard lk(srv_->pending_mu);
+      tasks.swap(srv_->pending);
+    }
+    for (auto& t : tasks) t();
+    return tasks.size();
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  /// Number of enabled accounts.
+  std::size_t num_accounts() const {
+    std::lock_guard lk(reg_mu_);
+    return accounts_.size();
+  }
+
+  /// The account named `name`, or an empty handle.
+  account find_account(std::string_view name) const {
+    std::lock_guard lk(reg_mu_);
+    auto it = accounts_.find(name);
+    return it == accounts_.end() ? account{} : account(it->second);
+  }
+
+  /// spec §10.1 (engine part): enable `name` with `limits` (empty -> dynamic
+  /// defaults, all -1), after sufficientResources in standalone mode (10028 /
+  /// 10047). Enabling an enabled account returns it unchanged (main is idempotent).
+  result<account> enable_account(std::string_view name, limits_map limits = {}) {
+    if (limits.empty()) limits = default_account_tiers();
+    std::lock_guard lk(reg_mu_);
+    if (auto it = accounts_.find(name); it != accounts_.end()) return account(it->second);
+    if (auto e = sufficient_resources_locked(limits); e != errc::none) return e;
+    auto st = std::make_shared<detail::account_state<traits>>(std::string(name), srv_);
+    st->limits = std::move(limits);
+    for (const auto& [t, l] : st->limits) st->tier(t);
+    st->positive_limits = detail::positive_limits(st->limits);
+    add_positive(st->positive_limits, +1);
+    accounts_.emplace(std::string(name), st);
+    return account(std::move(st));
+  }
+
+  /// spec §10.2 `UpdateJetStreamLimits`: diff-checked against the server
+  /// (standalone); on failure the old limits stay in force. 10039 when the
+  /// account is not enabled. Existing usage and reservations are not re-checked.
+  result<void> update_account_limits(std::string_view name, limits_map limits) {
+    if (limits.empty()) limits = default_account_tiers();
+    std::lock_guard lk(reg_mu_);
+    auto it = accounts_.find(name);
+    if (it == accounts_.end()) return errc::not_enabled_for_account;
+    auto& st = *it->second;
+    std::lock_guard alk(st.mu);
+    const limits_map delta = diff_checked_limits(st.limits, limits, [](std::int64_t v) { return L::diff_operand(v); });
+    if (auto e = sufficient_resources_locked(delta); e != errc::none) return e;
+    st.limits = std::move(limits);
+    for (auto& e : st.tiers) {
+      auto l = st.limits.find(e->name);
+      e->set_limits(l == st.limits.end() ? nullptr : &l->second);
+    }
+    for (const auto& [t, l] : st.limits) st.tier(t);
+    if (!st.expired) add_positive(st.positive_limits, -1);
+    st.positive_limits = detail::positive_limits(st.limits);
+    if (!st.expired) add_positive(st.positive_limits, +1);
+    return {};
+  }
+
+  /// spec §10.3: remove the account. Its handles see `enabled() == false`; its
+  /// streams' server reservations stay (nats-server stops, not deletes, them).
+  result<void> disable_account(std::string_view name) {
+    std::lock_guard lk(reg_mu_);
+    auto it = accounts_.find(name);
+    if (it == accounts_.end()) return errc::not_enabled_for_account;
+    auto& st = *it->second;
+    {
+      std::lock_guard alk(st.mu);
+      st.removed.store(true);
+    }
+    if (!st.expired) add_positive(st.positive_limits, -1);
+    accounts_.erase(it);
+    return {};
+  }
+
+  /// An expired (JWT) account is skipped by sufficientResources (c8af84d3d).
+  void set_account_expired(std::string_view name, bool expired) {
+    std::lock_guard lk(reg_mu_);
+    auto it = accounts_.find(name);
+    if (it == accounts_.end() || it->second->expired == expired) return;
+    add_positive(it->second->positive_limits, expired ? -1 : +1);
+    it->second->expired = expired;
+  }
+
+  /// spec §7.8 `sufficientResources(limits)`: standalone only; positive limits
+  /// against the server capacity minus reservations, then against the sum of
+  /// every enabled (non-expired) account's limits. Cost independent of the
+  /// number of accounts (running totals).
+  errc sufficient_resources(const limits_map& limits) const {
+    std::lock_guard lk(reg_mu_);
+    return sufficient_resources_locked(limits);
+  }
+
+  /// Σ positive MaxMemory / MaxStore of all enabled, non-expired accounts.
+  std::pair<std::int64_t, std::int64_t> account_limits_total() const {
+    std::lock_guard lk(reg_mu_);
+    return {saturate_cast(pos_total_[0]), saturate_cast(pos_total_[1])};
+  }
+
+ private:
+  errc sufficient_resources_locked(const limits_map& limits) const {
+    if (!srv_->standalone) return errc::none;
+    const auto req = detail::positive_limits(limits);
+    const std::int64_t max_mem = srv_->max[0].load(), max_store = srv_->max[1].load();
+    if (L::sum_exceeds(srv_->reserved[0].load(), req[0], max_mem)) return errc::memory_resources_exceeded;
+    if (L::sum_exceeds(srv_->reserved[1].load(), req[1], max_store)) return errc::storage_resources_exceeded;
+    if (L::sum_exceeds(pos_total_[0], req[0], max_mem)) return errc::memory_resources_exceeded;
+    if (L::sum_exceeds(pos_total_[1], req[1], max_store)) return errc::storage_resources_exceeded;
+    return errc::none;
+  }
+
+  void add_positive(const std::array<int128, 2>& v, int sign) noexcept {
+    pos_total_[0] += sign * v[0];
+    pos_total_[1] += sign * v[1];
+  }
+
+  std::shared_ptr<detail::server_state<traits>> srv_;
+  jetstream_config config_;
+  mutable typename P::mutex reg_mu_;
+  std::map<std::string, std::shared_ptr<detail::account_state<traits>>, std::less<>> accounts_;
+  std::array<int128, 2> pos_total_{};
+};
+
+/// The default engine: nats-server main semantics, replica tiers, atomic counters.
+using engine = basic_engine<>;
+/// nats-server 2.9.10 semantics (to replay scenarios recorded from it).
+using engine_v29 = basic_engine<v29_limits>;
+/// Single-threaded engine: no atomics, no locks.
+using plain_engine = basic_engine<main_limits, replica_tiers, plain_counters>;
+
+}  // namespace jsacct

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Events the engine reports instead of logging (the library never logs).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "jsacct/error.hpp"
+#include "jsacct/types.hpp"
+
+namespace jsacct {
+
+/// What happened.
+enum class event_kind : std::uint8_t {
+  account_limit_hit,   ///< a publish was refused by an account limit (10002 / 10120)
+  server_limit_hit,    ///< a publish was refused by the server capacity (10023)
+  reservation_refused, ///< a stream create/update was refused by a limit
+  usage_repaired,      ///< drift repair moved local usage to the recomputed value (§5.3)
+};
+
+/// One event. `text` follows nats-server's log wording where one exists.
+struct event {
+  event_kind kind;
+  std::string account;  ///< empty for server-level events
+  std::string tier;
+  storage_type storage = storage_type::file;
+  std::int64_t before = 0;  ///< usage_repaired: tracked value; others: 0
+  std::int64_t after = 0;   ///< usage_repaired: recomputed value
+  errc error = errc::none;
+  std::string text;
+};
+
+/// Receives events. Called on the thread that caused the event, never with an
+/// engine lock held on the publish path; keep it cheap or hand off.
+using event_sink = std::function<void(const event&)>;
+
+}  // namespace jsacct
