@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "jsacct/config.hpp"
 
@@ -67,6 +68,17 @@ struct stream_config {
   std::string placement_tag;                     ///< optional: only custom tier selectors read it
   friend bool operator==(const stream_config&, const stream_config&) = default;
 };
+
+/// Shorthand for the common stream fields (designated initializers that skip
+/// members trip -Wmissing-field-initializers).
+inline stream_config make_stream(std::string name, storage_type storage, std::int64_t max_bytes = -1, std::int64_t replicas = 1) {
+  stream_config c;
+  c.name = std::move(name);
+  c.storage = storage;
+  c.max_bytes = max_bytes;
+  c.replicas = replicas;
+  return c;
+}
 
 /// Server JetStream configuration (spec §2.2).
 struct jetstream_config {
