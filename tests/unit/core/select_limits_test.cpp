@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+// spec §3.2 selectLimits, §7.4 countStreams / tieredReservation, §7.7 maxBytesLimits, §8.2 reservedStorage.
+#include "core_helpers.hpp"
+
+using namespace jsacct;
+using namespace coretest;
+
+TEST_CASE_TEMPLATE("§3.2 selectLimits: untiered \"\" wins over tiered entries", E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB), false);
+  auto acc = enable(eng, "A", limits_map{{"", lim(100, 200)}, {"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
+  for (std::int64_t r : {1, 3}) {
+    auto sel = acc.select_limits(file("s", -1, r));
+    REQUIRE(sel.ok());
+    CHECK(sel->tier.empty());
+    CHECK(sel->untiered());
+    CHECK(sel->limits == lim(100, 200));
+  }
+}
+
+TEST_CASE_TEMPLATE("§3.2 selectLimits: tiered selection by replica count", E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
+  auto s1 = acc.select_limits(file("s", -1, 1));
+  REQUIRE(s1.ok());
+  CHECK(s1->tier == "R1");
+  CHECK_FALSE(s1->untiered());
+  CHECK(s1->limits == lim(1, 2));
+  auto s3 = acc.select_limits(mem("s", -1, 3));
+  REQUIRE(s3.ok());
+  CHECK(s3->tier == "R3");
+  CHECK(s3->limits == lim(3, 4));
+}
+
+TEST_CASE_TEMPLATE("§3.2 selectLimits: unknown tier -> 10120", E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
+  CHECK(err(acc.select_limits(file("s", -1, 2))) == errc::no_limits);
+  CHECK(err(acc.select_limits(file("s", -1, 5))) == errc::no_limits);
+  auto r = acc.create_stream(file("s", -1, 2));
+  CHECK(err(r) == errc::no_limits);
+  CHECK(r.error().text() == "no JetStream default or applicable tiered limit present (10120)");
+}
+
+TEST_CASE("§3.2/§14 selectLimits with replicas 0: main R1, 2.9.10 R0 (10120)") {
+  const limits_map tiers{{"R1", lim(1, 2)}};
+  engine m(server(GiB, GiB));
+  auto am = enable(m, "A", tiers);
+  auto sm = am.select_limits(file("s", -1, 0));
+  REQUIRE(sm.ok());
+  CHECK(sm->tier == "R1");
+  engine_v29 v(server(GiB, GiB));
+  auto av = enable(v, "A", tiers);
+  CHECK(err(av.select_limits(file("s", -1, 0))) == errc::no_limits);
+}
+
+TEST_CASE_TEMPLATE("§3.2 selectLimits on a disabled account -> 10039", E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB));
+  auto acc = enable(eng, "A");
+  REQUIRE(eng.disable_account("A").ok());
+  CHECK_FALSE(acc.enabled());
+  CHECK(static_cast<bool>(acc));
+  CHECK(err(acc.select_limits(file("s"))) == errc::not_enabled_for_account);
+  CHECK(err(acc.create_stream(file("s"))) == errc::not_enabled_for_account);
+  CHECK(err(acc.delete_stream("s")) == errc::not_enabled_for_account);
+}
+
+TEST_CASE_TEMPLATE("TestJetStreamTieredLimits (§3.2): only a foreign tier -> 10120; after adding R1 the create works", E, engine, engine_v29,
+                   plain_engine) {
+  E eng(server(GiB, GiB));
+  auto acc = enable(eng, "A", limits_map{{"nottheer", lim(-1, -1)}});
+  auto r = acc.create_stream(file("S"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error() == errc::no_limits);
+  CHECK(r.error().description().find("no JetStream default or applicable tiered limit present") != std::string::npos);
+  REQUIRE(eng.update_account_limits("A", limits_map{{"R1", lim(-1, -1)}}).ok());
+  auto ok = acc.create_stream(file("S"));
+  CHECK(ok.ok());
+}
+
+TEST_CASE_TEMPLATE("§7.7 maxBytesLimits: (required, cap for the storage); (false, 0) without limits", E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB), false);
+  account_limits l1 = lim(-1, -1);
+  l1.max_bytes_required = true;
+  l1.memory_max_stream_bytes = 51;
+  l1.store_max_stream_bytes = 93;
+  auto acc = enable(eng, "A", limits_map{{"R1", l1}});
+  CHECK(acc.max_bytes_limits(file("s")) == std::pair<bool, std::int64_t>{true, 93});
+  CHECK(acc.max_bytes_limits(mem("s")) == std::pair<bool, std::int64_t>{true, 51});
+  CHECK(acc.max_bytes_limits(file("s", -1, 3)) == std::pair<bool, std::int64_t>{false, 0});  // no R3 limits
+}
+
+TEST_CASE("TestJetStreamClusterTieredReservationConsistency (§7.4): untiered 31/2, R1 1/1, R3 10/1") {
+  // R1 file stream MaxBytes 1 and R3 file stream MaxBytes 10 (cluster mode so R3 is allowed).
+  engine eng(server(GiB, GiB), false);
+  auto acc = enable(eng, "A", untiered(lim(-1, -1)));
+  auto s1 = create(acc, file("R1S", 1, 1));
+  auto s3 = create(acc, file("R3S", 10, 3));
+  const auto probe1 = file("NEW", 5, 1);
+  const auto probe3 = file("NEW", 5, 3);
+  // untiered: all streams, each R x MaxBytes: 1 + 3*10
+  CHECK(acc.tiered_reservation("", probe1) == 31);
+  CHECK(acc.count_streams("", probe1) == 2);
+  // tiered views: same tier only, not multiplied
+  CHECK(acc.tiered_reservation("R1", probe1) == 1);
+  CHECK(acc.count_streams("R1", probe1) == 1);
+  CHECK(acc.tiered_reservation("R3", probe3) == 10);
+  CHECK(acc.count_streams("R3", probe3) == 1);
+}
+
+TEST_CASE_TEMPLATE("§7.4 countStreams/tieredReservation exclude the same name (main), include it (2.9.10)", E, engine, engine_v29) {
+  E eng(server(GiB, GiB));
+  auto acc = enable(eng, "A", untiered(lim(-1, -1)));
+  auto a = create(acc, file("A", 100));
+  auto b = create(acc, file("B", 200));
+  const bool v29 = std::is_same_v<typename E::checker, v29_limits>;
+  CHECK(acc.count_streams("", file("A", 100)) == (v29 ? 2 : 1));
+  CHECK(acc.count_streams("", file("C", 100)) == 2);
+  // reservation sums exclude the same-named stream in both versions (§7.4)
+  CHECK(acc.tiered_reservation("", file("A", 100)) == 200);
+  CHECK(acc.tiered_reservation("", file("C", 100)) == 300);
+}
+
+TEST_CASE_TEMPLATE("§7.4 tieredReservation: only MaxBytes > 0 and (untiered) the same storage", E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB));
+  auto acc = enable(eng, "A", untiered(lim(-1, -1)));
+  auto f1 = create(acc, file("F1", 100));
+  auto f2 = create(acc, file("F2", -1));
+  auto m1 = create(acc, mem("M1", 50));
+  CHECK(acc.tiered_reservation("", file("X")) == 100);
+  CHECK(acc.tiered_reservation("", mem("X")) == 50);
+  CHECK(acc.tiered_reservation("", stream("X", storage_type::unset)) == 0);
+}
+
+TEST_CASE("§7.4/§14 tiered tieredReservation: main same storage only, 2.9.10 mixes memory and file") {
+  const limits_map tiers{{"R1", lim(-1, -1)}};
+  engine m(server(GiB, GiB));
+  auto am = enable(m, "A", tiers);
+  auto mf = create(am, file("F", 100));
+  auto mm = create(am, mem("M", 50));
+  CHECK(am.tiered_reservation("R1", file("X")) == 100);
+  CHECK(am.tiered_reservation("R1", mem("X")) == 50);
+  engine_v29 v(server(GiB, GiB));
+  auto av = enable(v, "A", tiers);
+  auto vf = create(av, file("F", 100));
+  auto vm = create(av, mem("M", 50));
+  CHECK(av.tiered_reservation("R1", file("X")) == 150);
+  CHECK(av.tiered_reservation("R1", mem("X")) == 150);
+}
+
+TEST_CASE("§8.2 reservedStorage: single replica, by tier name, MaxBytes > 0 only (§15 #17 47382b1ee)") {
+  engine eng(server(GiB, GiB), false);
+  auto acc = enable(eng, "A", untiered(lim(-1, -1)));
+  auto a = create(acc, file("A", 100, 3));
+  auto b = create(acc, file("B", -1, 1));  // unlimited: contributes nothing (not 2^64-1)
+  auto c = create(acc, mem("C", 7, 1));
+  auto d = create(acc, stream("D", storage_type::unset, 1000, 1));  // normalized to file
+  CHECK(acc.reserved_storage("") == std::pair<std::uint64_t, std::uint64_t>{7, 1100});
+  CHECK(acc.reserved_storage("R3") == std::pair<std::uint64_t, std::uint64_t>{0, 100});
+  CHECK(acc.reserved_storage("R1") == std::pair<std::uint64_t, std::uint64_t>{7, 1000});
+  CHECK(acc.reserved_storage("R2") == std::pair<std::uint64_t, std::uint64_t>{0, 0});
+}
