@@ -133,6 +133,9 @@ class api_error {
   constexpr api_error(errc e) noexcept : id_(e) {}  // NOLINT(google-explicit-constructor): errc -> api_error is lossless
   /// Templated entry ("{err}", "{limit}") with its substitution.
   api_error(errc e, std::string detail) : id_(e), detail_(std::move(detail)) {}
+  /// A plain error text that is not an API error (e.g. "jetstream already
+  /// enabled"): err_code() and code() are 0 and text() is the text alone.
+  static api_error plain(std::string text) { return api_error(errc::none, std::move(text)); }
 
   constexpr errc id() const noexcept { return id_; }
   int code() const noexcept { const auto* r = find_error(id_); return r ? r->code : 0; }
@@ -148,9 +151,12 @@ class api_error {
     return d;
   }
   /// Go's `Error()` form.
-  std::string text() const { return description() + " (" + std::to_string(err_code()) + ")"; }
+  std::string text() const {
+    if (id_ == errc::none) return detail_;
+    return description() + " (" + std::to_string(err_code()) + ")";
+  }
   std::error_code error_code() const noexcept { return make_error_code(id_); }
-  explicit constexpr operator bool() const noexcept { return id_ != errc::none; }
+  explicit operator bool() const noexcept { return id_ != errc::none || !detail_.empty(); }
   friend bool operator==(const api_error& a, const api_error& b) { return a.id_ == b.id_ && a.detail_ == b.detail_; }
   friend bool operator==(const api_error& a, errc b) { return a.id_ == b; }
 

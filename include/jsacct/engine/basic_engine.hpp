@@ -87,6 +87,14 @@ class basic_engine {
   }
   basic_engine(const basic_engine&) = delete;
   basic_engine& operator=(const basic_engine&) = delete;
+  /// Handles that outlive the engine see their accounts disabled (10039).
+  ~basic_engine() {
+    std::lock_guard lk(reg_mu_);
+    for (auto& [_, st] : accounts_) {
+      std::lock_guard alk(st->mu);
+      st->removed.store(true);
+    }
+  }
 
   // ---------------------------------------------------------------- server
 
