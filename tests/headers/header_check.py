@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Public-header hygiene for jsacct.
+
+  header_check.py list  <include-dir>   print "<header>\t<dep>" per public header
+                                         (<dep> is a Meson dependency name, or "-")
+  header_check.py check <source-root>   fail unless every public header has
+                                         "#pragma once" and no example or consumer
+                                         includes a jsacct/detail/ header
+
+A header that needs an optional dependency says so with a line
+"// jsacct: requires <meson-dependency-name>"; OPTIONAL_BY_PATH covers
+headers written before that marker existed.
+"""
+import pathlib
+import re
+import sys
+
+OPTIONAL_BY_PATH = {
+    "jsacct/facade/encryption.hpp": "libcrypto",  # OpenSSL; #error without it
+}
+MARKER = re.compile(r"^\s*//\s*jsacct:\s*requires\s+(\S+)\s*$", re.M)
+DETAIL_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]jsacct/detail/', re.M)
+
+
+def headers(include_dir):
+    root = pathlib.Path(include_dir)
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.hpp"))
+
+
+def dep_of(include_dir, rel):
+    m = MARKER.search(pathlib.Path(include_dir, rel).read_text(encoding="utf-8"))
+    return m.group(1) if m else OPTIONAL_BY_PATH.get(rel, "-")
+
+
+def cmd_list(include_dir):
+    for rel in headers(include_dir):
+        print(f"{rel}\t{dep_of(include_dir, rel)}")
+    return 0
+
+
+def cmd_check(src):
+    src = pathlib.Path(src)
+    bad = []
+    for rel in headers(src / "include"):
+        text = (src / "include" / rel).read_text(encoding="utf-8")
+        if not re.search(r"^\s*#\s*pragma\s+once\b", text, re.M):
+            bad.append(f"include/{rel}: no #pragma once")
+    users = [p for d in ("examples", "tests/consumers") if (src / d).is_dir()
+             for p in sorted((src / d).rglob("*")) if p.suffix in (".cpp", ".hpp", ".h", ".cc")]
+    for p in users:
+        if DETAIL_INCLUDE.search(p.read_text(encoding="utf-8")):
+            bad.append(f"{p.relative_to(src)}: includes a jsacct/detail/ header (not public API)")
+    for b in bad:
+        print(b)
+    n = len(headers(src / "include"))
+    print(f"{n} public headers, {len(users)} example/consumer sources checked, {len(bad)} problems")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("list", "check"):
+        sys.exit(__doc__)
+    sys.exit(cmd_list(sys.argv[2]) if sys.argv[1] == "list" else cmd_check(sys.argv[2]))
