@@ -22,3 +22,5 @@
 #include "jsacct/types.hpp"
 #include "jsacct/usage/counters.hpp"
 #include "jsacct/usage/striped_counter.hpp"
+#include "jsacct/wire/node_id.hpp"
+#include "jsacct/wire/usage_update.hpp"
