@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Cluster usage exchange without I/O (spec §5.7, §6.3, §6.5): merging a
+/// received `$JSC.ARU.<account>.<node>` message into an account
+/// (`apply_usage_update`, nats-server main's `remoteUpdateUsage`), and the
+/// sending side (`usage_publisher`: the 250 ms throttle of
+/// `sendClusterUsageUpdate` and the 1.5 s `usageTick`) with an injected clock.
+/// The library never logs: warnings are returned to the caller. A transport
+/// (e.g. jsacct/transport/nats_usage_sync.hpp) moves the bytes.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "jsacct/engine/account.hpp"
+#include "jsacct/wire/usage_update.hpp"
+
+namespace jsacct {
+
+// ---------------------------------------------------------------------------
+// Receiving (spec §6.5)
+// ---------------------------------------------------------------------------
+
+/// What `apply_usage_update` did with one message.
+enum class remote_usage_outcome : std::uint8_t {
+  applied,               ///< multi-tier form, every declared record merged, API counters replaced
+  applied_legacy,        ///< 32..43-byte legacy form: untiered tier and API counters replaced
+  applied_truncated,     ///< declared records missing (< 24 bytes left): the present ones and the API counters applied
+  corrupt_extra_record,  ///< records before the corrupt one merged, API counters untouched (warning)
+  corrupt_first_record,  ///< nothing merged (warning); the node's entry exists nonetheless
+  too_short,             ///< fewer than 32 bytes: ignored (warning)
+  no_remote_node,        ///< no node id in the subject: ignored (warning)
+  account_disabled,      ///< the account is gone: ignored (jsacct only; main unsubscribes on delete)
+};
+
+/// nats-server main's warning text for `o`, or "" when main logs nothing.
+constexpr std::string_view warning_text(remote_usage_outcome o) noexcept {
+  switch (o) {
+    case remote_usage_outcome::too_short: return warning_text(usage_update_status::too_short);
+    case remote_usage_outcome::no_remote_node: return usage_update_no_node_warning;
+    case remote_usage_outcome::corrupt_first_record: return warning_text(usage_update_status::corrupt_first_record);
+    case remote_usage_outcome::corrupt_extra_record: return warning_text(usage_update_status::corrupt_extra_record);
+    default: return "";
+  }
+}
+
+/// Short name of `o` ("applied", "too_short", ...), for logs and test output.
+constexpr std::string_view to_string(remote_usage_outcome o) noexcept {
+  switch (o) {
+    case remote_usage_outcome::applied: return "applied";
+    case remote_usage_outcome::applied_legacy: return "applied_legacy";
+    case remote_usage_outcome::applied_truncated: return "applied_truncated";
+    case remote_usage_outcome::corrupt_extra_record: return "corrupt_extra_record";
+    case remote_usage_outcome::corrupt_first_record: return "corrupt_first_record";
+    case remote_usage_outcome::too_short: return "too_short";
+    case remote_usage_outcome::no_remote_node: return "no_remote_node";
+    case remote_usage_outcome::account_disabled: return "account_disabled";
+    default: return "unknown";
+  }
+}
+
+/// The result of `apply_usage_update`.
+struct remote_usage_result {
+  remote_usage_outcome outcome = remote_usage_outcome::too_short;
+  std::string_view node;        ///< the sender's node id (points into the subject; empty if none)
+  std::size_t tiers_merged = 0; ///< records merged into the account
+  bool api_applied = false;     ///< the node's API counters were replaced
+
+  /// main's warning text ("" when none): the caller decides whether and how to log it.
+  constexpr std::string_view warning() const noexcept { return warning_text(outcome); }
+  /// True when main logs no warning for the message (something was applied).
+  constexpr bool ok() const noexcept {
+    return outcome == remote_usage_outcome::applied || outcome == remote_usage_outcome::applied_legacy ||
+           outcome == remote_usage_outcome::applied_truncated;
+  }
+};
+
+namespace detail {
+
+/// main's step 3: the node's rusage entry exists from here on, whether or not
+/// the body is valid (a later corrupt body leaves an empty entry: harmless).
+template <class T>
+void touch_remote_node(account_handle<T>& acct, std::string_view node) {
+  auto& st = *acct.state();
+  std::unique_lock lk(st.mu);
+  if (st.remotes.find(node) == st.remotes.end()) st.remotes.emplace(std::string(node), remote_node{});
+}
+
+}  // namespace detail
+
+/// nats-server main's `remoteUpdateUsage` (spec §6.5) for one message received
+/// on `subject` (`$JSC.ARU.<account>.<node>`): size guard (32 bytes), node id
+/// from the subject (text after the last `.`), the node's entry created, then
+/// each valid record *replaces* that node's contribution to its tier
+/// (account_handle::apply_remote_usage: never accumulates; omitted tiers keep
+/// their value), and the node's API counters are replaced only when the whole
+/// message was valid enough (usage_update_view::applies_api). Local usage and
+/// the server's used bytes are never touched. Thread-safe with a concurrent
+/// engine policy; messages from one node should be applied in arrival order.
+template <class T>
+remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::span<const std::byte> msg) {
+  remote_usage_result r;
+  if (!acct.enabled()) {
+    r.outcome = remote_usage_outcome::account_disabled;
+    return r;
+  }
+  if (msg.size() < usage_update_min_size) {  // step 1
+    r.outcome = remote_usage_outcome::too_short;
+    return r;
+  }
+  const auto node = node_id_from_subject(subject);  // step 2
+  if (!node) {
+    r.outcome = remote_usage_outcome::no_remote_node;
+    return r;
+  }
+  r.node = *node;
+  detail::touch_remote_node(acct, r.node);  // step 3
+  const usage_update_view v = decode_usage_update(msg);  // steps 4, 5, 7 (validation)
+  for (const usage_record& rec : v) {                     // steps 6, 7 (merge)
+    acct.apply_remote_usage(r.node, rec.name, rec.mem, rec.store);
+    ++r.tiers_merged;
+  }
+  if (v.applies_api()) {  // step 8
+    acct.set_remote_api(r.node, v.api(), v.errors());
+    r.api_applied = true;
+  }
+  switch (v.status()) {
+    case usage_update_status::complete: r.outcome = remote_usage_outcome::applied; break;
+    case usage_update_status::legacy: r.outcome = remote_usage_outcome::applied_legacy; break;
+    case usage_update_status::truncated: r.outcome = remote_usage_outcome::applied_truncated; break;
+    case usage_update_status::corrupt_extra_record: r.outcome = remote_usage_outcome::corrupt_extra_record; break;
+    case usage_update_status::corrupt_first_record: r.outcome = remote_usage_outcome::corrupt_first_record; break;
+    case usage_update_status::too_short: r.outcome = remote_usage_outcome::too_short; break;
+  }
+  return r;
+}
+
+/// Convenience overload for a payload held as characters (e.g. a NATS message body).
+template <class T>
+remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::string_view msg) {
+  return apply_usage_update(acct, subject, std::as_bytes(std::span<const char>(msg.data(), msg.size())));
+}
+
+/// The embedder says `node` left the cluster: subtract everything it reported
+/// (its per-tier contributions and API counters). nats-server never does this
+/// (remote entries live as long as the account); it is jsacct's addition.
+template <class T>
+void remove_node(account_handle<T>& acct, std::string_view node) {
+  acct.remove_remote_node(node);
+}
+
+// ---------------------------------------------------------------------------
+// Sending (spec §6.3)
+// ---------------------------------------------------------------------------
+
+/// nats-server's `minUsageUpdateWindow`: sends closer together than this are suppressed.
+inline constexpr std::chrono::milliseconds usage_update_min_window{250};
+/// nats-server's `usageTick`: the periodic re-send.
+inline constexpr std::chrono::milliseconds usage_update_tick{1500};
+
+/// The clock a usage_publisher reads (tests inject a fake one).
+using usage_clock = std::function<std::chrono::steady_clock::time_point()>;
+
+/// How a usage_publisher behaves.
+struct usage_publisher_options {
+  /// False models nats-server main in plain standalone mode: the publish
+  /// subject is empty, so the throttle state still advances but nothing is
+  /// ever sent. (2.9.10 publishes even standalone.)
+  bool publish = true;
+  std::chrono::steady_clock::duration min_window = usage_update_min_window;
+  std::chrono::steady_clock::duration tick = usage_update_tick;
+};
+
+/// The sending side of the exchange for one account on one node: produces
+/// the bytes to publish on `subject()` (this node's *local* usage per tier and
+/// its own API counters, spec §6.4), following `sendClusterUsageUpdate`:
+///
+/// * `trigger(out)`: called after a usage change or an API response. If less
+///   than 250 ms passed since the last attempt, nothing is produced and
+///   nothing is scheduled (no trailing send: the periodic tick picks the
+///   change up). Otherwise the attempt time is recorded — even if the account
+///   has no usage tier, in which case nothing is produced either.
+/// * `tick(out)`: the periodic timer; due every 1.5 s from construction
+///   (re-armed 1.5 s after each firing), it then makes a `trigger` (so it is
+///   throttled too). `next_tick()` tells a timer thread when to call it.
+///
+/// No I/O. Thread-safe (an internal mutex; the account calls are thread-safe
+/// with a concurrent engine policy). Outputs go to any usage_update_buffer
+/// (std::vector<std::byte>, std::string, ...), reused without allocating once large enough.
+template <class T>
+class usage_publisher {
+ public:
+  using clock_type = std::chrono::steady_clock;
+  using time_point = clock_type::time_point;
+
+  /// `node` is this node's id (jsacct::node_id(server_name)); `clock` defaults to steady_clock::now.
+  usage_publisher(account_handle<T> acct, std::string_view node, usage_clock clock = {}, usage_publisher_options opts = {})
+      : acct_(std::move(acct)),
+        clock_(clock ? std::move(clock) : usage_clock([] { return clock_type::now(); })),
+        opts_(opts),
+        subject_(opts.publish ? usage_update_subject(acct_.name(), node) : std::string()),
+        next_tick_(clock_() + opts_.tick) {}
+
+  /// `$JSC.ARU.<account>.<node>`, or "" when not publishing (main standalone).
+  const std::string& subject() const noexcept { return subject_; }
+  const account_handle<T>& account() const noexcept { return acct_; }
+
+  /// `sendClusterUsageUpdate`: true when `out` now holds an update to publish
+  /// on subject(); false (and `out` untouched) when throttled, when the
+  /// account has no usage tier, when not publishing or when the account is gone.
+  template <class Buffer>
+    requires usage_update_buffer<Buffer>
+  bool trigger(Buffer& out) {
+    std::lock_guard lk(mu_);
+    return trigger_locked(out, clock_());
+  }
+
+  /// The periodic timer: when due (now >= next_tick()), re-arm it one tick
+  /// later and make a throttled trigger. True when `out` holds an update.
+  template <class Buffer>
+    requires usage_update_buffer<Buffer>
+  bool tick(Buffer& out) {
+    std::lock_guard lk(mu_);
+    const time_point now = clock_();
+    if (now < next_tick_) return false;
+    next_tick_ = now + opts_.tick;
+    return trigger_locked(out, now);
+  }
+
+  /// When the periodic timer fires next.
+  time_point next_tick() const {
+    std::lock_guard lk(mu_);
+    return next_tick_;
+  }
+  /// The last attempt (the throttle's reference), if any.
+  std::optional<time_point> last_update() const {
+    std::lock_guard lk(mu_);
+    return lupdate_;
+  }
+  /// Number of updates produced so far.
+  std::uint64_t sent() const {
+    std::lock_guard lk(mu_);
+    return sent_;
+  }
+
+ private:
+  template <class Buffer>
+  bool trigger_locked(Buffer& out, time_point now) {
+    if (lupdate_ && now - *lupdate_ < opts_.min_window) return false;  // step 1: no trailing send
+    lupdate_ = now;                                                   // step 2: even if nothing follows
+    if (!opts_.publish || !acct_.enabled()) return false;
+    records_.clear();
+    acct_.for_each_local_usage([&](std::string_view tier, std::int64_t mem, std::int64_t store) {
+      records_.push_back(usage_record{tier, mem, store});  // names live as long as the account
+    });
+    if (records_.empty()) return false;  // step 3
+    const auto [api, errors] = acct_.local_api();
+    encode_usage_update(api, errors, records_, out);  // step 4
+    ++sent_;
+    return true;
+  }
+
+  account_handle<T> acct_;
+  usage_clock clock_;
+  usage_publisher_options opts_;
+  std::string subject_;
+  mutable std::mutex mu_;
+  std::optional<time_point> lupdate_;
+  time_point next_tick_;
+  std::vector<usage_record> records_;
+  std::uint64_t sent_ = 0;
+};
+
+}  // namespace jsacct

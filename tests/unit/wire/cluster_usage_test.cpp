@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: Apache-2.0
+// spec §5.7, §6.3, §6.5, §16: merging received $JSC.ARU updates into an
+// account (main's remoteUpdateUsage) and the throttled / periodic sending side.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "jsacct/engine/basic_engine.hpp"
+#include "jsacct/storage/msg_size.hpp"
+#include "jsacct/types.hpp"
+#include "jsacct/wire/cluster_usage.hpp"
+#include "jsacct/wire/node_id.hpp"
+#include "jsacct/wire/usage_update.hpp"
+
+using namespace jsacct;
+using namespace std::chrono_literals;
+using outcome = remote_usage_outcome;
+
+namespace {
+
+using bytes = std::vector<std::byte>;
+
+account_limits lim(std::int64_t mem, std::int64_t store) {
+  account_limits l = dynamic_account_limits;
+  l.max_memory = mem;
+  l.max_store = store;
+  return l;
+}
+
+jetstream_config server_cfg() {
+  jetstream_config c;
+  c.max_memory = 1 << 20;
+  c.max_store = 10 << 20;
+  return c;
+}
+
+template <class E>
+typename E::account enable(E& eng, std::string_view name, limits_map limits) {
+  auto r = eng.enable_account(name, std::move(limits));
+  REQUIRE(r.ok());
+  return *r;
+}
+
+bytes encode(std::uint64_t api, std::uint64_t errors, const std::vector<usage_record>& tiers) {
+  bytes out;
+  encode_usage_update(api, errors, tiers, out);
+  return out;
+}
+
+/// The 32-byte legacy form: mem, store, api, errors.
+bytes legacy(std::int64_t mem, std::int64_t store, std::uint64_t api, std::uint64_t errors) {
+  bytes out(32);
+  auto put = [&](std::size_t at, std::uint64_t v) {
+    for (std::size_t i = 0; i < 8; ++i) out[at + i] = static_cast<std::byte>(v >> (8 * i));
+  };
+  put(0, static_cast<std::uint64_t>(mem));
+  put(8, static_cast<std::uint64_t>(store));
+  put(16, api);
+  put(24, errors);
+  return out;
+}
+
+void put_u64(bytes& b, std::size_t at, std::uint64_t v) {
+  for (std::size_t i = 0; i < 8; ++i) b[at + i] = static_cast<std::byte>(v >> (8 * i));
+}
+
+template <class A>
+std::int64_t tier_store(A& acc, std::string_view tier) {
+  return acc.usage_of(acc.tier(tier), storage_type::file).total;
+}
+template <class A>
+std::int64_t tier_mem(A& acc, std::string_view tier) {
+  return acc.usage_of(acc.tier(tier), storage_type::memory).total;
+}
+
+/// A fake steady clock the tests move by hand.
+struct fake_clock {
+  std::chrono::steady_clock::time_point now{std::chrono::steady_clock::time_point{} + 1h};
+  usage_clock fn() {
+    return [this] { return now; };
+  }
+};
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("§6.5 a node's contribution is replaced, never accumulated", E, engine, plain_engine) {
+  E eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
+  const auto msg = encode(5, 1, {{"R1", 10, 1000}, {"R3", 0, 3000}});
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", msg);
+  CHECK(r.outcome == outcome::applied);
+  CHECK(r.ok());
+  CHECK(r.warning().empty());
+  CHECK(r.node == "n2");
+  CHECK(r.tiers_merged == 2);
+  CHECK(r.api_applied);
+  CHECK(tier_store(acc, "R1") == 1000);
+  CHECK(tier_mem(acc, "R1") == 10);
+  CHECK(tier_store(acc, "R3") == 3000);
+  const auto first = acc.usage();
+  CHECK(first.api.total == 5);
+  CHECK(first.api.errors == 1);
+
+  r = apply_usage_update(acc, "$JSC.ARU.A.n2", msg);  // the same update again
+  CHECK(r.outcome == outcome::applied);
+  CHECK(acc.usage() == first);
+  CHECK(tier_store(acc, "R1") == 1000);
+  CHECK(tier_store(acc, "R3") == 3000);
+
+  // A second node adds its own contribution; the first node's new values replace its old ones.
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(1, 0, {{"R1", 0, 500}})).ok());
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(6, 0, {{"R1", 0, 200}, {"R3", 0, 100}})).ok());
+  CHECK(tier_store(acc, "R1") == 700);
+  CHECK(tier_mem(acc, "R1") == 0);
+  CHECK(tier_store(acc, "R3") == 100);
+  CHECK(acc.usage().api.total == 7);
+  CHECK(acc.usage().api.errors == 0);
+}
+
+TEST_CASE("§6.5 a tier a node omits later keeps its earlier contribution") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R1", 0, 1000}, {"R3", 7, 3000}})).ok());
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R1", 0, 400}})).ok());
+  CHECK(tier_store(acc, "R1") == 400);
+  CHECK(tier_store(acc, "R3") == 3000);
+  CHECK(tier_mem(acc, "R3") == 7);
+  CHECK(acc.usage().store == 3400);
+}
+
+TEST_CASE("§6.5 a tier reported by a peer appears locally even without limits") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R5", 0, 9}})).ok());
+  const auto u = acc.usage();
+  REQUIRE(u.tiers.count("R5") == 1);
+  CHECK(u.tiers.at("R5").store == 9);
+}
+
+TEST_CASE("§6.5 legacy 32-byte form replaces the untiered tier and the API counters") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(7, 3, {{"", 5, 100}})).ok());
+  CHECK(tier_store(acc, "") == 100);
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", legacy(1, 50, 1, 0));
+  CHECK(r.outcome == outcome::applied_legacy);
+  CHECK(r.ok());
+  CHECK(r.tiers_merged == 1);
+  CHECK(r.api_applied);
+  CHECK(tier_store(acc, "") == 50);
+  CHECK(tier_mem(acc, "") == 1);
+  CHECK(acc.usage().api.total == 1);
+  CHECK(acc.usage().api.errors == 0);
+
+  // 33..43 bytes are still the legacy form: bytes 32.. are ignored.
+  bytes longer = legacy(0, 60, 2, 2);
+  longer.resize(43, std::byte{0xff});
+  r = apply_usage_update(acc, "$JSC.ARU.A.n2", longer);
+  CHECK(r.outcome == outcome::applied_legacy);
+  CHECK(tier_store(acc, "") == 60);
+  CHECK(acc.usage().api.errors == 2);
+}
+
+TEST_CASE("§6.5 a corrupt first record applies nothing (but the node's entry is created)") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(4, 2, {{"", 0, 100}})).ok());
+  bytes bad = encode(9, 9, {{"", 0, 555}});
+  put_u64(bad, 36, 1);  // first name length 1 > 44 - 44
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", bad);
+  CHECK(r.outcome == outcome::corrupt_first_record);
+  CHECK_FALSE(r.ok());
+  CHECK(r.warning() == "Received corrupt remote usage update");
+  CHECK(r.tiers_merged == 0);
+  CHECK_FALSE(r.api_applied);
+  CHECK(tier_store(acc, "") == 100);
+  CHECK(acc.usage().api.total == 4);
+  CHECK(acc.usage().api.errors == 2);
+
+  put_u64(bad, 36, std::numeric_limits<std::uint64_t>::max());  // f04c3b437: no overflow
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n9", bad).outcome == outcome::corrupt_first_record);
+  CHECK(tier_store(acc, "") == 100);
+  // main creates the node's rusage entry before validating the body.
+  CHECK(acc.state()->remotes.count("n9") == 1);
+  CHECK(acc.state()->remotes.at("n9").tiers.empty());
+}
+
+TEST_CASE("§6.5 a corrupt excess record keeps the earlier tiers and skips the API counters") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(4, 2, {{"R1", 0, 1}, {"R3", 0, 1}})).ok());
+  bytes bad = encode(99, 98, {{"R1", 0, 1000}, {"R3", 0, 3000}, {"R5", 0, 5000}});
+  // Third record starts at 44+2 + 24+2 = 72; its length field at 72+16.
+  put_u64(bad, 72 + 16, 3);  // 3 > 2 bytes left
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", bad);
+  CHECK(r.outcome == outcome::corrupt_extra_record);
+  CHECK(r.warning() == "Received corrupt remote usage update on excess record");
+  CHECK(r.tiers_merged == 2);
+  CHECK_FALSE(r.api_applied);
+  CHECK(tier_store(acc, "R1") == 1000);
+  CHECK(tier_store(acc, "R3") == 3000);
+  CHECK(acc.usage().tiers.count("R5") == 0);
+  CHECK(acc.usage().api.total == 4);
+  CHECK(acc.usage().api.errors == 2);
+}
+
+TEST_CASE("§6.5 records declared but missing are skipped silently; the API counters apply") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  bytes msg = encode(3, 1, {{"R1", 0, 700}});
+  put_u64(msg, 32, 5);  // 5 extra records declared, none present (the u32 count; the u64 write spills into L0 too)
+  put_u64(msg, 36, 2);  // restore L0
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", msg);
+  CHECK(r.outcome == outcome::applied_truncated);
+  CHECK(r.ok());
+  CHECK(r.tiers_merged == 1);
+  CHECK(r.api_applied);
+  CHECK(tier_store(acc, "R1") == 700);
+  CHECK(acc.usage().api.total == 3);
+}
+
+TEST_CASE("§6.5 size guard and node id from the subject") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  const bytes ok = encode(1, 0, {{"", 0, 10}});
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", std::span<const std::byte>(ok).first(31));
+  CHECK(r.outcome == outcome::too_short);
+  CHECK(r.warning() == "Ignoring remote usage update with size too short");
+  // The size guard comes first: a short message with no node is "too short".
+  CHECK(apply_usage_update(acc, "nodot", std::span<const std::byte>(ok).first(5)).outcome == outcome::too_short);
+  for (std::string_view subject : {"nodot", ".leading", "trailing.", ""}) {
+    r = apply_usage_update(acc, subject, ok);
+    CHECK(r.outcome == outcome::no_remote_node);
+    CHECK(r.warning() == "Received remote usage update with no remote node");
+  }
+  CHECK(acc.usage().store == 0);
+  CHECK(acc.state()->remotes.empty());
+  // The node is the text after the last '.', nothing else of the subject is checked.
+  r = apply_usage_update(acc, "x.y", ok);
+  CHECK(r.outcome == outcome::applied);
+  CHECK(r.node == "y");
+  CHECK(acc.usage().store == 10);
+  // Character payloads (a NATS message body) work the same.
+  const std::string chars(reinterpret_cast<const char*>(ok.data()), ok.size());
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n3", std::string_view(chars)).ok());
+  CHECK(acc.usage().store == 20);
+}
+
+TEST_CASE("§5.1 local usage and the server's used bytes are untouched by remote updates") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  auto t = acc.tier("");
+  acc.update_usage(t, storage_type::file, 36);
+  acc.update_usage(t, storage_type::memory, 5);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(7, 3, {{"", 11, 100}})).ok());
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n3", legacy(-4, 10, 0, 0)).ok());
+  const auto f = acc.usage_of(t, storage_type::file);
+  CHECK(f.local == 36);
+  CHECK(f.remote == 110);
+  CHECK(f.total == 146);
+  const auto m = acc.usage_of(t, storage_type::memory);
+  CHECK(m.local == 5);
+  CHECK(m.remote == 7);
+  CHECK(eng.used().mem == 5);
+  CHECK(eng.used().store == 36);
+  CHECK(eng.usage_stats().store == 36);
+  CHECK(acc.local_api() == std::pair<std::uint64_t, std::uint64_t>{0, 0});
+}
+
+TEST_CASE("remove_node subtracts everything the node reported") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
+  acc.update_usage(acc.tier("R1"), storage_type::file, 10);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(7, 3, {{"R1", 0, 100}, {"R3", 1, 300}})).ok());
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(2, 0, {{"R1", 0, 1000}})).ok());
+  CHECK(tier_store(acc, "R1") == 1110);
+  remove_node(acc, "n2");
+  CHECK(tier_store(acc, "R1") == 1010);
+  CHECK(tier_store(acc, "R3") == 0);
+  CHECK(tier_mem(acc, "R3") == 0);
+  CHECK(acc.usage().api.total == 2);
+  CHECK(acc.usage().api.errors == 0);
+  remove_node(acc, "n2");  // unknown now: nothing happens
+  remove_node(acc, "n3");
+  CHECK(tier_store(acc, "R1") == 10);
+  CHECK(acc.usage().api.total == 0);
+  // The node may come back: its next update counts again from zero.
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(1, 0, {{"R1", 0, 5}})).ok());
+  CHECK(tier_store(acc, "R1") == 15);
+}
+
+TEST_CASE("§16 oracle: injected store 100 + api 7/3 -> storage 136; then legacy store 50, api 1, errors 0 -> 86") {
+  engine eng(server_cfg(), false);
+  account_limits l = lim(500, 1000);
+  l.max_streams = 2;
+  l.max_consumers = 3;
+  auto acc = enable(eng, "A", limits_map{{"", l}});
+  auto s = acc.create_stream(make_stream("S", storage_type::file));
+  REQUIRE(s.ok());
+  // One "hello" on subject "s" (36 bytes) and two API calls, as on the 2.9.10 oracle.
+  s->add_usage(static_cast<std::int64_t>(file_store_msg_size(msg_lengths{1, 0, 5})));
+  acc.track_api();
+  acc.track_api();
+  CHECK(acc.usage().store == 36);
+
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.FAKE", encode(7, 3, {{"", 0, 100}}));
+  REQUIRE(r.ok());
+  CHECK(encode(7, 3, {{"", 0, 100}}).size() == 44);
+  auto u = acc.usage();
+  CHECK(u.store == 136);
+  CHECK(u.api.total == 9);
+  CHECK(u.api.errors == 3);
+
+  r = apply_usage_update(acc, "$JSC.ARU.A.FAKE", legacy(0, 50, 1, 0));
+  CHECK(r.outcome == outcome::applied_legacy);
+  u = acc.usage();
+  CHECK(u.store == 86);
+  CHECK(u.api.total == 3);
+  CHECK(u.api.errors == 0);
+
+  // Injected remote usage counts toward the account limit: 17 x 51 bytes fit (953), the 18th does not.
+  int accepted = 0;
+  const msg_lengths m{1, 0, 20};
+  while (s->check_publish(m) == errc::none) {
+    s->add_usage(static_cast<std::int64_t>(file_store_msg_size(m)));
+    ++accepted;
+    REQUIRE(accepted < 100);
+  }
+  CHECK(accepted == 17);
+  CHECK(acc.usage().store == 953);
+  CHECK(s->check_publish(m) == errc::account_resources_exceeded);
+}
+
+// ---------------------------------------------------------------------------- sending
+
+TEST_CASE("§6.3 throttle: a second send within 250 ms is suppressed, exactly 250 ms later it goes") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  acc.update_usage(acc.tier(""), storage_type::file, 36);
+  fake_clock clk;
+  const auto t0 = clk.now;
+  usage_publisher pub(acc, node_id("S1"), clk.fn());
+  CHECK(pub.subject() == "$JSC.ARU.A.sQnRv29R");
+  bytes out;
+  CHECK(pub.trigger(out));  // first ever: lupdate is unset
+  CHECK(out.size() == 44);
+  CHECK(pub.last_update() == t0);
+  auto v = decode_usage_update(out);
+  CHECK(v.status() == usage_update_status::complete);
+  CHECK(v.front() == usage_record{"", 0, 36});
+
+  out.clear();
+  clk.now = t0 + 249ms;
+  acc.update_usage(acc.tier(""), storage_type::file, 10);
+  CHECK_FALSE(pub.trigger(out));  // suppressed, and no trailing send is scheduled
+  CHECK(out.empty());
+  CHECK(pub.last_update() == t0);  // a suppressed attempt does not move lupdate
+  clk.now = t0 + 250ms;
+  CHECK(pub.trigger(out));
+  CHECK(pub.last_update() == t0 + 250ms);
+  CHECK(decode_usage_update(out).front().store == 46);
+  clk.now = t0 + 499ms;
+  CHECK_FALSE(pub.trigger(out));
+  clk.now = t0 + 500ms;
+  CHECK(pub.trigger(out));
+  CHECK(pub.sent() == 3);
+}
+
+TEST_CASE("§6.3 nothing is sent for an empty usage map, but lupdate is still set") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  fake_clock clk;
+  const auto t0 = clk.now;
+  usage_publisher pub(acc, "n1", clk.fn());
+  bytes out;
+  CHECK_FALSE(pub.trigger(out));
+  CHECK(out.empty());
+  CHECK(pub.last_update() == t0);
+  acc.track_api();  // API counters alone do not create a usage tier
+  clk.now = t0 + 300ms;
+  CHECK_FALSE(pub.trigger(out));
+  CHECK(pub.last_update() == t0 + 300ms);
+  acc.update_usage(acc.tier(""), storage_type::file, 1);
+  clk.now = t0 + 400ms;  // within 250 ms of the empty attempt
+  CHECK_FALSE(pub.trigger(out));
+  clk.now = t0 + 550ms;
+  CHECK(pub.trigger(out));
+  const auto v = decode_usage_update(out);
+  CHECK(v.api() == 1);
+  CHECK(v.front().store == 1);
+  CHECK(pub.sent() == 1);
+}
+
+TEST_CASE("§6.3 the periodic tick fires every 1.5 s and is throttled like any trigger") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  acc.update_usage(acc.tier(""), storage_type::memory, 8);
+  fake_clock clk;
+  const auto t0 = clk.now;
+  usage_publisher pub(acc, "n1", clk.fn());
+  CHECK(pub.next_tick() == t0 + 1500ms);
+  bytes out;
+  clk.now = t0 + 1499ms;
+  CHECK_FALSE(pub.tick(out));
+  CHECK(pub.next_tick() == t0 + 1500ms);
+  CHECK_FALSE(pub.last_update().has_value());
+  clk.now = t0 + 1500ms;
+  CHECK(pub.tick(out));
+  CHECK(decode_usage_update(out).front().mem == 8);
+  CHECK(pub.next_tick() == t0 + 3000ms);
+  CHECK_FALSE(pub.tick(out));  // not due again yet
+  // A trigger 100 ms before the next tick makes that tick fall inside the window: suppressed, re-armed.
+  clk.now = t0 + 2900ms;
+  CHECK(pub.trigger(out));
+  clk.now = t0 + 3000ms;
+  CHECK_FALSE(pub.tick(out));
+  CHECK(pub.next_tick() == t0 + 4500ms);
+  clk.now = t0 + 4600ms;  // a late timer re-arms from when it actually fired
+  CHECK(pub.tick(out));
+  CHECK(pub.next_tick() == t0 + 6100ms);
+  CHECK(pub.sent() == 3);
+}
+
+TEST_CASE("§6.2 main standalone: no subject, nothing ever sent, the throttle still advances") {
+  engine eng(server_cfg());
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  acc.update_usage(acc.tier(""), storage_type::file, 36);
+  fake_clock clk;
+  const auto t0 = clk.now;
+  usage_publisher_options opts;
+  opts.publish = false;
+  usage_publisher pub(acc, "n1", clk.fn(), opts);
+  CHECK(pub.subject().empty());
+  bytes out;
+  CHECK_FALSE(pub.trigger(out));
+  CHECK(pub.last_update() == t0);
+  clk.now = t0 + 1500ms;
+  CHECK_FALSE(pub.tick(out));
+  CHECK(out.empty());
+  CHECK(pub.sent() == 0);
+}
+
+TEST_CASE("§6.4 only local values are sent: remote contributions never echo") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
+  acc.update_usage(acc.tier("R1"), storage_type::file, 100);
+  acc.track_api_error();
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(50, 5, {{"R1", 0, 999}, {"R3", 3, 333}})).ok());
+  fake_clock clk;
+  usage_publisher pub(acc, "n1", clk.fn());
+  std::string out;  // any byte container works
+  REQUIRE(pub.trigger(out));
+  const auto v = decode_usage_update(out);
+  CHECK(v.status() == usage_update_status::complete);
+  CHECK(v.api() == 1);
+  CHECK(v.errors() == 1);
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> got;
+  for (const auto& r : v) got[std::string(r.name)] = {r.mem, r.store};
+  // R3 exists locally only because the peer reported it: main sends it with local zeros.
+  CHECK(got == std::map<std::string, std::pair<std::int64_t, std::int64_t>>{{"R1", {0, 100}}, {"R3", {0, 0}}});
+}
+
+TEST_CASE("exchange: three engines converge on the cluster total and the limit applies cluster-wide") {
+  struct node {
+    engine eng{server_cfg(), false};
+    engine::account acc;
+    std::optional<usage_publisher<engine::traits>> pub;
+    std::optional<engine::reservation> stream;
+  };
+  fake_clock clk;
+  std::vector<std::unique_ptr<node>> nodes;
+  for (std::string name : {"S1", "S2", "S3"}) {
+    auto n = std::make_unique<node>();
+    n->acc = enable(n->eng, "A", limits_map{{"", lim(-1, 10000)}});
+    n->pub.emplace(n->acc, node_id(name), clk.fn());
+    auto s = n->acc.create_stream(make_stream("S", storage_type::file));
+    REQUIRE(s.ok());
+    n->stream.emplace(std::move(*s));
+    nodes.push_back(std::move(n));
+  }
+  auto exchange = [&] {
+    for (auto& from : nodes) {
+      bytes out;
+      if (!from->pub->trigger(out)) continue;
+      for (auto& to : nodes)
+        if (to != from) REQUIRE(apply_usage_update(to->acc, from->pub->subject(), out).ok());
+    }
+  };
+  for (auto& n : nodes) n->stream->add_usage(3000);
+  exchange();
+  for (auto& n : nodes) CHECK(n->acc.usage().store == 9000);
+  const msg_lengths big{1, 0, 1000};  // 1031 bytes: 9000 + 1031 > 10000
+  const msg_lengths small{1, 0, 900};  // 931 bytes
+  for (auto& n : nodes) {
+    CHECK(n->stream->check_publish(big) == errc::account_resources_exceeded);
+    CHECK(n->stream->check_publish(small) == errc::none);
+  }
+  nodes[0]->stream->add_usage(-3000);
+  clk.now += 250ms;
+  exchange();
+  for (auto& n : nodes) {
+    CHECK(n->acc.usage().store == 6000);
+    CHECK(n->stream->check_publish(big) == errc::none);
+  }
+}
