@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// JetStream at-rest encryption of metafiles (spec §9.5), compatible with the
+/// files nats-server writes: the key-encryption-key generator (HMAC-SHA256 of
+/// `info ‖ context` keyed by the server key), the two AEADs (ChaCha =
+/// XChaCha20-Poly1305 with a 24-byte nonce, AES = AES-GCM with a 16-byte
+/// nonce) and `decrypt_meta`, which recovers a stream's or consumer's
+/// `meta.inf` from it and its `meta.key` trying the candidates in main's order.
+///
+/// Optional feature: needs OpenSSL's libcrypto (1.1 or 3.x). OpenSSL has no
+/// XChaCha20-Poly1305, so it is built from HChaCha20 (implemented here) and
+/// OpenSSL's IETF ChaCha20-Poly1305.
+#pragma once
+// jsacct: requires libcrypto
+
+#if !__has_include(<openssl/evp.h>)
+#error "jsacct/facade/encryption.hpp needs OpenSSL's libcrypto headers"
+#endif
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace jsacct {
+
+/// Store cipher; values are nats-server's `StoreCipher` values.
+enum class store_cipher : std::uint8_t { chacha = 0, aes = 1 };
+
+/// Banner name of a cipher (`ChaCha20-Poly1305`, `AES-GCM`).
+constexpr std::string_view cipher_name(store_cipher c) noexcept {
+  return c == store_cipher::chacha ? "ChaCha20-Poly1305" : "AES-GCM";
+}
+
+/// The other cipher (the fallback candidate of `decrypt_meta`).
+constexpr store_cipher other_cipher(store_cipher c) noexcept {
+  return c == store_cipher::chacha ? store_cipher::aes : store_cipher::chacha;
+}
+
+/// Smallest valid `meta.key` (nats-server's minMetaKeySize).
+inline constexpr std::size_t min_meta_key_size = 64;
+
+/// Byte buffer type used throughout.
+using bytes = std::vector<std::uint8_t>;
+
+/// Views a string's bytes.
+inline std::span<const std::uint8_t> as_bytes_view(std::string_view s) noexcept {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+/// `jsKeyGen(key, info)`: maps a context to HMAC-SHA256(key, info ‖ context).
+/// `info` is the account name; the context is the stream name, or
+/// `<stream>.<consumer>` for consumers.
+class key_gen {
+ public:
+  key_gen(std::string key, std::string info) : key_(std::move(key)), info_(std::move(info)) {}
+  /// The 32-byte key-encryption key for `context`.
+  std::array<std::uint8_t, 32> operator()(std::string_view context) const {
+    std::string msg = info_;
+    msg.append(context);
+    std::array<std::uint8_t, 32> out{};
+    unsigned int len = 0;
+    ::HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
+           out.data(), &len);
+    return out;
+  }
+
+ private:
+  std::string key_;
+  std::string info_;
+};
+
+/// `jsKeyGen`: nullopt when no key is configured (encryption off).
+inline std::optional<key_gen> js_key_gen(std::string_view key, std::string_view info) {
+  if (key.empty()) return std::nullopt;
+  return key_gen(std::string(key), std::string(info));
+}
+
+namespace detail {
+
+inline constexpr std::uint32_t rotl32(std::uint32_t v, int n) noexcept { return (v << n) | (v >> (32 - n)); }
+
+inline constexpr std::uint32_t load_le32(const std::uint8_t* p) noexcept {
+  return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) | (static_cast<std::uint32_t>(p[2]) << 16) |
+         (static_cast<std::uint32_t>(p[3]) << 24);
+}
+
+inline constexpr void store_le32(std::uint8_t* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v);
+  p[1] = static_cast<std::uint8_t>(v >> 8);
+  p[2] = static_cast<std::uint8_t>(v >> 16);
+  p[3] = static_cast<std::uint8_t>(v >> 24);
+}
+
+}  // namespace detail
+
+/// HChaCha20 (draft-irtf-cfrg-xchacha §2.2): the ChaCha20 state of `key`
+/// and the 16-byte `nonce` after 20 rounds, words 0–3 and 12–15, without the
+/// final addition. Derives XChaCha20's subkey.
+inline std::array<std::uint8_t, 32> hchacha20(std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> nonce) noexcept {
+  std::uint32_t x[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
+  for (int i = 0; i < 8; ++i) x[4 + i] = detail::load_le32(key.data() + 4 * i);
+  for (int i = 0; i < 4; ++i) x[12 + i] = detail::load_le32(nonce.data() + 4 * i);
+  const auto qr = [&x](int a, int b, int c, int d) {
+    x[a] += x[b]; x[d] = detail::rotl32(x[d] ^ x[a], 16);
+    x[c] += x[d]; x[b] = detail::rotl32(x[b] ^ x[c], 12);
+    x[a] += x[b]; x[d] = detail::rotl32(x[d] ^ x[a], 8);
+    x[c] += x[d]; x[b] = detail::rotl32(x[b] ^ x[c], 7);
+  };
+  for (int round = 0; round < 10; ++round) {
+    qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15);
+    qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14);
+  }
+  std::array<std::uint8_t, 32> out{};
+  for (int i = 0; i < 4; ++i) {
+    detail::store_le32(out.data() + 4 * i, x[i]);
+    detail::store_le32(out.data() + 16 + 4 * i, x[12 + i]);
+  }
+  return out;
+}
+
+/// An AEAD as nats-server builds it from 32 bytes of key material (`seed` or
+/// generated key): XChaCha20-Poly1305 (24-byte nonce, 32-byte key) or AES-GCM
+/// with a 16-byte nonce (AES-128/192/256 by key length, as Go's `aes.NewCipher`).
+/// Sealed output is `ciphertext ‖ 16-byte tag`; no additional data is used.
+class aead {
+ public:
+  static constexpr std::size_t tag_size = 16;
+
+  /// nullopt when the key length does not suit the cipher.
+  static std::optional<aead> make(store_cipher c, std::span<const std::uint8_t> key) {
+    if (c == store_cipher::chacha ? key.size() != 32 : (key.size() != 16 && key.size() != 24 && key.size() != 32)) return std::nullopt;
+    aead a;
+    a.cipher_ = c;
+    a.key_.assign(key.begin(), key.end());
+    return a;
+  }
+
+  store_cipher cipher() const noexcept { return cipher_; }
+  std::size_t nonce_size() const noexcept { return cipher_ == store_cipher::chacha ? 24 : 16; }
+  std::size_t overhead() const noexcept { return tag_size; }
+
+  /// Encrypts `plain` under `nonce` (nonce_size() bytes); empty on an OpenSSL failure.
+  bytes seal(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> plain) const {
+    bytes out;
+    if (nonce.size() != nonce_size()) return out;
+    run(nonce, plain, true, out);
+    return out;
+  }
+
+  /// Decrypts and authenticates `sealed` (ciphertext ‖ tag); nullopt on failure.
+  std::optional<bytes> open(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> sealed) const {
+    if (nonce.size() != nonce_size() || sealed.size() < tag_size) return std::nullopt;
+    bytes out;
+    if (!run(nonce, sealed, false, out)) return std::nullopt;
+    return out;
+  }
+
+ private:
+  aead() = default;
+
+  struct ctx_deleter {
+    void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
+  };
+
+  bool run(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> in, bool encrypt, bytes& out) const {
+    const std::size_t body = encrypt ? in.size() : in.size() - tag_size;
+    std::unique_ptr<EVP_CIPHER_CTX, ctx_deleter> ctx(EVP_CIPHER_CTX_new());
+    if (!ctx) return false;
+    const EVP_CIPHER* evp = nullptr;
+    std::array<std::uint8_t, 32> subkey{};
+    std::array<std::uint8_t, 16> iv{};
+    const std::uint8_t* key = key_.data();
+    int iv_len = 16;
+    if (cipher_ == store_cipher::chacha) {
+      // XChaCha20-Poly1305 = ChaCha20-Poly1305 (IETF) keyed by HChaCha20(key, nonce[0:16])
+      // with the 12-byte nonce 0x00000000 ‖ nonce[16:24].
+      evp = EVP_chacha20_poly1305();
+      subkey = hchacha20(std::span<const std::uint8_t, 32>(key_.data(), 32), nonce.first<16>());
+      key = subkey.data();
+      std::memcpy(iv.data() + 4, nonce.data() + 16, 8);
+      iv_len = 12;
+    } else {
+      evp = key_.size() == 16 ? EVP_aes_128_gcm() : key_.size() == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
+      std::memcpy(iv.data(), nonce.data(), 16);
+    }
+    const int enc = encrypt ? 1 : 0;
+    if (EVP_CipherInit_ex(ctx.get(), evp, nullptr, nullptr, nullptr, enc) != 1) return false;
+    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, iv_len, nullptr) != 1) return false;
+    if (EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key, iv.data(), enc) != 1) return false;
+    out.assign(body + (encrypt ? tag_size : 0), 0);
+    int len = 0;
+    if (body > 0 && EVP_CipherUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(body)) != 1) return false;
+    if (!encrypt) {
+      std::array<std::uint8_t, tag_size> tag{};
+      std::memcpy(tag.data(), in.data() + body, tag_size);
+      if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag_size), tag.data()) != 1) return false;
+    }
+    int fin = 0;
+    std::array<std::uint8_t, 16> scratch{};
+    if (EVP_CipherFinal_ex(ctx.get(), scratch.data(), &fin) != 1) {
+      out.clear();
+      return false;
+    }
+    if (encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(tag_size), out.data() + body) != 1) return false;
+    return true;
+  }
+
+  store_cipher cipher_ = store_cipher::chacha;
+  bytes key_;
+};
+
+/// Outcome of `decrypt_meta`.
+struct decrypt_result {
+  bytes plaintext;                   ///< the decrypted metafile (on success)
+  bool used_fallback = false;        ///< main: a candidate other than the first one worked
+  std::optional<std::string> error;  ///< the error text, if failed
+  bool ok() const noexcept { return !error; }
+  explicit operator bool() const noexcept { return ok(); }
+};
+
+namespace detail {
+/// One candidate of `decryptMeta`: open `meta.key` with the kek, then `buf` with the seed's AEAD.
+/// On failure returns Go's error text of the failing step (the 2.9.10 caller reports it).
+inline std::variant<bytes, std::string> try_decrypt(store_cipher c, const key_gen& prf, std::span<const std::uint8_t> enc_key,
+                                                    std::span<const std::uint8_t> buf, std::string_view context) {
+  const std::string_view auth_failed =
+      c == store_cipher::chacha ? "chacha20poly1305: message authentication failed" : "cipher: message authentication failed";
+  const auto kek_bytes = prf(context);
+  const auto kek = aead::make(c, kek_bytes);
+  const std::size_t ns = kek->nonce_size();
+  const auto seed = kek->open(enc_key.first(ns), enc_key.subspan(ns));
+  if (!seed) return std::string(auth_failed);
+  const auto aek = aead::make(c, *seed);
+  if (!aek) {
+    return c == store_cipher::chacha ? std::string("chacha20poly1305: bad key length")
+                                     : "crypto/aes: invalid key size " + std::to_string(seed->size());
+  }
+  if (aek->nonce_size() != ns || buf.size() < ns) return std::string(auth_failed);
+  auto plain = aek->open(buf.first(ns), buf.subspan(ns));
+  if (!plain) return std::string(auth_failed);
+  return std::move(*plain);
+}
+}  // namespace detail
+
+/// nats-server main's `decryptMeta` (spec §9.5): recovers a metafile `buf`
+/// (`nonce ‖ sealed config`) using its encrypted key file `enc_key`
+/// (`nonce ‖ sealed 32-byte seed`). `account` is the key generator's info,
+/// `context` the stream name (`<stream>.<consumer>` for consumers).
+/// Errors: `encryption bad key size` (`enc_key` shorter than 64 bytes),
+/// `encryption not enabled` (no `current_key`), `unable to recover keys`
+/// (no candidate worked). Candidates: current key with `cipher`, current key
+/// with the other cipher, then `prev_key` (if non-empty) with `cipher` and
+/// with the other cipher; `used_fallback` is set unless the first one worked.
+inline decrypt_result decrypt_meta(store_cipher cipher, std::span<const std::uint8_t> enc_key, std::span<const std::uint8_t> buf,
+                                   std::string_view account, std::string_view context, std::string_view current_key,
+                                   std::string_view prev_key = {}) {
+  decrypt_result r;
+  if (enc_key.size() < min_meta_key_size) {
+    r.error = "encryption bad key size";
+    return r;
+  }
+  const auto cur = js_key_gen(current_key, account);
+  if (!cur) {
+    r.error = "encryption not enabled";
+    return r;
+  }
+  std::vector<std::pair<key_gen, store_cipher>> candidates{{*cur, cipher}, {*cur, other_cipher(cipher)}};
+  if (const auto prev = js_key_gen(prev_key, account)) {
+    candidates.emplace_back(*prev, cipher);
+    candidates.emplace_back(*prev, other_cipher(cipher));
+  }
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    auto res = detail::try_decrypt(candidates[i].second, candidates[i].first, enc_key, buf, context);
+    if (auto* plain = std::get_if<bytes>(&res)) {
+      r.plaintext = std::move(*plain);
+      r.used_fallback = i > 0;
+      return r;
+    }
+  }
+  r.error = "unable to recover keys";
+  return r;
+}
+
+/// nats-server 2.9.10's `decryptMeta`: one attempt (the key, `cipher`),
+/// failing with the underlying error text, e.g.
+/// `chacha20poly1305: message authentication failed` or
+/// `cipher: message authentication failed` (also for a metafile shorter than a
+/// nonce, where 2.9.10 would crash). (2.9.10's caller retries with the other
+/// cipher itself.)
+inline decrypt_result decrypt_meta_v29(store_cipher cipher, std::span<const std::uint8_t> enc_key, std::span<const std::uint8_t> buf,
+                                       std::string_view account, std::string_view context, std::string_view key) {
+  decrypt_result r;
+  if (enc_key.size() < min_meta_key_size) {
+    r.error = "encryption bad key size";
+    return r;
+  }
+  const auto prf = js_key_gen(key, account);
+  if (!prf) {
+    r.error = "encryption not enabled";
+    return r;
+  }
+  auto res = detail::try_decrypt(cipher, *prf, enc_key, buf, context);
+  if (auto* plain = std::get_if<bytes>(&res))
+    r.plaintext = std::move(*plain);
+  else
+    r.error = std::get<std::string>(std::move(res));
+  return r;
+}
+
+/// An encrypted metafile pair as nats-server writes it.
+struct encrypted_meta {
+  bytes meta_key;  ///< `meta.key`: kek nonce ‖ kek.seal(seed)
+  bytes meta_inf;  ///< `meta.inf`: aek nonce ‖ aek.seal(plaintext)
+};
+
+/// Encrypts `plaintext` the way nats-server's file store does: a random
+/// 32-byte seed sealed by the kek of (`server_key`, `account`, `context`),
+/// and the plaintext sealed by the seed's AEAD. nullopt when `server_key` is
+/// empty or the random generator fails. (Test and tooling helper.)
+inline std::optional<encrypted_meta> encrypt_meta(store_cipher cipher, std::string_view server_key, std::string_view account,
+                                                  std::string_view context, std::span<const std::uint8_t> plaintext) {
+  const auto prf = js_key_gen(server_key, account);
+  if (!prf) return std::nullopt;
+  const auto kek_bytes = (*prf)(context);
+  const auto kek = aead::make(cipher, kek_bytes);
+  std::array<std::uint8_t, 32> seed{};
+  std::array<std::uint8_t, 24> nonce1{}, nonce2{};
+  if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1 || RAND_bytes(nonce1.data(), static_cast<int>(nonce1.size())) != 1 ||
+      RAND_bytes(nonce2.data(), static_cast<int>(nonce2.size())) != 1)
+    return std::nullopt;
+  const auto aek = aead::make(cipher, seed);
+  const std::size_t ns = kek->nonce_size();
+  encrypted_meta m;
+  m.meta_key.assign(nonce1.begin(), nonce1.begin() + static_cast<std::ptrdiff_t>(ns));
+  const auto sealed_seed = kek->seal(std::span(nonce1).first(ns), seed);
+  m.meta_key.insert(m.meta_key.end(), sealed_seed.begin(), sealed_seed.end());
+  m.meta_inf.assign(nonce2.begin(), nonce2.begin() + static_cast<std::ptrdiff_t>(ns));
+  const auto sealed = aek->seal(std::span(nonce2).first(ns), plaintext);
+  m.meta_inf.insert(m.meta_inf.end(), sealed.begin(), sealed.end());
+  return m;
+}
+
+}  // namespace jsacct

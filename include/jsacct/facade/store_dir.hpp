@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Store-directory handling of server enable: `check_store_dir`, the legacy
+/// layout migration of spec §9.3 (account directories beside
+/// `<configured>/jetstream` are moved into it), and `prepare_store_dir`, the
+/// create / is-a-directory / is-writable check of spec §9.4 step 2, both with
+/// nats-server's exact texts. Errors carry the `std::error_code` and the text
+/// Go would print (`mkdir <path>: <reason>`, `rename <old> <new>: <reason>`).
+#pragma once
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "jsacct/facade/dyn_config.hpp"
+#include "jsacct/facade/text.hpp"
+#include "jsacct/facade/validate.hpp"
+
+namespace jsacct {
+
+namespace detail {
+
+/// Go's `filepath.Dir` for POSIX paths.
+inline std::string go_dir(std::string_view path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return ".";
+  const std::string_view head = path.substr(0, slash + 1);
+  std::string out = std::filesystem::path(std::string(head)).lexically_normal().generic_string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out.empty() ? std::string(".") : out;
+}
+
+/// Sorted entry names of `dir` (Go's `os.ReadDir` order); empty on any error.
+inline std::vector<std::string> list_dir_names(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
+  if (ec) return {};
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace detail
+
+/// Permission bits of directories the server creates (nats-server main; 2.9.10 used 0750).
+inline constexpr mode_t store_dir_perms = 0700;
+
+/// Outcome of `check_store_dir`.
+struct store_dir_report {
+  std::vector<std::string> notices;  ///< notice-level log lines, in order (each logged before its move)
+  std::error_code error;             ///< the failure, if any
+  std::string error_text;            ///< Go's text of that failure (`mkdir …` / `rename …`)
+  bool ok() const noexcept { return !error; }
+  explicit operator bool() const noexcept { return ok(); }
+};
+
+/// `checkStoreDir` (spec §9.3): `store_dir` is the effective store dir (it
+/// already ends in `/jetstream`). When it has no entries and its parent has
+/// more than one, every parent entry other than `jetstream` that names an
+/// account (`is_account(name)`, or, with an account resolver configured, a
+/// valid public account NKEY) is moved to `<store_dir>/<name>`, creating
+/// `<parent>/jetstream` (0700) first if the parent has no entry of that name.
+/// Entries are visited in name order; a notice
+/// `JetStream relocated account "<old>" to "<new>"` precedes each move. The
+/// first failing mkdir or rename stops the migration and is returned;
+/// non-account entries stay where they are.
+inline store_dir_report check_store_dir(const std::string& store_dir, const std::function<bool(std::string_view)>& is_account,
+                                        bool account_resolver = false) {
+  store_dir_report rep;
+  if (!detail::list_dir_names(store_dir).empty()) return rep;
+  const std::string parent = detail::go_dir(store_dir);
+  const auto entries = detail::list_dir_names(parent);
+  if (entries.size() == 1) return rep;
+  bool have_js = std::find(entries.begin(), entries.end(), jetstream_store_dir_name) != entries.end();
+  for (const auto& name : entries) {
+    if (name == jetstream_store_dir_name || name.empty()) continue;
+    const bool account = (is_account && is_account(name)) || (account_resolver && is_valid_public_account_key(name));
+    if (!account) continue;
+    if (!have_js) {
+      const std::string js_dir = detail::go_join({parent, jetstream_store_dir_name});
+      if (::mkdir(js_dir.c_str(), store_dir_perms) != 0) {
+        const int err = errno;
+        rep.error = std::error_code(err, std::generic_category());
+        rep.error_text = "mkdir " + js_dir + ": " + detail::go_errno_text(err);
+        return rep;
+      }
+      have_js = true;
+    }
+    const std::string from = detail::go_join({parent, name});
+    const std::string to = detail::go_join({store_dir, name});
+    rep.notices.push_back("JetStream relocated account " + go_quote(from) + " to " + go_quote(to));
+    if (std::rename(from.c_str(), to.c_str()) != 0) {
+      const int err = errno;
+      rep.error = std::error_code(err, std::generic_category());
+      rep.error_text = "rename " + from + " " + to + ": " + detail::go_errno_text(err);
+      return rep;
+    }
+  }
+  return rep;
+}
+
+/// The store-dir check of `enableJetStream` (spec §9.4 step 2): a missing
+/// `dir` is created recursively (0700), failing with
+/// `could not create storage directory - <mkdir error>`; an existing one must
+/// be a directory (`storage directory is not a directory`, also when it cannot
+/// be examined) in which a temporary `_test_*` file can be created and removed
+/// (`storage directory is not writable`). nullopt on success.
+inline std::optional<std::string> prepare_store_dir(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      if (auto err = detail::go_mkdir_all(dir, store_dir_perms)) return "could not create storage directory - " + err->text;
+      return std::nullopt;
+    }
+    return std::string("storage directory is not a directory");
+  }
+  if (!S_ISDIR(st.st_mode)) return std::string("storage directory is not a directory");
+  std::string tmpl = detail::go_join({dir, "_test_XXXXXX"});
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return std::string("storage directory is not writable");
+  ::close(fd);
+  ::unlink(tmpl.c_str());
+  return std::nullopt;
+}
+
+}  // namespace jsacct
