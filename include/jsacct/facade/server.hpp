@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// `jetstream_server`: the non-template facade for JetStream server and
+/// account lifecycle (spec §9.1, §9.4, §9.8–§9.10, §9.12–§9.13, §10) over the
+/// default engine (`jsacct::engine`, nats-server main semantics). Plain class,
+/// inline members: an embedder who never touches a template runs JetStream's
+/// accounting through it. The library never logs: log lines, advisories and
+/// shutdown requests reach the embedder as `server_event`s.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "jsacct/engine/basic_engine.hpp"
+#include "jsacct/error.hpp"
+#include "jsacct/facade/dyn_config.hpp"
+#include "jsacct/facade/store_dir.hpp"
+#include "jsacct/facade/text.hpp"
+#include "jsacct/types.hpp"
+
+namespace jsacct {
+
+/// Level or kind of a facade event.
+enum class server_event_kind : std::uint8_t {
+  debug,
+  notice,
+  warning,
+  error,
+  advisory,  ///< an advisory a server would publish (`subject` and JSON `text`)
+};
+
+/// A log line or advisory the facade produced. `text` follows nats-server's wording.
+struct server_event {
+  server_event_kind kind;
+  std::string text;
+  std::string subject;  ///< advisories only
+};
+
+/// What the facade needs from its host. Every member has a working default.
+struct server_setup {
+  std::string server_name = "jsacct";
+  std::string cluster_name;                      ///< for the out-of-space advisory
+  bool standalone = true;                        ///< no cluster and no gateway port (§9.4 step 8)
+  std::string system_account = "$SYS";
+  dyn_options dyn{};                             ///< explicit-limit flags, strict, sync settings (§9.2)
+  system_probe probe{};                          ///< memory, disk, temp dir probes (real by default)
+  /// Is `name` an account this server knows? (store-dir migration, §9.3). Default: registered accounts.
+  std::function<bool(std::string_view)> is_account;
+  /// Monotonic clock for the resources-exceeded throttle (§9.12).
+  std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
+  /// Receives log lines and advisories.
+  std::function<void(const server_event&)> on_event;
+  /// Runs the asynchronous shutdowns of §9.10. Default: immediately, on the calling thread.
+  std::function<void(std::function<void()>)> run_async;
+};
+
+/// The facade. Thread-safety: every member may be called from any thread
+/// (one mutex); the engine it hands out is itself thread-safe.
+class jetstream_server {
+ public:
+  explicit jetstream_server(server_setup setup = {}) : setup_(std::move(setup)) {}
+  jetstream_server(const jetstream_server&) = delete;
+  jetstream_server& operator=(const jetstream_server&) = delete;
+
+  // ---------------------------------------------------------------- accounts known to the server
+
+  /// Register an account with the server (nats-server's account registry, which
+  /// exists whether or not JetStream is enabled for it).
+  void register_account(std::string name) {
+    std::lock_guard lk(mu_);
+    registered_.insert(std::move(name));
+  }
+
+  // ---------------------------------------------------------------- server lifecycle
+
+  /// spec §9.1 `EnableJetStream(cfg)`: "jetstream already enabled"; the
+  /// dynamic or explicit config (§9.2); store-dir migration (§9.3) and checks
+  /// (§9.4 step 2). On a store-dir failure the engine stays published, as in
+  /// nats-server (the getters answer, `enabled()` is true).
+  api_error enable(const std::optional<jetstream_config>& cfg = std::nullopt) {
+    std::lock_guard lk(mu_);
+    return enable_locked(cfg);
+  }
+
+  /// spec §9.9 `DisableJetStream()`: shut down and drop persistent meta state.
+  api_error disable() {
+    std::lock_guard lk(mu_);
+    return disable_locked(true);
+  }
+  /// spec §9.9 main `ShutdownJetStream()`: shut down, keep meta state (transient errors).
+  api_error shutdown() {
+    std::lock_guard lk(mu_);
+    return disable_locked(false);
+  }
+
+  /// spec §9.8 `restartJetStream()` after a config reload: "Restarting
+  /// JetStream", enable; on error a warning `Can't start JetStream: <err>` and
+  /// a shutdown whose (success) result is returned.
+  api_error restart(const std::optional<jetstream_config>& cfg = std::nullopt) {
+    std::lock_guard lk(mu_);
+    emit(server_event_kind::notice, "Restarting JetStream");
+    if (auto e = enable_locked(cfg)) {
+      emit(server_event_kind::warning, "Can't start JetStream: " + e.text());
+      return disable_locked(false);
+    }
+    return {};
+  }
+
+  /// spec §9.13 `JetStreamEnabled()`: engine present and not disabled.
+  bool enabled() const {
+    std::lock_guard lk(mu_);
+    return js_ != nullptr && !disabled_;
+  }
+  /// spec §9.13 `JetStreamEnabledForDomain()`: enabled here, or any known peer
+  /// (online or not) advertised JetStream.
+  bool enabled_for_domain(std::span<const bool> peers_jetstream) const {
+    if (enabled()) return true;
+    for (bool p : peers_jetstream)
+      if (p) return true;
+    return false;
+  }
+  /// spec §9.13: a copy of the config while an engine exists.
+  std::optional<jetstream_config> config() const {
+    std::lock_guard lk(mu_);
+    if (!js_) return std::nullopt;
+    return js_->config();
+  }
+  /// spec §9.13 `StoreDir()`: "" without an engine.
+  std::string store_dir() const {
+    std::lock_guard lk(mu_);
+    return js_ ? config_.store_dir : std::string();
+  }
+  /// spec §9.13 `JetStreamNumAccounts()`: 0 without an engine.
+  std::size_t num_accounts() const {
+    std::lock_guard lk(mu_);
+    return js_ ? js_->num_accounts() : 0;
+  }
+  /// spec §9.13 `JetStreamReservedResources()`: (memory, store) reserved, or
+  /// 10039 (sic: the account-level error) without an engine.
+  result<mem_store> reserved_resources() const {
+    std::lock_guard lk(mu_);
+    if (!js_) return errc::not_enabled_for_account;
+    return js_->reserved();
+  }
+  /// main `isShuttingDown()`.
+  bool shutting_down() const {
+    std::lock_guard lk(mu_);
+    return shutting_down_;
+  }
+  /// The engine (nullptr while JetStream is off). Valid until disable/shutdown.
+  engine* get_engine() {
+    std::lock_guard lk(mu_);
+    return js_.get();
+  }
+
+  // ---------------------------------------------------------------- §9.10, §9.12
+
+  /// spec §9.10 `handleOutOfSpace`: at most once per engine (the out-of-space
+  /// flag is never reset): an error log, an asynchronous shutdown (state kept)
+  /// and the `$JS.EVENT.ADVISORY.SERVER.OUT_OF_STORAGE` advisory. Returns true when it acted.
+  bool handle_out_of_space(std::optional<storage_type> stream_storage = std::nullopt, std::string_view stream = {}) {
+    std::unique_lock lk(mu_);
+    if (!js_ || disabled_ || oos_) return false;
+    oos_ = true;
+    emit(server_event_kind::error, stream_storage ? "JetStream out of " + std::string(display_name(*stream_storage)) + " resources, will be DISABLED"
+                                                  : std::string("JetStream out of resources, will be DISABLED"));
+    std::string adv = "{\"type\":\"io.nats.jetstream.advisory.v1.server_out_of_space\",\"server\":" + go_quote(setup_.server_name);
+    if (!stream.empty()) adv += ",\"stream\":" + go_quote(stream);
+    adv += ",\"cluster\":" + go_quote(setup_.cluster_name);
+    if (!config_.domain.empty()) adv += ",\"domain\":" + go_quote(config_.domain);
+    adv += "}";
+    emit(server_event_kind::advisory, std::move(adv), "$JS.EVENT.ADVISORY.SERVER.OUT_OF_STORAGE");
+    lk.unlock();
+    async_shutdown();
+    return true;
+  }
+
+  /// spec §9.10 main `handleWritePermissionError`: when enabled, an error log
+  /// and an asynchronous shutdown (no flag, no advisory). Returns true when it acted.
+  bool handle_write_permission_error() {
+    std::unique_lock lk(mu_);
+    if (!js_ || disabled_) return false;
+    emit(server_event_kind::error, "File system permission denied while writing, disabling JetStream");
+    lk.unlock();
+    async_shutdown();
+    return true;
+  }
+
+  /// spec §9.12 `resourcesExceededError`: logs `JetStream <memory|file>
+  /// resource limits exceeded for server` at most once per 10 s (strictly
+  /// more than 10 s since the last alert). Returns true when it alerted.
+  bool resources_exceeded_error(storage_type s) {
+    std::lock_guard lk(alert_mu_);
+    const auto now = setup_.clock();
+    if (last_alert_ && now - *last_alert_ <= std::chrono::seconds(10)) return false;
+    last_alert_ = now;
+    const std::string_view type = s == storage_type::memory ? "memory" : s == storage_type::file ? "file" : "unknown storage type";
+    emit(server_event_kind::error, "JetStream " + std::string(type) + " resource limits exceeded for server");
+    return true;
+  }
+
+  // ---------------------------------------------------------------- accounts (§10)
+
+  /// spec §10.1 `EnableJetStream(limits)`: "jetstream account not registered",
+  /// "jetstream can not be enabled on the system account", empty limits ->
+  /// dynamic defaults (assigned even if a later step fails), 10076 without
+  /// JetStream, idempotent when enabled, sufficientResources (10028 / 10047,
+  /// standalone), the streams-directory writability probe.
+  api_error enable_account(std::string_view name, limits_map limits = {}) {
+    std::lock_guard lk(mu_);
+    if (registered_.count(std::string(name)) == 0) return api_error::plain("jetstream account not registered");
+    if (name == setup_.system_account) return api_error::plain("jetstream can not be enabled on the system account");
+    if (limits.empty()) limits = default_account_tiers();
+    configured_[std::string(name)] = limits;  // step 5: assigned even if a later step fails
+    if (!js_ || disabled_) return errc::not_enabled;
+    if (js_->find_account(name)) return {};  // step 8 (main): already enabled
+    auto r = js_->enable_account(name, std::move(limits));
+    if (!r) return r.error();
+    emit(server_event_kind::debug, "Enabled JetStream for account " + go_quote(name));
+    return probe_account_dirs(name);
+  }
+
+  /// spec §10.2 `UpdateJetStreamLimits`: 10076 without JetStream, 10039 when
+  /// the account is not enabled; diff-checked; on failure the old limits stay.
+  api_error update_account_limits(std::string_view name, limits_map limits) {
+    std::lock_guard lk(mu_);
+    if (registered_.count(std::string(name)) == 0) return api_error::plain("jetstream account not registered");
+    if (!js_ || disabled_) return errc::not_enabled;
+    auto r = js_->update_account_limits(name, std::move(limits));
+    return r ? api_error{} : r.error();
+  }
+
+  /// spec §10.3 `DisableJetStream` of an account: configured limits are kept.
+  api_error disable_account(std::string_view name) {
+    std::lock_guard lk(mu_);
+    if (registered_.count(std::string(name)) == 0) return api_error::plain("jetstream account not registered");
+    if (!js_) return errc::not_enabled_for_account;
+    auto r = js_->disable_account(name);
+    return r ? api_error{} : r.error();
+  }
+
+  /// spec §10.4 `jetStreamConfigured()`: configured limits exist and are non-empty.
+  bool account_configured(std::string_view name) const {
+    std::lock_guard lk(mu_);
+    auto it = configured_.find(std::string(name));
+    return it != configured_.end() && !it->second.empty();
+  }
+  /// spec §10.4 `JetStreamEnabled()` of an account.
+  bool account_enabled(std::string_view name) const {
+    std::lock_guard lk(mu_);
+    return js_ && static_cast<bool>(js_->find_account(name));
+  }
+  /// spec §10.4 `checkForJetStream()`: the account's engine handle or 10039.
+  result<engine::account> lookup_account(std::string_view name) const {
+    std::lock_guard lk(mu_);
+    if (!js_) return errc::not_enabled_for_account;
+    auto a = js_->find_account(name);
+    if (!a) return errc::not_enabled_for_account;
+    return a;
+  }
+
+ private:
+  api_error enable_locked(const std::optional<jetstream_config>& cfg) {
+    if (js_ && !disabled_) return api_error::plain("jetstream already enabled");
+    emit(server_event_kind::notice, "Starting JetStream");
+    config_result r = resolve_enable_config(cfg, setup_.dyn, setup_.probe);
+    for (auto& w : r.warnings) emit(server_event_kind::warning, std::move(w));
+    for (auto& d : r.debug) emit(server_event_kind::debug, std::move(d));
+    auto is_account = setup_.is_account ? setup_.is_account : [this](std::string_view n) { return registered_.count(std::string(n)) != 0; };
+    store_dir_report rep = check_store_dir(r.config.store_dir, is_account);
+    for (auto& n : rep.notices) emit(server_event_kind::notice, std::move(n));
+    if (!rep.ok()) return api_error::plain(rep.error_text);
+    // §9.4 step 1: the engine is published first; a later failure leaves it in place.
+    config_ = r.config;
+    js_ = std::make_unique<engine>(config_, setup_.standalone);
+    disabled_ = false;
+    oos_ = false;
+    shutting_down_ = false;
+    if (auto err = prepare_store_dir(config_.store_dir)) return api_error::plain(*err);
+    emit(server_event_kind::notice, "---------------- JETSTREAM ----------------");
+    if (config_.strict) emit(server_event_kind::notice, "  Strict:          true");
+    emit(server_event_kind::notice, "  Max Memory:      " + friendly_bytes(config_.max_memory));
+    emit(server_event_kind::notice, "  Max Storage:     " + friendly_bytes(config_.max_store));
+    emit(server_event_kind::notice, "  Store Directory: \"" + config_.store_dir + "\"");
+    if (!config_.domain.empty()) emit(server_event_kind::notice, "  Domain:          " + config_.domain);
+    emit(server_event_kind::notice, "  API Level:       " + std::to_string(js_api_level));
+    emit(server_event_kind::notice, "-------------------------------------------");
+    // §9.6: accounts with configured limits are enabled with the server.
+    for (const auto& [name, lim] : configured_) {
+      if (name == setup_.system_account) continue;
+      auto r2 = js_->enable_account(name, lim);
+      if (!r2) return api_error::plain("Error enabling jetstream on configured accounts: " + r2.error().text());
+    }
+    return {};
+  }
+
+  api_error disable_locked(bool delete_state) {
+    if (!js_ || disabled_) return {};
+    disabled_ = true;
+    emit(server_event_kind::notice, "Initiating JetStream Shutdown...");
+    shutting_down_ = true;
+    js_.reset();  // all accounts removed, registry gone; handles report the accounts disabled
+    if (delete_state) emit(server_event_kind::debug, "JetStream meta state deleted");
+    emit(server_event_kind::notice, "JetStream Shutdown");
+    return {};
+  }
+
+  void async_shutdown() {
+    auto task = [this] { (void)shutdown(); };
+    if (setup_.run_async) setup_.run_async(task);
+    else task();
+  }
+
+  /// §10.1 steps 15–17: remove `.snap-staging`; probe that `<acc>/streams` can
+  /// be created (then remove it and an empty `<acc>`); remove `<acc>/__snapshots__`.
+  api_error probe_account_dirs(std::string_view name) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path root(config_.store_dir);
+    fs::remove_all(root / ".snap-staging", ec);
+    const fs::path acc = root / std::string(name);
+    const fs::path sdir = acc / "streams";
+    if (!fs::exists(sdir, ec)) {
+      if (auto err = detail::go_mkdir_all(sdir.string(), store_dir_perms)) return api_error::plain("could not create storage streams directory - " + err->text);
+      fs::remove(sdir, ec);
+      fs::remove(acc, ec);  // only succeeds when empty
+    }
+    fs::remove_all(acc / "__snapshots__", ec);
+    return {};
+  }
+
+  void emit(server_event_kind k, std::string text, std::string subject = {}) const {
+    if (setup_.on_event) setup_.on_event(server_event{k, std::move(text), std::move(subject)});
+  }
+
+  server_setup setup_;
+  mutable std::recursive_mutex mu_;  // recursive: async_shutdown may run inline from a member
+  std::mutex alert_mu_;
+  std::unique_ptr<engine> js_;
+  jetstream_config config_;
+  bool disabled_ = false;
+  bool oos_ = false;
+  bool shutting_down_ = false;
+  std::set<std::string, std::less<>> registered_;
+  std::map<std::string, limits_map, std::less<>> configured_;
+  std::optional<std::chrono::steady_clock::time_point> last_alert_;
+};
+
+}  // namespace jsacct

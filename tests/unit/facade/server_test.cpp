@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+// The facade's server and account lifecycle (spec §9.1, §9.4, §9.8–§9.10,
+// §9.12–§9.13, §10), in temp dirs with injected probes and clock.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "jsacct/facade/server.hpp"
+
+using namespace jsacct;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::string tmpl = (fs::temp_directory_path() / "jsacct-server-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+struct harness {
+  temp_dir dir;
+  std::vector<server_event> events;
+  std::chrono::steady_clock::time_point now{};
+  server_setup setup() {
+    server_setup s;
+    s.probe.total_memory = [] { return std::int64_t{16} << 30; };
+    s.probe.process_memory_limit = [] { return std::optional<std::int64_t>{}; };
+    s.probe.disk_available = [](const std::string&) { return std::int64_t{3} << 40; };
+    s.probe.temp_dir = [this] { return dir.path.string(); };
+    s.on_event = [this](const server_event& e) { events.push_back(e); };
+    s.clock = [this] { return now; };
+    return s;
+  }
+  bool saw(server_event_kind k, const std::string& text) const {
+    for (const auto& e : events)
+      if (e.kind == k && e.text == text) return true;
+    return false;
+  }
+  jetstream_config explicit_cfg(std::int64_t mem, std::int64_t store) const {
+    jetstream_config c;
+    c.max_memory = mem;
+    c.max_store = store;
+    c.store_dir = dir.path.string();
+    return c;
+  }
+};
+
+account_limits mem_store_limits(std::int64_t mem, std::int64_t store) {
+  account_limits l = dynamic_account_limits;
+  l.max_memory = mem;
+  l.max_store = store;
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("§9.1 enable: explicit path appends /jetstream, second enable is refused") {
+  harness h;
+  jetstream_server s(h.setup());
+  CHECK_FALSE(s.enabled());
+  CHECK(s.store_dir().empty());
+  CHECK_FALSE(s.config().has_value());
+  CHECK(s.num_accounts() == 0);
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 10 << 20)));
+  CHECK(s.enabled());
+  CHECK(s.store_dir() == (h.dir.path / "jetstream").string());
+  CHECK(fs::is_directory(h.dir.path / "jetstream"));
+  CHECK(s.config()->max_memory == (1 << 20));
+  CHECK(s.config()->max_store == (10 << 20));
+  CHECK(h.saw(server_event_kind::notice, "Starting JetStream"));
+  CHECK(h.saw(server_event_kind::notice, "  Max Memory:      1.00 MB"));
+  CHECK(h.saw(server_event_kind::notice, "  Max Storage:     10.00 MB"));
+  const api_error again = s.enable(h.explicit_cfg(1 << 20, 10 << 20));
+  CHECK(again.text() == "jetstream already enabled");
+  CHECK(again.err_code() == 0);
+}
+
+TEST_CASE("§9.1/§9.2 enable without a config: dynamic, 75% of memory, disk probe, temp dir warning") {
+  harness h;
+  jetstream_server s(h.setup());
+  REQUIRE_FALSE(s.enable());
+  CHECK(s.config()->max_memory == (std::int64_t{16} << 30) / 4 * 3);
+  CHECK(s.config()->max_store == std::int64_t{3} << 40);
+  CHECK(s.store_dir() == (h.dir.path / "nats" / "jetstream").string());
+  CHECK(h.saw(server_event_kind::warning, "Temporary storage directory used, data could be lost on system reboot"));
+}
+
+TEST_CASE("§9.4 step 2: a file where the store dir should be") {
+  harness h;
+  jetstream_server s(h.setup());
+  fs::create_directories(h.dir.path / "x");
+  { std::FILE* f = std::fopen((h.dir.path / "x" / "jetstream").c_str(), "w"); std::fclose(f); }
+  jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
+  c.store_dir = (h.dir.path / "x").string();
+  const api_error e = s.enable(c);
+  CHECK(e.text() == "storage directory is not a directory");
+  // The engine stays published after a late failure (§9.4 step 1).
+  CHECK(s.enabled());
+  CHECK(s.config().has_value());
+}
+
+TEST_CASE("§9.9 disable and shutdown drop the engine; §9.13 getters; TestJetStreamDisabledHealthz (state part)") {
+  harness h;
+  jetstream_server s(h.setup());
+  CHECK_FALSE(s.disable());  // not enabled -> success
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  s.register_account("A");
+  REQUIRE_FALSE(s.enable_account("A"));
+  auto a = s.lookup_account("A");
+  REQUIRE(a);
+  engine::account handle = a.value();
+  CHECK_FALSE(s.shutdown());
+  CHECK_FALSE(s.enabled());
+  CHECK(s.shutting_down());
+  CHECK(s.num_accounts() == 0);
+  CHECK(s.store_dir().empty());
+  CHECK_FALSE(handle.enabled());  // the engine went away: handles see their account disabled
+  auto rr = s.reserved_resources();
+  CHECK_FALSE(rr);
+  CHECK(rr.error().err_code() == 10039);
+  // enable_account without JetStream: 10076 "JetStream not enabled" (TestJetStreamDisabledHealthz's error).
+  const api_error e = s.enable_account("A");
+  CHECK(e.err_code() == 10076);
+  CHECK(e.description() == "JetStream not enabled");
+  // Restart brings the configured account back (§9.6).
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  CHECK(s.account_enabled("A"));
+  CHECK(s.num_accounts() == 1);
+}
+
+TEST_CASE("§9.8 restart: a failing enable is logged and swallowed") {
+  harness h;
+  jetstream_server s(h.setup());
+  fs::create_directories(h.dir.path / "y");
+  { std::FILE* f = std::fopen((h.dir.path / "y" / "jetstream").c_str(), "w"); std::fclose(f); }
+  jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
+  c.store_dir = (h.dir.path / "y").string();
+  CHECK_FALSE(s.restart(c));  // the shutdown's success is returned
+  CHECK(h.saw(server_event_kind::notice, "Restarting JetStream"));
+  CHECK(h.saw(server_event_kind::warning, "Can't start JetStream: storage directory is not a directory"));
+  CHECK_FALSE(s.enabled());
+}
+
+TEST_CASE("§9.13 enabled for domain: local flag or any peer") {
+  harness h;
+  jetstream_server s(h.setup());
+  const bool none[] = {false, false};
+  const bool one[] = {false, true};
+  CHECK_FALSE(s.enabled_for_domain(none));
+  CHECK(s.enabled_for_domain(one));
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  CHECK(s.enabled_for_domain(none));
+}
+
+TEST_CASE("§9.10 out of space: once per engine, advisory, shutdown keeps state") {
+  harness h;
+  jetstream_server s(h.setup());
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  CHECK(s.handle_out_of_space(storage_type::file, "ORDERS"));
+  CHECK(h.saw(server_event_kind::error, "JetStream out of File resources, will be DISABLED"));
+  bool advisory = false;
+  for (const auto& e : h.events)
+    if (e.kind == server_event_kind::advisory) {
+      advisory = true;
+      CHECK(e.subject == "$JS.EVENT.ADVISORY.SERVER.OUT_OF_STORAGE");
+      CHECK(e.text.find("\"type\":\"io.nats.jetstream.advisory.v1.server_out_of_space\"") != std::string::npos);
+      CHECK(e.text.find("\"stream\":\"ORDERS\"") != std::string::npos);
+    }
+  CHECK(advisory);
+  CHECK_FALSE(s.enabled());
+  CHECK_FALSE(s.handle_out_of_space());  // never twice
+  // A new engine starts with the flag clear.
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  CHECK(s.handle_out_of_space());
+  CHECK(h.saw(server_event_kind::error, "JetStream out of resources, will be DISABLED"));
+}
+
+TEST_CASE("§9.10 write permission error: logs and shuts down, only when enabled") {
+  harness h;
+  jetstream_server s(h.setup());
+  CHECK_FALSE(s.handle_write_permission_error());
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  CHECK(s.handle_write_permission_error());
+  CHECK(h.saw(server_event_kind::error, "File system permission denied while writing, disabling JetStream"));
+  CHECK_FALSE(s.enabled());
+}
+
+TEST_CASE("§9.12 resources exceeded alert: at most once per 10 s (strictly more)") {
+  harness h;
+  jetstream_server s(h.setup());
+  h.now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  CHECK(s.resources_exceeded_error(storage_type::memory));
+  CHECK(h.saw(server_event_kind::error, "JetStream memory resource limits exceeded for server"));
+  h.now += std::chrono::seconds(10);
+  CHECK_FALSE(s.resources_exceeded_error(storage_type::file));  // exactly 10 s: throttled
+  h.now += std::chrono::nanoseconds(1);
+  CHECK(s.resources_exceeded_error(storage_type::file));
+  CHECK(h.saw(server_event_kind::error, "JetStream file resource limits exceeded for server"));
+}
+
+TEST_CASE("TestJetStreamEnableAndDisableAccount (§10.1, §10.3)") {
+  harness h;
+  jetstream_server s(h.setup());
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  s.register_account("$G");
+  s.register_account("$FOO");
+  s.register_account("$BAR");
+  REQUIRE_FALSE(s.enable_account("$G"));
+  CHECK(s.num_accounts() == 1);
+  REQUIRE_FALSE(s.disable_account("$G"));
+  CHECK(s.num_accounts() == 0);
+  CHECK(s.reserved_resources()->mem == 0);
+  CHECK(s.reserved_resources()->store == 0);
+  REQUIRE_FALSE(s.enable_account("$FOO"));
+  CHECK(s.num_accounts() == 1);
+  CHECK(s.account_configured("$FOO"));
+  REQUIRE_FALSE(s.disable_account("$FOO"));
+  CHECK(s.num_accounts() == 0);
+  CHECK(s.account_configured("$FOO"));  // configured limits are kept (§10.3)
+  CHECK(s.disable_account("$BAR").err_code() == 10039);  // never enabled
+  CHECK(s.enable_account("$UNREGISTERED").text() == "jetstream account not registered");
+}
+
+TEST_CASE("TestJetStreamCanNotEnableOnSystemAccount (§10.1 step 2)") {
+  harness h;
+  jetstream_server s(h.setup());
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  s.register_account("$SYS");
+  CHECK(s.enable_account("$SYS").text() == "jetstream can not be enabled on the system account");
+}
+
+TEST_CASE("TestJetStreamSystemLimits: account admission against the server (§7.8, §10.1–§10.2)") {
+  harness h;
+  jetstream_server s(h.setup());
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1024, 8192)));
+  for (const char* n : {"F", "B", "Z"}) s.register_account(n);
+  CHECK_FALSE(s.enable_account("F", {{"", mem_store_limits(24, 192)}}));
+  CHECK_FALSE(s.enable_account("B", {{"", mem_store_limits(1000, 0)}}));  // exactly 1024 memory in all
+  CHECK(s.enable_account("Z", {{"", mem_store_limits(1000, 0)}}).err_code() == 10028);
+  CHECK(s.enable_account("Z", {{"", mem_store_limits(0, 10000)}}).err_code() == 10047);
+  CHECK_FALSE(s.disable_account("F"));
+  CHECK_FALSE(s.disable_account("B"));
+  CHECK(s.reserved_resources()->mem == 0);
+  CHECK_FALSE(s.enable_account("F", {{"", mem_store_limits(24, 192)}}));
+  account_limits full = mem_store_limits(1024, 8192);
+  full.max_streams = 10;
+  full.max_consumers = 10;
+  CHECK_FALSE(s.update_account_limits("F", {{"", full}}));  // exactly at the server max
+  CHECK(s.lookup_account("F")->limits().at("") == full);
+}
+
+TEST_CASE("TestJetStreamJWTLimits: diff-checked updates keep the old limits on failure (§10.2)") {
+  harness h;
+  jetstream_server s(h.setup());
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(10 << 20, 10 << 20)));
+  s.register_account("A");
+  account_limits l1 = mem_store_limits(1 << 20, 2 << 20);
+  l1.max_streams = 1;
+  l1.max_consumers = 2;
+  l1.max_bytes_required = true;
+  account_limits l2 = mem_store_limits(4 << 20, 8 << 20);
+  l2.max_streams = 3;
+  l2.max_consumers = 4;
+  account_limits too_big = mem_store_limits(8 << 20, 16 << 20);
+  REQUIRE_FALSE(s.enable_account("A", {{"", l1}}));
+  CHECK_FALSE(s.update_account_limits("A", {{"", l2}}));
+  CHECK_FALSE(s.update_account_limits("A", {{"", l2}}));  // re-applying: the diff is 0, not double counted
+  CHECK(s.update_account_limits("A", {{"", too_big}}).err_code() == 10047);
+  CHECK(s.lookup_account("A")->limits().at("") == l2);  // old limits stay in force
+}
