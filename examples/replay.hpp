@@ -317,8 +317,9 @@ class replayer {
     raw.max_consumers = i64("max_consumers", 0);
     auto norm = [](std::int64_t v) { return v == 0 ? -1 : v; };
     c.replicas = raw.replicas == 0 ? 1 : raw.replicas;
-    c.max_bytes = (raw.max_bytes == 0 || raw.max_bytes < -1) ? -1 : raw.max_bytes;
-    c.max_consumers = (raw.max_consumers == 0 || raw.max_consumers < -1) ? -1 : raw.max_consumers;
+    // 2.9.10 maps only 0 to -1 and echoes other negative values (oracle-verified); main maps every value < -1 too.
+    c.max_bytes = (raw.max_bytes == 0 || (!v29 && raw.max_bytes < -1)) ? -1 : raw.max_bytes;
+    c.max_consumers = (raw.max_consumers == 0 || (!v29 && raw.max_consumers < -1)) ? -1 : raw.max_consumers;
     c.max_msgs = norm(i64("max_msgs", 0));
     c.max_msgs_per_subject = norm(i64("max_msgs_per_subject", 0));
     c.max_msg_size = norm(i64("max_msg_size", 0));
@@ -849,6 +850,8 @@ class replayer {
     auto it = a.streams.find(stream);
     if (it == a.streams.end()) return fail(rec, op, op_error::of(jsacct::errc::stream_not_found), target), rec;
     stream_rt& s = it->second;
+    if (!sc_.cluster() && cfg.value("num_replicas", std::int64_t{0}) > 1)
+      return fail(rec, op, op_error::of(jsacct::errc::stream_replicas_not_supported), target), rec;
     consumer_model c;
     c.durable = cfg.value("durable_name", std::string());
     if (c.durable != durable) return fail(rec, op, {400, 10017, "consumer name in subject does not match durable name in request"}, target), rec;
