@@ -4,9 +4,10 @@
 
   header_check.py list  <include-dir>   print "<header>\t<dep>" per public header
                                          (<dep> is a Meson dependency name, or "-")
-  header_check.py check <source-root>   fail unless every public header has
-                                         "#pragma once" and no example or consumer
-                                         includes a jsacct/detail/ header
+  header_check.py pragma <source-root>  fail unless every public header has "#pragma once"
+  header_check.py detail <source-root>  fail if an example or consumer includes a
+                                         jsacct/detail/ header (not public API)
+  header_check.py check <source-root>   both
 
 A header that needs an optional dependency says so with a line
 "// jsacct: requires <meson-dependency-name>"; OPTIONAL_BY_PATH covers
@@ -39,26 +40,39 @@ def cmd_list(include_dir):
     return 0
 
 
-def cmd_check(src):
-    src = pathlib.Path(src)
+def pragma_problems(src):
     bad = []
     for rel in headers(src / "include"):
         text = (src / "include" / rel).read_text(encoding="utf-8")
         if not re.search(r"^\s*#\s*pragma\s+once\b", text, re.M):
             bad.append(f"include/{rel}: no #pragma once")
+    print(f"{len(headers(src / 'include'))} public headers checked for #pragma once")
+    return bad
+
+
+def detail_problems(src):
     users = [p for d in ("examples", "tests/consumers") if (src / d).is_dir()
              for p in sorted((src / d).rglob("*")) if p.suffix in (".cpp", ".hpp", ".h", ".cc")]
-    for p in users:
-        if DETAIL_INCLUDE.search(p.read_text(encoding="utf-8")):
-            bad.append(f"{p.relative_to(src)}: includes a jsacct/detail/ header (not public API)")
+    bad = [f"{p.relative_to(src)}: includes a jsacct/detail/ header (not public API)"
+           for p in users if DETAIL_INCLUDE.search(p.read_text(encoding="utf-8"))]
+    print(f"{len(users)} example/consumer sources checked for jsacct/detail/ includes")
+    return bad
+
+
+def cmd_check(what, src):
+    src = pathlib.Path(src)
+    bad = []
+    if what in ("pragma", "check"):
+        bad += pragma_problems(src)
+    if what in ("detail", "check"):
+        bad += detail_problems(src)
     for b in bad:
         print(b)
-    n = len(headers(src / "include"))
-    print(f"{n} public headers, {len(users)} example/consumer sources checked, {len(bad)} problems")
+    print(f"{len(bad)} problems")
     return 1 if bad else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("list", "check"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("list", "pragma", "detail", "check"):
         sys.exit(__doc__)
-    sys.exit(cmd_list(sys.argv[2]) if sys.argv[1] == "list" else cmd_check(sys.argv[2]))
+    sys.exit(cmd_list(sys.argv[2]) if sys.argv[1] == "list" else cmd_check(sys.argv[1], sys.argv[2]))
