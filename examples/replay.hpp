@@ -737,6 +737,10 @@ class replayer {
       exchange_usage();
       return op_error::of(e);
     }
+    if (c.retention == "interest" && s.consumers.empty()) {  // no interest: acknowledged, then dropped at once
+      s.store.remove(seq, delta);
+      exchange_usage();
+    }
     return seq;
   }
 

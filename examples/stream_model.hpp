@@ -206,6 +206,11 @@ class msg_store {
       if (total != 0) d(-total);
       return n;
     }
+    if (!filtered && keep && !seq) {  // keep N: compact to last_seq - N + 1 (sequence based, like the stores)
+      if (*keep >= msgs_.size()) return 0;
+      seq = last_ + 1 - *keep;
+      keep.reset();
+    }
     if (!filtered && seq) {  // compact
       std::uint64_t n = 0;
       std::vector<std::uint64_t> del;
