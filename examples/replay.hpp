@@ -53,7 +53,7 @@ inline op_error ack_pending(std::int64_t lim) {
 }
 inline op_error wq_multiple() { return {400, 10099, "multiple non-filtered consumers not allowed on workqueue stream"}; }
 inline op_error wq_ack() { return {400, 10098, "workqueue stream requires explicit ack"}; }
-inline op_error no_peers() { return {400, 10005, "insufficient resources"}; }
+inline op_error no_peers() { return {400, 10005, "no suitable peers for placement"}; }
 }  // namespace srv_err
 
 /// How an account answers the JetStream API.
@@ -514,8 +514,14 @@ class replayer {
     // 4. Placement and peer-side creation.
     const std::size_t r = static_cast<std::size_t>(c.replicas);
     if (r > servers_.size()) return fail(rec, op, srv_err::no_peers(), name), rec;
-    std::vector<int> order(servers_.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    std::vector<int> order;
+    for (std::size_t i = 0; i < servers_.size(); ++i) {
+      // Placement only considers servers whose reservations leave room for max_bytes (unlimited streams fit anywhere).
+      if (c.max_bytes > 0 && acct_on(static_cast<int>(i), op.account).check_limits(*sel, norm, true, reserved, 0) != jsacct::errc::none) continue;
+      order.push_back(static_cast<int>(i));
+    }
+    if (order.size() < r)
+      return fail(rec, op, {400, 10005, std::string("no suitable peers for placement, insufficient storage")}, name), rec;
     const int slot = c.storage == "memory" ? 0 : 1;
     std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
       const auto rx = servers_[static_cast<std::size_t>(x)].eng->reserved(), ry = servers_[static_cast<std::size_t>(y)].eng->reserved();
@@ -598,8 +604,6 @@ class replayer {
       auto r = s.res.at(0).update(applied, uo);
       if (!r) return fail(rec, op, op_error::of(r.error()), name), rec;
     } else {
-      if (c.replicas != s.cfg.replicas)
-        return fail(rec, op, srv_err::invalid_config("replicas configuration can not be updated"), name), rec;
       auto sel = leader.select_limits(norm);
       if (!sel) return fail(rec, op, op_error::of(sel.error()), name), rec;
       const auto [count, others] = cluster_count_and_reservation(a, sel->tier, c);
@@ -613,13 +617,47 @@ class replayer {
           return fail(rec, op, op_error::of(e), name), rec;
         if (!v29) break;
       }
+      if (static_cast<std::size_t>(norm.replicas) > servers_.size()) return fail(rec, op, srv_err::no_peers(), name), rec;
+      // Replica count change: shrink drops the last peers, growth adds the least reserved servers.
+      while (s.peers.size() > static_cast<std::size_t>(norm.replicas)) {
+        const int p = s.peers.back();
+        s.res.at(p).add_usage(-static_cast<std::int64_t>(s.store.bytes()));
+        s.res.at(p).reset();
+        s.res.erase(p);
+        s.peers.pop_back();
+      }
+      std::vector<int> added;
+      while (s.peers.size() < static_cast<std::size_t>(norm.replicas)) {
+        int best = -1;
+        for (std::size_t i = 0; i < servers_.size(); ++i) {
+          if (std::find(s.peers.begin(), s.peers.end(), static_cast<int>(i)) != s.peers.end()) continue;
+          const auto rv = servers_[i].eng->reserved();
+          const auto rb = best < 0 ? 0 : (c.storage == "memory" ? servers_[static_cast<std::size_t>(best)].eng->reserved().mem : servers_[static_cast<std::size_t>(best)].eng->reserved().store);
+          if (best < 0 || (c.storage == "memory" ? rv.mem : rv.store) < rb) best = static_cast<int>(i);
+        }
+        s.peers.push_back(best);
+        added.push_back(best);
+      }
       for (int p : s.peers) {
+        if (std::find(added.begin(), added.end(), p) != added.end()) {
+          jsacct::create_options o;
+          o.raw_precheck = false;
+          o.check_limits = false;
+          auto cr = acct_on(p, op.account).create_stream(norm, o);
+          if (!cr) return fail(rec, op, op_error::of(cr.error()), name), rec;
+          cr->add_usage(static_cast<std::int64_t>(s.store.bytes()));
+          jsacct::consumer_request q;
+          for (std::size_t k = 0; k < s.consumers.size(); ++k) (void)cr->add_consumer(q);
+          s.res.emplace(p, std::move(*cr));
+          continue;
+        }
         jsacct::update_options uo;
         uo.check_limits = false;
         uo.stored_bytes = static_cast<std::int64_t>(s.store.bytes());
         auto r = s.res.at(p).update(norm, uo);
         if (!r) return fail(rec, op, op_error::of(r.error()), name), rec;
       }
+      std::sort(s.peers.begin(), s.peers.end());
     }
     s.cfg = c;
     s.store.enforce_all_subjects(c, [&](std::int64_t d) { add_usage(s, d); });
