@@ -560,11 +560,18 @@ TEST_CASE_TEMPLATE("§7.5.3 storage change on update moves the reservation betwe
   CHECK(eng.reserved() == mem_store{100, 0});
 }
 
-TEST_CASE_TEMPLATE("§7.5.3 standalone update to replicas > 1 -> 10074; disabled account -> 10039", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.5.1 step 4 (main): standalone update to replicas > 1 -> 10074", E, engine, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, file("S", 100));
   CHECK(err(s.update(file("S", 100, 3))) == errc::stream_replicas_not_supported);
+  CHECK(s.config().replicas == 1);
+}
+
+TEST_CASE_TEMPLATE("§7.5.3 update on a disabled account -> 10039", E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB));
+  auto acc = enable(eng, "A");
+  auto s = create(acc, file("S", 100));
   REQUIRE(eng.disable_account("A").ok());
   CHECK(err(s.update(file("S", 50))) == errc::not_enabled_for_account);
 }
@@ -660,4 +667,17 @@ TEST_CASE("§7.9 RAII: a handle outliving the engine can be destroyed safely") {
   CHECK(static_cast<bool>(keep));
   keep.reset();
   CHECK_FALSE(static_cast<bool>(keep));
+}
+
+TEST_CASE("§7.5.3 step 3 (main): new replica tier without limits falls back to the old tier's limits") {
+  engine eng(server(GiB, GiB), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, 1000)}});
+  auto s = create(acc, file("S", 100, 1));
+  REQUIRE(s.update(file("S", 100, 3)).ok());  // R3 has no limits: R1's are used
+  CHECK(s.tier().name() == "R1");             // no move: R3 has no limits (§3.2)
+  // the stream is now R3; an update that keeps R3 has no replica change, so no fallback: 10120 (§7.5.3 step 3)
+  CHECK(err(s.update(file("S", 50, 3))) == errc::no_limits);
+  // the fallback still checks the old tier's limit: R1 -> R3 with 1001 bytes exceeds R1's 1000
+  auto t = create(acc, file("T", 100, 1));
+  CHECK(err(t.update(file("T", 1001, 3))) == errc::storage_resources_exceeded);
 }
