@@ -36,7 +36,8 @@
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: cluster_node <nats-url> <node-name> <account-limit-bytes> [add N|check N|wait MS|total|local|quit ...]\n");
+  std::fprintf(stderr,
+               "usage: cluster_node <nats-url> <node-name> <account-limit-bytes> [add N|check N|wait MS|total|local|quit ...]\n");
   return 2;
 }
 
@@ -95,8 +96,9 @@ int main(int argc, char** argv) {
   {
     jsacct::nats_usage_sync_options o;
     o.on_update = [](std::string_view subject, const jsacct::remote_usage_result& r) {
-      if (!r.warning().empty()) std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(subject.size()), subject.data(),
-                                             static_cast<int>(r.warning().size()), r.warning().data());
+      if (!r.warning().empty())
+        std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(subject.size()), subject.data(),
+                     static_cast<int>(r.warning().size()), r.warning().data());
     };
     o.on_publish_error = [](natsStatus st) { std::fprintf(stderr, "publish: %s\n", natsStatus_GetText(st)); };
     jsacct::nats_usage_sync sync(nc, *acc, id, std::move(o));

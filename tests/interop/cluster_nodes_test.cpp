@@ -73,7 +73,8 @@ TEST_CASE("three cluster_node processes share one account limit over a real nats
     interop::child_process::options o;
     o.pipe_stdin = true;
     o.pipe_stdout = true;
-    nodes.push_back(node{name, std::make_unique<interop::child_process>(std::vector<std::string>{bin, srv.url(), name, "10000"}, o)});
+    nodes.push_back(
+        node{name, std::make_unique<interop::child_process>(std::vector<std::string>{bin, srv.url(), name, "10000"}, o)});
   }
   for (auto& n : nodes) {
     auto ready = n.proc->read_line(10s);

@@ -18,9 +18,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -67,7 +67,8 @@ inline int free_port() {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = 0;
   socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
     ::close(fd);
     throw std::runtime_error("bind failed");
   }
@@ -162,8 +163,7 @@ class child_process {
     if (pid_ > 0 && !exited_) {
       ::kill(pid_, SIGKILL);
       int st = 0;
-      while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-      }
+      while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
       exited_ = true;
     }
   }
@@ -319,7 +319,8 @@ class nats_server {
   std::string replace_store_dir(std::string body) const {
     const std::string key = "@STORE_DIR@";
     const std::string store = "\"" + (dir_.path() / "store").string() + "\"";
-    for (auto pos = body.find(key); pos != std::string::npos; pos = body.find(key, pos + store.size())) body.replace(pos, key.size(), store);
+    for (auto pos = body.find(key); pos != std::string::npos; pos = body.find(key, pos + store.size()))
+      body.replace(pos, key.size(), store);
     return body;
   }
 

@@ -161,7 +161,8 @@ TEST_CASE("nats-server 2.9.10: $JSC.ARU decodes with jsacct, matches $JS.API.INF
     if (!m) break;
     ++seen;
     const auto v = jsacct::decode_usage_update(m->data);
-    if (v.status() == jsacct::usage_update_status::complete && !v.empty() && static_cast<std::uint64_t>(v.front().store) == expected) {
+    if (v.status() == jsacct::usage_update_status::complete && !v.empty() &&
+        static_cast<std::uint64_t>(v.front().store) == expected) {
       mine = std::move(m);
       break;
     }

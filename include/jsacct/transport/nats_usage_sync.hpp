@@ -77,7 +77,8 @@ class nats_usage_sync {
     std::lock_guard lk(life_mu_);
     if (sub_ != nullptr || timer_.joinable()) return NATS_ILLEGAL_STATE;
     natsSubscription* sub = nullptr;
-    natsStatus s = natsConnection_Subscribe(&sub, core_->nc, usage_update_subscription(core_->acct.name()).c_str(), &core::on_msg, core_.get());
+    natsStatus s = natsConnection_Subscribe(&sub, core_->nc, usage_update_subscription(core_->acct.name()).c_str(), &core::on_msg,
+                                            core_.get());
     if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(sub, &core::on_complete, core_.get());
     if (s == NATS_OK) s = natsConnection_FlushTimeout(core_->nc, 5000);
     if (s != NATS_OK) {

@@ -45,35 +45,49 @@ enum class remote_usage_outcome : std::uint8_t {
 /// nats-server main's warning text for `o`, or "" when main logs nothing.
 constexpr std::string_view warning_text(remote_usage_outcome o) noexcept {
   switch (o) {
-    case remote_usage_outcome::too_short: return warning_text(usage_update_status::too_short);
-    case remote_usage_outcome::no_remote_node: return usage_update_no_node_warning;
-    case remote_usage_outcome::corrupt_first_record: return warning_text(usage_update_status::corrupt_first_record);
-    case remote_usage_outcome::corrupt_extra_record: return warning_text(usage_update_status::corrupt_extra_record);
-    default: return "";
+    case remote_usage_outcome::too_short:
+      return warning_text(usage_update_status::too_short);
+    case remote_usage_outcome::no_remote_node:
+      return usage_update_no_node_warning;
+    case remote_usage_outcome::corrupt_first_record:
+      return warning_text(usage_update_status::corrupt_first_record);
+    case remote_usage_outcome::corrupt_extra_record:
+      return warning_text(usage_update_status::corrupt_extra_record);
+    default:
+      return "";
   }
 }
 
 /// Short name of `o` ("applied", "too_short", ...), for logs and test output.
 constexpr std::string_view to_string(remote_usage_outcome o) noexcept {
   switch (o) {
-    case remote_usage_outcome::applied: return "applied";
-    case remote_usage_outcome::applied_legacy: return "applied_legacy";
-    case remote_usage_outcome::applied_truncated: return "applied_truncated";
-    case remote_usage_outcome::corrupt_extra_record: return "corrupt_extra_record";
-    case remote_usage_outcome::corrupt_first_record: return "corrupt_first_record";
-    case remote_usage_outcome::too_short: return "too_short";
-    case remote_usage_outcome::no_remote_node: return "no_remote_node";
-    case remote_usage_outcome::account_disabled: return "account_disabled";
-    default: return "unknown";
+    case remote_usage_outcome::applied:
+      return "applied";
+    case remote_usage_outcome::applied_legacy:
+      return "applied_legacy";
+    case remote_usage_outcome::applied_truncated:
+      return "applied_truncated";
+    case remote_usage_outcome::corrupt_extra_record:
+      return "corrupt_extra_record";
+    case remote_usage_outcome::corrupt_first_record:
+      return "corrupt_first_record";
+    case remote_usage_outcome::too_short:
+      return "too_short";
+    case remote_usage_outcome::no_remote_node:
+      return "no_remote_node";
+    case remote_usage_outcome::account_disabled:
+      return "account_disabled";
+    default:
+      return "unknown";
   }
 }
 
 /// The result of `apply_usage_update`.
 struct remote_usage_result {
   remote_usage_outcome outcome = remote_usage_outcome::too_short;
-  std::string_view node;        ///< the sender's node id (points into the subject; empty if none)
-  std::size_t tiers_merged = 0; ///< records merged into the account
-  bool api_applied = false;     ///< the node's API counters were replaced
+  std::string_view node;         ///< the sender's node id (points into the subject; empty if none)
+  std::size_t tiers_merged = 0;  ///< records merged into the account
+  bool api_applied = false;      ///< the node's API counters were replaced
 
   /// main's warning text ("" when none): the caller decides whether and how to log it.
   constexpr std::string_view warning() const noexcept { return warning_text(outcome); }
@@ -123,9 +137,9 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
     return r;
   }
   r.node = *node;
-  detail::touch_remote_node(acct, r.node);  // step 3
+  detail::touch_remote_node(acct, r.node);               // step 3
   const usage_update_view v = decode_usage_update(msg);  // steps 4, 5, 7 (validation)
-  for (const usage_record& rec : v) {                     // steps 6, 7 (merge)
+  for (const usage_record& rec : v) {                    // steps 6, 7 (merge)
     acct.apply_remote_usage(r.node, rec.name, rec.mem, rec.store);
     ++r.tiers_merged;
   }
@@ -134,12 +148,24 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
     r.api_applied = true;
   }
   switch (v.status()) {
-    case usage_update_status::complete: r.outcome = remote_usage_outcome::applied; break;
-    case usage_update_status::legacy: r.outcome = remote_usage_outcome::applied_legacy; break;
-    case usage_update_status::truncated: r.outcome = remote_usage_outcome::applied_truncated; break;
-    case usage_update_status::corrupt_extra_record: r.outcome = remote_usage_outcome::corrupt_extra_record; break;
-    case usage_update_status::corrupt_first_record: r.outcome = remote_usage_outcome::corrupt_first_record; break;
-    case usage_update_status::too_short: r.outcome = remote_usage_outcome::too_short; break;
+    case usage_update_status::complete:
+      r.outcome = remote_usage_outcome::applied;
+      break;
+    case usage_update_status::legacy:
+      r.outcome = remote_usage_outcome::applied_legacy;
+      break;
+    case usage_update_status::truncated:
+      r.outcome = remote_usage_outcome::applied_truncated;
+      break;
+    case usage_update_status::corrupt_extra_record:
+      r.outcome = remote_usage_outcome::corrupt_extra_record;
+      break;
+    case usage_update_status::corrupt_first_record:
+      r.outcome = remote_usage_outcome::corrupt_first_record;
+      break;
+    case usage_update_status::too_short:
+      r.outcome = remote_usage_outcome::too_short;
+      break;
   }
   return r;
 }
@@ -218,7 +244,7 @@ class usage_publisher {
   /// on subject(); false (and `out` untouched) when throttled, when the
   /// account has no usage tier, when not publishing or when the account is gone.
   template <class Buffer>
-    requires usage_update_buffer<Buffer>
+  requires usage_update_buffer<Buffer>
   bool trigger(Buffer& out) {
     std::lock_guard lk(mu_);
     return trigger_locked(out, clock_());
@@ -227,7 +253,7 @@ class usage_publisher {
   /// The periodic timer: when due (now >= next_tick()), re-arm it one tick
   /// later and make a throttled trigger. True when `out` holds an update.
   template <class Buffer>
-    requires usage_update_buffer<Buffer>
+  requires usage_update_buffer<Buffer>
   bool tick(Buffer& out) {
     std::lock_guard lk(mu_);
     const time_point now = clock_();
@@ -256,7 +282,7 @@ class usage_publisher {
   template <class Buffer>
   bool trigger_locked(Buffer& out, time_point now) {
     if (lupdate_ && now - *lupdate_ < opts_.min_window) return false;  // step 1: no trailing send
-    lupdate_ = now;                                                   // step 2: even if nothing follows
+    lupdate_ = now;                                                    // step 2: even if nothing follows
     if (!opts_.publish || !acct_.enabled()) return false;
     records_.clear();
     acct_.for_each_local_usage([&](std::string_view tier, std::int64_t mem, std::int64_t store) {

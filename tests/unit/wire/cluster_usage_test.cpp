@@ -499,7 +499,7 @@ TEST_CASE("exchange: three engines converge on the cluster total and the limit a
   for (auto& n : nodes) n->stream->add_usage(3000);
   exchange();
   for (auto& n : nodes) CHECK(n->acc.usage().store == 9000);
-  const msg_lengths big{1, 0, 1000};  // 1031 bytes: 9000 + 1031 > 10000
+  const msg_lengths big{1, 0, 1000};   // 1031 bytes: 9000 + 1031 > 10000
   const msg_lengths small{1, 0, 900};  // 931 bytes
   for (auto& n : nodes) {
     CHECK(n->stream->check_publish(big) == errc::account_resources_exceeded);
