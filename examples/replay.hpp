@@ -605,6 +605,8 @@ class replayer {
       if (!r) return fail(rec, op, op_error::of(r.error()), name), rec;
     } else {
       auto sel = leader.select_limits(norm);
+      if (!sel && L::update_falls_back_to_old_tier && norm.replicas != s.cfg.accounting().replicas)
+        sel = leader.select_limits(s.cfg.accounting());  // spec §7.5.3 step 3
       if (!sel) return fail(rec, op, op_error::of(sel.error()), name), rec;
       const auto [count, others] = cluster_count_and_reservation(a, sel->tier, c);
       (void)count;

@@ -9,7 +9,7 @@
 #include <ostream>
 #include <string>
 
-#include <jsacct/detail/arith.hpp>
+#include <jsacct/jsacct.hpp>
 #include <nlohmann/json.hpp>
 
 namespace jsacct_cli {

@@ -64,6 +64,11 @@ struct main_limits {
   }
 
   // -- spec §7.1/§7.2: publish time --------------------------------------------
+  /// Stream normalization: MaxBytes below -1 becomes -1 (2.9.10 only normalizes 0 and keeps e.g. -5).
+  static constexpr bool normalize_negative_max_bytes = true;
+  /// A standalone server refuses an update to more than one replica with 10074 (2.9.10 accepts it).
+  static constexpr bool refuse_replicas_on_update = true;
+
   static constexpr bool check_before_store = true;
   /// Account check before storing (§7.2), exact arithmetic (jsacct §18 #2:
   /// no wrap, so a huge message is refused): usage + size*r > limit*lr.

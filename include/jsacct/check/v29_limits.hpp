@@ -22,7 +22,7 @@ struct v29_limits {
 
   static constexpr bool count_same_name = true;             ///< re-create at max_streams -> 10027
   static constexpr bool tiered_sum_ignores_storage = true;  ///< standalone tiered tieredReservation
-  static constexpr bool update_falls_back_to_old_tier = false;
+  static constexpr bool update_falls_back_to_old_tier = true;  ///< as main (oracle: an R3 -> R2 update without an R2 tier is accepted)
 
   static constexpr std::int64_t footprint(bool, std::int64_t replicas, std::int64_t max_bytes) noexcept {
     return wrap_mul(replicas, max_bytes);
@@ -52,6 +52,11 @@ struct v29_limits {
                                     : 0;
     return {std::max<std::int64_t>(raw, 0), offset, wrap_mul(old_cfg.replicas, old_cfg.max_bytes), raw};
   }
+
+  /// Stream normalization: MaxBytes below -1 becomes -1 (2.9.10 only normalizes 0 and keeps e.g. -5).
+  static constexpr bool normalize_negative_max_bytes = false;
+  /// A standalone server refuses an update to more than one replica with 10074 (2.9.10 accepts it).
+  static constexpr bool refuse_replicas_on_update = false;
 
   static constexpr bool check_before_store = false;
   static constexpr bool would_exceed(std::int64_t, bool, std::int64_t, std::uint64_t, std::int64_t) noexcept { return false; }

@@ -493,7 +493,7 @@ class account_handle {
     if (c.storage == storage_type::unset) c.storage = storage_type::file;
     if (c.replicas == 0) c.replicas = 1;
     if (c.replicas > 5) return api_error(errc::stream_invalid_config, "maximum replicas is 5");
-    if (c.max_bytes == 0 || c.max_bytes < -1) c.max_bytes = -1;
+    if (c.max_bytes == 0 || (L::normalize_negative_max_bytes && c.max_bytes < -1)) c.max_bytes = -1;
     if (c.max_consumers == 0 || c.max_consumers < -1) c.max_consumers = -1;
     return c;
   }
@@ -750,7 +750,7 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   stream_config c = *norm;
   c.name = r.cfg.name;
   if (auto e = check_max_bytes_locked(c); e != errc::none) return e;
-  if (st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
+  if (L::refuse_replicas_on_update && st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
   const stream_config old = r.cfg;
   auto sel = select_locked(c);
   if (!sel && L::update_falls_back_to_old_tier && old.replicas != c.replicas) sel = select_locked(old);
