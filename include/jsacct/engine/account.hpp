@@ -17,6 +17,7 @@
 
 #include "jsacct/engine/state.hpp"
 #include "jsacct/error.hpp"
+#include "jsacct/friendly_bytes.hpp"
 #include "jsacct/storage/backends.hpp"
 #include "jsacct/types.hpp"
 
@@ -355,8 +356,8 @@ class account_handle {
     srv.used[slot].add(delta);
     lk.unlock();
     if (srv.events) {
-      std::string text = std::string(slot == 0 ? "MemStore" : "FileStore") + " usage drift of " + std::to_string(actual) + " vs " +
-                         std::to_string(before) + " detected for account \"" + st_->name + "\"";
+      std::string text = std::string(slot == 0 ? "MemStore" : "FileStore") + " usage drift of " + friendly_bytes(actual) + " vs " +
+                         friendly_bytes(before) + " detected for account \"" + st_->name + "\"";
       srv.events(event{event_kind::usage_repaired, st_->name, std::string(tier), s, before, actual, errc::none, std::move(text)});
     }
     return delta;

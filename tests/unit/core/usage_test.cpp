@@ -245,3 +245,25 @@ TEST_CASE_TEMPLATE("§5.7 API counters: account and server, errors count as requ
   acc.remove_remote_node("n2");
   CHECK(acc.usage().api.total == 3);
 }
+
+TEST_CASE("§5.3 drift repair event text: nats-server's wording with friendlyBytes (§11.5, negatives per §18 #8)") {
+  jsacct::jetstream_config cfg;
+  cfg.max_memory = std::int64_t{1} << 30;
+  cfg.max_store = std::int64_t{1} << 30;
+  jsacct::engine eng(cfg);
+  std::vector<std::string> texts;
+  eng.set_usage_recompute([](const std::string&, std::string_view, jsacct::storage_type) { return std::int64_t{2048}; });
+  eng.set_event_sink([&](const jsacct::event& e) {
+    if (e.kind == jsacct::event_kind::usage_repaired) texts.push_back(e.text);
+  });
+  auto acc = eng.enable_account("A").value();
+  acc.update_usage(acc.tier(""), jsacct::storage_type::file, -1024);
+  CHECK(eng.run_pending_repairs() == 1);
+  REQUIRE(texts.size() == 1);
+  CHECK(texts[0] == "FileStore usage drift of 2.00 KB vs -1.00 KB detected for account \"A\"");
+  acc.update_usage(acc.tier(""), jsacct::storage_type::memory, -16);
+  eng.set_usage_recompute([](const std::string&, std::string_view, jsacct::storage_type) { return std::int64_t{0}; });
+  CHECK(eng.run_pending_repairs() == 1);
+  REQUIRE(texts.size() == 2);
+  CHECK(texts[1] == "MemStore usage drift of 0 B vs -16 B detected for account \"A\"");
+}
