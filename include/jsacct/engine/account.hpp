@@ -307,7 +307,11 @@ class account_handle {
   /// The standalone stream-create flow of spec §7.5.1 (steps 2–8, the accounting
   /// part): raw pre-check, normalization of the accounting fields and §7.7 caps,
   /// 10074, existing name, normalized check, reservation. All or nothing.
-  result<stream_reservation<T>> create_stream(const stream_config& raw, const create_options& o = {});
+  result<stream_reservation<T>> create_stream(const stream_config& raw, const create_options& o = {}) {
+    auto r = create_stream_impl(raw, o);
+    if (!r) note_refusal(raw, r.error());
+    return r;
+  }
 
   /// Delete a stream whose handle released ownership (spec §7.9: releases its MaxBytes). 10059 if unknown.
   result<void> delete_stream(std::string_view name);
@@ -544,7 +548,19 @@ class account_handle {
     to.local[slot].add(bytes);
   }
 
+  result<stream_reservation<T>> create_stream_impl(const stream_config& raw, const create_options& o);
   result<void> update_stream_locked(detail::stream_record<P>& r, const stream_config& raw, const update_options& o);
+
+  /// Report a refused create/update (after the account lock is released).
+  void note_refusal(const stream_config& c, const api_error& e) const noexcept {
+    const auto& srv = *st_->server;
+    if (!srv.events) return;
+    try {
+      const auto t = srv.selector.tier_of(c);
+      srv.events(event{event_kind::reservation_refused, st_->name, std::string(std::string_view(t)), c.storage, 0, 0, e.id(), e.description()});
+    } catch (...) {  // an event sink must not turn a refusal into a crash
+    }
+  }
   result<void> add_consumer_locked(detail::stream_record<P>& r, const consumer_request& q);
 
   void schedule_repair(const std::string& tier, storage_type s) noexcept {
@@ -637,9 +653,14 @@ class [[nodiscard]] stream_reservation {
 
   /// spec §7.5.3: update the accounting config (reservation diff, tier move).
   result<void> update(const stream_config& raw_new, const update_options& o = {}) {
-    lock_t lk(acct_.st_->mu);
-    if (acct_.st_->removed) return errc::not_enabled_for_account;
-    return acct_.update_stream_locked(*rec_, raw_new, o);
+    result<void> r;
+    {
+      lock_t lk(acct_.st_->mu);
+      if (acct_.st_->removed) return errc::not_enabled_for_account;
+      r = acct_.update_stream_locked(*rec_, raw_new, o);
+    }
+    if (!r) acct_.note_refusal(raw_new, r.error());
+    return r;
   }
 
   /// spec §7.6: create a consumer on this stream (10026 at the effective cap, 10120 without limits).
@@ -681,7 +702,7 @@ class [[nodiscard]] stream_reservation {
 // ------------------------------------------------------------------ out-of-line members
 
 template <class T>
-result<stream_reservation<T>> account_handle<T>::create_stream(const stream_config& raw, const create_options& o) {
+result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream_config& raw, const create_options& o) {
   lock_t lk(st_->mu);
   if (st_->removed) return errc::not_enabled_for_account;
   if (raw.replicas < 0) return errc::replicas_count_negative;  // invalid before any tier logic (§18 #6)

@@ -681,3 +681,31 @@ TEST_CASE("§7.5.3 step 3 (main): new replica tier without limits falls back to 
   auto t = create(acc, file("T", 100, 1));
   CHECK(err(t.update(file("T", 1001, 3))) == errc::storage_resources_exceeded);
 }
+
+TEST_CASE("events: a refused stream create or update reports reservation_refused (after the lock is released)") {
+  jsacct::jetstream_config cfg;
+  cfg.max_memory = std::int64_t{1} << 30;
+  cfg.max_store = std::int64_t{1} << 30;
+  jsacct::engine eng(cfg);
+  auto lim = jsacct::dynamic_account_limits;
+  lim.max_store = 1000;
+  auto acc = eng.enable_account("A", {{"", lim}}).value();
+  std::vector<jsacct::event> seen;
+  eng.set_event_sink([&](const jsacct::event& e) {
+    seen.push_back(e);
+    (void)acc.num_streams();  // the sink may call back into the engine: no lock is held
+  });
+  auto ok = acc.create_stream(jsacct::make_stream("S", jsacct::storage_type::file, 600));
+  REQUIRE(ok);
+  CHECK(seen.empty());
+  auto refused = acc.create_stream(jsacct::make_stream("T", jsacct::storage_type::file, 401));  // 600 + 401 > 1000
+  CHECK_FALSE(refused);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].kind == jsacct::event_kind::reservation_refused);
+  CHECK(seen[0].account == "A");
+  CHECK(seen[0].error == jsacct::errc::storage_resources_exceeded);
+  CHECK(seen[0].text == "insufficient storage resources available");
+  CHECK_FALSE(ok->update(jsacct::make_stream("S", jsacct::storage_type::file, 1001)));
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1].error == jsacct::errc::storage_resources_exceeded);
+}
