@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: Apache-2.0
+// jsacct: requires nlohmann_json
+/// \file
+/// nats-server's JSON for the snapshot structs (spec §2.2–2.7), as nlohmann
+/// ADL functions: `nlohmann::json j = acct.usage();` renders a `$JS.API.INFO`
+/// body, `j.get<jsacct::account_stats>()` parses one.
+///
+/// * Keys are emitted in Go's declaration order, so with `nlohmann::ordered_json`
+///   the text is nats-server's byte for byte; with `nlohmann::json` the keys
+///   are sorted (same value).
+/// * omitempty follows nats-server: `domain` and `tiers` of an account,
+///   `inflight` of the API counters, and the optional JetStreamConfig fields.
+///   `api.level` is omitted when 0 (2.9.10 has none).
+/// * `reserved_memory` / `reserved_storage` of an account and its tiers are
+///   emitted only when asked (`json_options::reserved`): nats-server main has
+///   them, 2.9.10 does not. `json_options_for<Checker>()` picks the checker's
+///   answer; the ADL functions use the defaults (no reserved fields).
+/// * Parsing is lenient: a missing key leaves the field at its default (so
+///   both versions' JSON parse), unknown keys are ignored; a key of the wrong
+///   type throws `nlohmann::json::type_error`.
+///
+/// Only this header (and observe/ users) needs nlohmann_json; the core does not.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include "jsacct/types.hpp"
+
+namespace jsacct {
+
+/// How an account snapshot is rendered.
+struct json_options {
+  /// Emit `reserved_memory` / `reserved_storage` in the account and its tiers (main).
+  bool reserved = false;
+  /// Emit `api` in the account object (nats-server always does; the
+  /// conformance recordings strip it).
+  bool api = true;
+};
+
+/// The options matching a limit checker's version (`L::report_reserved`), e.g.
+/// `json_options_for<jsacct::engine::checker>()`.
+template <class L>
+constexpr json_options json_options_for() noexcept {
+  json_options o;
+  o.reserved = L::report_reserved;
+  return o;
+}
+
+/// An nlohmann JSON value type (`nlohmann::json`, `nlohmann::ordered_json`, ...).
+template <class J>
+concept json_value = nlohmann::detail::is_basic_json<J>::value;
+
+namespace json_detail {
+
+/// `j[key]` into `v` when present (and not null).
+template <json_value J, class T>
+void get_opt(const J& j, const char* key, T& v) {
+  if (auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(v);
+}
+
+}  // namespace json_detail
+
+// ------------------------------------------------------------------ account_limits (§2.3)
+
+/// All 8 keys, always.
+template <json_value J>
+void to_json(J& j, const account_limits& l) {
+  j = J::object();
+  j["max_memory"] = l.max_memory;
+  j["max_storage"] = l.max_store;
+  j["max_streams"] = l.max_streams;
+  j["max_consumers"] = l.max_consumers;
+  j["max_ack_pending"] = l.max_ack_pending;
+  j["memory_max_stream_bytes"] = l.memory_max_stream_bytes;
+  j["storage_max_stream_bytes"] = l.store_max_stream_bytes;
+  j["max_bytes_required"] = l.max_bytes_required;
+}
+
+template <json_value J>
+void from_json(const J& j, account_limits& l) {
+  l = account_limits{};
+  json_detail::get_opt(j, "max_memory", l.max_memory);
+  json_detail::get_opt(j, "max_storage", l.max_store);
+  json_detail::get_opt(j, "max_streams", l.max_streams);
+  json_detail::get_opt(j, "max_consumers", l.max_consumers);
+  json_detail::get_opt(j, "max_ack_pending", l.max_ack_pending);
+  json_detail::get_opt(j, "memory_max_stream_bytes", l.memory_max_stream_bytes);
+  json_detail::get_opt(j, "storage_max_stream_bytes", l.store_max_stream_bytes);
+  json_detail::get_opt(j, "max_bytes_required", l.max_bytes_required);
+}
+
+// ------------------------------------------------------------------ api_stats (§2.6)
+
+/// `level` omitted when 0, `inflight` omitempty.
+template <json_value J>
+void to_json(J& j, const api_stats& a) {
+  j = J::object();
+  if (a.level != 0) j["level"] = a.level;
+  j["total"] = a.total;
+  j["errors"] = a.errors;
+  if (a.inflight != 0) j["inflight"] = a.inflight;
+}
+
+template <json_value J>
+void from_json(const J& j, api_stats& a) {
+  a = api_stats{};
+  json_detail::get_opt(j, "level", a.level);
+  json_detail::get_opt(j, "total", a.total);
+  json_detail::get_opt(j, "errors", a.errors);
+  json_detail::get_opt(j, "inflight", a.inflight);
+}
+
+// ------------------------------------------------------------------ tier_stats (§2.4)
+
+/// Adds the JetStreamTier fields to the object `j` (the account embeds them).
+template <json_value J>
+void tier_fields_to_json(J& j, const tier_stats& t, const json_options& o) {
+  j["memory"] = t.memory;
+  j["storage"] = t.store;
+  if (o.reserved) {
+    j["reserved_memory"] = t.reserved_memory;
+    j["reserved_storage"] = t.reserved_store;
+  }
+  j["streams"] = t.streams;
+  j["consumers"] = t.consumers;
+  j["limits"] = t.limits;
+}
+
+template <json_value J>
+void to_json(J& j, const tier_stats& t, const json_options& o) {
+  j = J::object();
+  tier_fields_to_json(j, t, o);
+}
+
+template <json_value J>
+void to_json(J& j, const tier_stats& t) {
+  to_json(j, t, json_options{});
+}
+
+template <json_value J>
+void from_json(const J& j, tier_stats& t) {
+  t = tier_stats{};
+  json_detail::get_opt(j, "memory", t.memory);
+  json_detail::get_opt(j, "storage", t.store);
+  json_detail::get_opt(j, "reserved_memory", t.reserved_memory);
+  json_detail::get_opt(j, "reserved_storage", t.reserved_store);
+  json_detail::get_opt(j, "streams", t.streams);
+  json_detail::get_opt(j, "consumers", t.consumers);
+  json_detail::get_opt(j, "limits", t.limits);
+}
+
+// ------------------------------------------------------------------ account_stats (§2.5)
+
+/// The `$JS.API.INFO` body (without the response's `"type"`): the tier fields
+/// flattened, `domain` (omitempty), `api`, `tiers` (omitempty, keys sorted).
+template <json_value J>
+void to_json(J& j, const account_stats& s, const json_options& o) {
+  j = J::object();
+  tier_fields_to_json(j, static_cast<const tier_stats&>(s), o);
+  if (!s.domain.empty()) j["domain"] = s.domain;
+  if (o.api) j["api"] = s.api;
+  if (!s.tiers.empty()) {
+    J tiers = J::object();
+    for (const auto& [name, t] : s.tiers) {  // std::map: byte-wise sorted, as Go
+      J tj;
+      to_json(tj, t, o);
+      tiers[name] = std::move(tj);
+    }
+    j["tiers"] = std::move(tiers);
+  }
+}
+
+template <json_value J>
+void to_json(J& j, const account_stats& s) {
+  to_json(j, s, json_options{});
+}
+
+template <json_value J>
+void from_json(const J& j, account_stats& s) {
+  s = account_stats{};
+  from_json(j, static_cast<tier_stats&>(s));
+  json_detail::get_opt(j, "domain", s.domain);
+  json_detail::get_opt(j, "api", s.api);
+  if (auto it = j.find("tiers"); it != j.end() && !it->is_null()) {
+    for (auto t = it->begin(); t != it->end(); ++t) s.tiers[t.key()] = t.value().template get<tier_stats>();
+  }
+}
+
+/// `to_json` with options, as a value: `account_json(acct.usage(), json_options_for<engine::checker>())`.
+template <json_value J = nlohmann::json>
+J account_json(const account_stats& s, const json_options& o = {}) {
+  J j;
+  to_json(j, s, o);
+  return j;
+}
+
+// ------------------------------------------------------------------ server_stats (§2.7)
+
+/// JetStreamStats as embedded in `/jsz` (and varz/statsz).
+template <json_value J>
+void to_json(J& j, const server_stats& s) {
+  j = J::object();
+  j["memory"] = s.memory;
+  j["storage"] = s.store;
+  j["reserved_memory"] = s.reserved_memory;
+  j["reserved_storage"] = s.reserved_store;
+  j["accounts"] = s.accounts;
+  j["ha_assets"] = s.ha_assets;
+  j["api"] = s.api;
+}
+
+template <json_value J>
+void from_json(const J& j, server_stats& s) {
+  s = server_stats{};
+  json_detail::get_opt(j, "memory", s.memory);
+  json_detail::get_opt(j, "storage", s.store);
+  json_detail::get_opt(j, "reserved_memory", s.reserved_memory);
+  json_detail::get_opt(j, "reserved_storage", s.reserved_store);
+  json_detail::get_opt(j, "accounts", s.accounts);
+  json_detail::get_opt(j, "ha_assets", s.ha_assets);
+  json_detail::get_opt(j, "api", s.api);
+}
+
+// ------------------------------------------------------------------ jetstream_config (§2.2)
+
+/// max_memory and max_storage always; the others omitempty.
+template <json_value J>
+void to_json(J& j, const jetstream_config& c) {
+  j = J::object();
+  j["max_memory"] = c.max_memory;
+  j["max_storage"] = c.max_store;
+  if (!c.store_dir.empty()) j["store_dir"] = c.store_dir;
+  if (c.sync_interval_ns != 0) j["sync_interval"] = c.sync_interval_ns;  // Go time.Duration: integer ns
+  if (c.sync_always) j["sync_always"] = true;
+  if (!c.domain.empty()) j["domain"] = c.domain;
+  if (c.compress_ok) j["compress_ok"] = true;
+  if (!c.unique_tag.empty()) j["unique_tag"] = c.unique_tag;
+  if (c.strict) j["strict"] = true;
+}
+
+template <json_value J>
+void from_json(const J& j, jetstream_config& c) {
+  c = jetstream_config{};
+  json_detail::get_opt(j, "max_memory", c.max_memory);
+  json_detail::get_opt(j, "max_storage", c.max_store);
+  json_detail::get_opt(j, "store_dir", c.store_dir);
+  json_detail::get_opt(j, "sync_interval", c.sync_interval_ns);
+  json_detail::get_opt(j, "sync_always", c.sync_always);
+  json_detail::get_opt(j, "domain", c.domain);
+  json_detail::get_opt(j, "compress_ok", c.compress_ok);
+  json_detail::get_opt(j, "unique_tag", c.unique_tag);
+  json_detail::get_opt(j, "strict", c.strict);
+}
+
+// ------------------------------------------------------------------ /jsz
+
+/// The JetStream part of `/jsz` that jsacct knows: `{"config": …, <server_stats
+/// fields flattened>}` (nats-server's JSInfo embeds JetStreamStats after
+/// `config`; its id, now, stream/consumer/message totals and meta fields
+/// belong to the embedder).
+template <json_value J = nlohmann::json>
+J jsz_json(const server_stats& s, const jetstream_config& c) {
+  J j = J::object();
+  j["config"] = c;
+  J stats = s;
+  for (auto it = stats.begin(); it != stats.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+}  // namespace jsacct

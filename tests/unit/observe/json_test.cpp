@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+// observe/json.hpp: nats-server's JSON for the snapshot structs (spec §2.2–2.7,
+// §8.1). Round trip of every recorded $JS.API.INFO body and /jsz JetStream
+// part of the conformance scenarios (nats-server 2.9.10), byte-exact Go key
+// order with ordered_json, omitempty rules, engine snapshots.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "jsacct/jsacct.hpp"
+#include "jsacct/observe/json.hpp"
+
+#ifndef JSACCT_CONFORMANCE_DIR
+#error "JSACCT_CONFORMANCE_DIR must name tests/conformance"
+#endif
+
+using namespace jsacct;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+/// Every *.expected.json of tests/conformance/{public,own}, sorted.
+std::vector<std::filesystem::path> recordings() {
+  std::vector<std::filesystem::path> out;
+  for (const char* sub : {"public", "own"}) {
+    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(JSACCT_CONFORMANCE_DIR) / sub)) {
+      const std::string n = e.path().filename().string();
+      if (n.size() > 14 && n.ends_with(".expected.json")) out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+json load(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  REQUIRE(in.good());
+  return json::parse(in);
+}
+
+account_limits limits(std::int64_t mem, std::int64_t store, std::int64_t streams, std::int64_t consumers) {
+  account_limits l = dynamic_account_limits;
+  l.max_memory = mem;
+  l.max_store = store;
+  l.max_streams = streams;
+  l.max_consumers = consumers;
+  return l;
+}
+
+jetstream_config server(std::int64_t mem, std::int64_t store) {
+  jetstream_config c;
+  c.max_memory = mem;
+  c.max_store = store;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("round trip: every recorded account_info result (nats-server 2.9.10 $JS.API.INFO without type and api)") {
+  const auto files = recordings();
+  REQUIRE(files.size() >= 31);  // 12 public + 19 own scenarios
+  int bodies = 0, tiered = 0;
+  for (const auto& f : files) {
+    const json doc = load(f);
+    for (const auto& r : doc.at("results")) {
+      if (r.at("op") != "account_info" || !r.contains("result")) continue;
+      const json& want = r.at("result");
+      INFO(f.filename().string() << " op " << r.at("i").dump() << ": " << want.dump());
+      const auto s = want.get<account_stats>();
+      // 2.9.10 rendering: no reserved_*; the recording strips "api".
+      json got = account_json(s, json_options{.reserved = false, .api = false});
+      CHECK(got == want);
+      CHECK(got.dump() == want.dump());  // same number spelling and (sorted) keys
+      // And nothing is lost going the other way.
+      CHECK(got.get<account_stats>() == s);
+      ++bodies;
+      if (s.tiers.size() > 0) ++tiered;
+    }
+  }
+  MESSAGE("account_info bodies round-tripped: " << bodies << " (" << tiered << " tiered)");
+  CHECK(bodies == 93);
+  CHECK(tiered == 17);
+}
+
+TEST_CASE("round trip: every recorded server_info result (the /jsz fields that map onto server_stats and jetstream_config)") {
+  int n = 0;
+  for (const auto& f : recordings()) {
+    const json doc = load(f);
+    for (const auto& r : doc.at("results")) {
+      if (r.at("op") != "server_info" || !r.contains("result")) continue;
+      const json& res = r.at("result");
+      INFO(f.filename().string() << " op " << r.at("i").dump() << ": " << res.dump());
+      const auto cfg = res.at("config").get<jetstream_config>();
+      const auto st = res.get<server_stats>();
+      json got = jsz_json(st, cfg);
+      got.erase("api");  // the recording has no API counters
+      // The oracle also reports stream/consumer/message totals, which are not
+      // JetStreamStats fields (they come from the embedder's streams).
+      json want = res;
+      for (const char* k : {"streams", "consumers", "messages", "bytes"}) want.erase(k);
+      CHECK(got == want);
+      CHECK(got.dump() == want.dump());
+      CHECK(jsz_json(st, cfg).at("config").get<jetstream_config>() == cfg);
+      ++n;
+    }
+  }
+  MESSAGE("server_info results round-tripped: " << n);
+  CHECK(n == 60);
+}
+
+TEST_CASE("§8.1 oracle example, byte for byte: 2.9.10 engine snapshot rendered with ordered_json") {
+  engine_v29 eng(server(std::int64_t{1} << 30, std::int64_t{1} << 30));
+  auto acc = eng.enable_account("A", {{"", limits(500, 1000, 2, 3)}}).value();
+  auto s = acc.create_stream(make_stream("S", storage_type::file)).value();
+  s.add_usage(static_cast<std::int64_t>(file_store_msg_size(msg_lengths{1, 0, 5})));
+  acc.track_api();
+  acc.track_api();
+  ordered_json j;
+  j["type"] = "io.nats.jetstream.api.v1.account_info_response";
+  j.update(account_json<ordered_json>(acc.usage(), json_options_for<engine_v29::checker>()));
+  CHECK(
+      j.dump() ==
+      R"({"type":"io.nats.jetstream.api.v1.account_info_response","memory":0,"storage":36,"streams":1,"consumers":0,)"
+      R"("limits":{"max_memory":500,"max_storage":1000,"max_streams":2,"max_consumers":3,"max_ack_pending":-1,)"
+      R"("memory_max_stream_bytes":-1,"storage_max_stream_bytes":-1,"max_bytes_required":false},"api":{"total":2,"errors":0}})");
+}
+
+TEST_CASE("§8.1 main: reserved_* after storage and api.level first, when asked") {
+  jetstream_config cfg = server(std::int64_t{1} << 30, std::int64_t{1} << 30);
+  cfg.domain = "HUB";
+  engine eng(cfg);
+  auto acc = eng.enable_account("A", {{"", limits(500, 1000, 2, 3)}}).value();
+  auto s = acc.create_stream(make_stream("S", storage_type::file, 700)).value();
+  s.add_usage(36);
+  acc.track_api_error();
+  const account_stats u = acc.usage();
+  const auto opts = json_options_for<engine::checker>();
+  CHECK(opts.reserved);
+  CHECK(account_json<ordered_json>(u, opts).dump() ==
+        R"({"memory":0,"storage":36,"reserved_memory":0,"reserved_storage":700,"streams":1,"consumers":0,)"
+        R"("limits":{"max_memory":500,"max_storage":1000,"max_streams":2,"max_consumers":3,"max_ack_pending":-1,)"
+        R"("memory_max_stream_bytes":-1,"storage_max_stream_bytes":-1,"max_bytes_required":false},)"
+        R"("domain":"HUB","api":{"level":5,"total":1,"errors":1}})");
+  // The ADL default: no reserved fields.
+  const json plain = u;
+  CHECK_FALSE(plain.contains("reserved_storage"));
+  CHECK(plain.at("api").at("level") == 5);
+  // Lossless with the reserved fields.
+  CHECK(account_json(u, opts).get<account_stats>() == u);
+}
+
+TEST_CASE("tiered main account: tiers sorted, each with its limits and (when asked) reserved bytes; top-level limits zero") {
+  engine eng(server(std::int64_t{1} << 30, std::int64_t{1} << 30));
+  limits_map tiers{{"R1", limits(100, 2000, 3, -1)}, {"R3", limits(0, 9000, -1, -1)}};
+  auto acc = eng.enable_account("T", tiers).value();
+  auto s = acc.create_stream(make_stream("S", storage_type::file, 1500)).value();
+  s.add_usage(50);
+  const account_stats u = acc.usage();
+  const ordered_json j = account_json<ordered_json>(u, json_options_for<engine::checker>());
+  CHECK_FALSE(j.contains("domain"));
+  REQUIRE(j.contains("tiers"));
+  std::vector<std::string> keys;
+  for (auto it = j["tiers"].begin(); it != j["tiers"].end(); ++it) keys.push_back(it.key());
+  CHECK(keys == std::vector<std::string>{"R1", "R3"});
+  CHECK(j["tiers"]["R1"].dump() ==
+        R"({"memory":0,"storage":50,"reserved_memory":0,"reserved_storage":1500,"streams":1,"consumers":0,)"
+        R"("limits":{"max_memory":100,"max_storage":2000,"max_streams":3,"max_consumers":-1,"max_ack_pending":-1,)"
+        R"("memory_max_stream_bytes":-1,"storage_max_stream_bytes":-1,"max_bytes_required":false}})");
+  CHECK(j["limits"] == ordered_json(account_limits{}));
+  CHECK(j["limits"]["max_memory"] == 0);
+  CHECK(j["storage"] == 50);
+  CHECK(account_json(u, json_options_for<engine::checker>()).get<account_stats>() == u);
+}
+
+TEST_CASE("api_stats: level omitted when 0, inflight omitempty, order level/total/errors/inflight") {
+  CHECK(ordered_json(api_stats{}).dump() == R"({"total":0,"errors":0})");
+  CHECK(ordered_json(api_stats{5, 7, 2, 0}).dump() == R"({"level":5,"total":7,"errors":2})");
+  CHECK(ordered_json(api_stats{5, 7, 2, 3}).dump() == R"({"level":5,"total":7,"errors":2,"inflight":3})");
+  CHECK(json::parse(R"({"level":5,"total":7,"errors":2,"inflight":3})").get<api_stats>() == api_stats{5, 7, 2, 3});
+  CHECK(json::parse(R"({"total":18446744073709551615,"errors":1})").get<api_stats>() == api_stats{0, UINT64_MAX, 1, 0});
+}
+
+TEST_CASE("server_stats: the JetStreamStats fields in Go order, api always present") {
+  server_stats s;
+  s.memory = 1;
+  s.store = 2;
+  s.reserved_memory = 3;
+  s.reserved_store = UINT64_MAX;  // a negative server reservation, as nats-server shows it
+  s.accounts = 4;
+  s.ha_assets = 5;
+  s.api = {5, 6, 7, 0};
+  CHECK(ordered_json(s).dump() ==
+        R"({"memory":1,"storage":2,"reserved_memory":3,"reserved_storage":18446744073709551615,"accounts":4,"ha_assets":5,)"
+        R"("api":{"level":5,"total":6,"errors":7}})");
+  CHECK(json(s).get<server_stats>() == s);
+  engine eng(server(1000, 2000));
+  (void)eng.enable_account("A");
+  const auto jsz = jsz_json<ordered_json>(eng.usage_stats(), eng.config());
+  CHECK(jsz.dump() ==
+        R"({"config":{"max_memory":1000,"max_storage":2000},"memory":0,"storage":0,"reserved_memory":0,"reserved_storage":0,)"
+        R"("accounts":1,"ha_assets":0,"api":{"level":5,"total":0,"errors":0}})");
+}
+
+TEST_CASE("jetstream_config: spec §2.2 names, omitempty except max_memory / max_storage") {
+  CHECK(ordered_json(jetstream_config{}).dump() == R"({"max_memory":0,"max_storage":0})");
+  jetstream_config c;
+  c.max_memory = -1;
+  c.max_store = 1 << 20;
+  c.store_dir = "/data/jetstream";
+  c.sync_interval_ns = 120'000'000'000;
+  c.sync_always = true;
+  c.domain = "HUB";
+  c.compress_ok = true;
+  c.unique_tag = "az";
+  c.strict = true;
+  const ordered_json j = c;
+  CHECK(j.dump() == R"({"max_memory":-1,"max_storage":1048576,"store_dir":"/data/jetstream","sync_interval":120000000000,)"
+                    R"("sync_always":true,"domain":"HUB","compress_ok":true,"unique_tag":"az","strict":true})");
+  CHECK(j.get<jetstream_config>() == c);
+}
+
+TEST_CASE("parsing is lenient: missing keys default, unknown keys ignored, wrong types throw") {
+  const auto s =
+      json::parse(R"({"type":"io.nats.jetstream.api.v1.account_info_response","storage":7,"extra":[1]})").get<account_stats>();
+  CHECK(s.store == 7);
+  CHECK(s.limits == account_limits{});
+  CHECK(s.tiers.empty());
+  CHECK_THROWS_AS(json::parse(R"({"storage":"7"})").get<account_stats>(), json::type_error);
+  CHECK(json::parse(R"({"limits":null})").get<tier_stats>() == tier_stats{});
+}
