@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// Observing an engine: the Prometheus text exposition of the server and two
+// accounts (jsacct/observe/prometheus.hpp, no dependencies) and, when built
+// with nlohmann_json, an account's $JS.API.INFO JSON (jsacct/observe/json.hpp).
+#include <cstdio>
+#include <vector>
+
+#include "jsacct/jsacct.hpp"
+#include "jsacct/observe/prometheus.hpp"
+#ifdef JSACCT_EXAMPLE_JSON
+#include "jsacct/observe/json.hpp"
+#endif
+
+int main() {
+  using namespace jsacct;
+  jetstream_config server;
+  server.max_memory = 1 << 20;
+  server.max_store = 10 << 20;
+  server.domain = "HUB";
+  engine js(server);
+
+  account_limits lim = dynamic_account_limits;
+  lim.max_store = 100'000;
+  lim.max_streams = 3;
+  auto orders = js.enable_account("ORDERS", {{"", lim}}).value();
+  auto s = orders.create_stream(make_stream("NEW", storage_type::file, 50'000)).value();
+  s.add_usage(static_cast<std::int64_t>(file_store_msg_size({.subject = 7, .header = 0, .payload = 500})));
+  orders.track_api();
+  auto billing = js.enable_account("BILLING").value();  // dynamic limits: no limit series
+  auto b = billing.create_stream(make_stream("INVOICES", storage_type::memory)).value();
+  b.add_usage(1'024);
+
+  // Which accounts get per-account series is the embedder's choice (cardinality).
+  const std::vector<named_account_stats> accounts{{"ORDERS", orders.usage()}, {"BILLING", billing.usage()}};
+  std::fputs(prometheus_text(js.usage_stats(), js.config(), accounts).c_str(), stdout);
+
+#ifdef JSACCT_EXAMPLE_JSON
+  // nats-server main's $JS.API.INFO body (ordered_json keeps Go's key order).
+  auto info = account_json<nlohmann::ordered_json>(orders.usage(), json_options_for<engine::checker>());
+  std::printf("\n$JS.API.INFO (ORDERS): %s\n", info.dump(2).c_str());
+  std::printf("/jsz (JetStream part): %s\n", jsz_json<nlohmann::ordered_json>(js.usage_stats(), js.config()).dump().c_str());
+#endif
+  return 0;
+}
