@@ -69,6 +69,9 @@ struct main_limits {
   /// A standalone server refuses an update to more than one replica with 10074 (2.9.10 accepts it).
   static constexpr bool refuse_replicas_on_update = true;
 
+  /// A limits change moves every stream (its recorded usage and counts) to the tier the new limits select: jsacct rule (nats-server main does not re-key; issue #2971).
+  static constexpr bool rekey_on_limits_update = true;
+
   static constexpr bool check_before_store = true;
   /// Account check before storing (§7.2), exact arithmetic (jsacct §18 #2:
   /// no wrap, so a huge message is refused): usage + size*r > limit*lr.

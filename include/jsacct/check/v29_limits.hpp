@@ -58,6 +58,9 @@ struct v29_limits {
   /// A standalone server refuses an update to more than one replica with 10074 (2.9.10 accepts it).
   static constexpr bool refuse_replicas_on_update = false;
 
+  /// A limits change moves every stream (its recorded usage and counts) to the tier the new limits select: as 2.9.10: streams keep their tier until their next update.
+  static constexpr bool rekey_on_limits_update = false;
+
   static constexpr bool check_before_store = false;
   static constexpr bool would_exceed(std::int64_t, bool, std::int64_t, std::uint64_t, std::int64_t) noexcept { return false; }
   /// Post-store check (§7.2, 2.9.10): tier total > per-stream cap (if > 0; the

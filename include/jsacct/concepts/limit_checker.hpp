@@ -47,6 +47,7 @@ struct update_plan {
 /// | `L::plan_update(untiered, old, new)` | `update_plan` | §7.5.3 |
 /// | `L::normalize_negative_max_bytes` | `bool` | MaxBytes < -1 becomes -1 on normalization (main) or stays (2.9.10) |
 /// | `L::refuse_replicas_on_update` | `bool` | standalone update to R > 1 is refused with 10074 (main) |
+/// | `L::rekey_on_limits_update` | `bool` | a limits change moves streams to the tier the new limits select (jsacct main) |
 /// | `L::check_before_store` | `bool` | publish check before (main) or after (2.9.10) storing (§7.2) |
 /// | `L::would_exceed(limit, untiered, usage, size, r)` | `bool` | §7.2 pre-store check |
 /// | `L::exceeds_after_store(limit, cap, total)` | `bool` | §7.2 post-store check (2.9.10) |
@@ -71,6 +72,7 @@ concept limit_checker = tier_selector<typename L::default_tiers> &&
       { L::server_exceeds(v, v, v) } noexcept -> std::same_as<bool>;
       { L::plan_update(b, c, c) } noexcept -> std::same_as<update_plan>;
       { L::check_before_store } -> std::convertible_to<bool>;
+      { L::rekey_on_limits_update } -> std::convertible_to<bool>;
       { L::normalize_negative_max_bytes } -> std::convertible_to<bool>;
       { L::refuse_replicas_on_update } -> std::convertible_to<bool>;
       { L::would_exceed(v, b, v, u, v) } noexcept -> std::same_as<bool>;

@@ -49,8 +49,10 @@ struct create_options {
 struct update_options {
   bool check_limits = true;
   bool check_server = true;
-  /// Bytes the stream stores now; moved between tiers when the update changes its tier (§3.2).
-  std::int64_t stored_bytes = 0;
+  /// Bytes the stream stores now, moved between tiers when the update changes
+  /// its tier (§3.2). Unset: the bytes recorded through the stream's handle
+  /// (`stream_reservation::add_usage`).
+  std::optional<std::int64_t> stored_bytes;
 };
 
 /// A consumer create or update (spec §7.6).
@@ -549,6 +551,10 @@ class account_handle {
   }
 
   result<stream_reservation<T>> create_stream_impl(const stream_config& raw, const create_options& o);
+  /// Move a stream (its recorded bytes, its stream and consumer counts) to tier `to`. Caller holds `mu`.
+  void retier_locked(detail::stream_record<P>& r, tier_t* to, std::optional<std::int64_t> bytes);
+  /// After a limits change: move every stream to the tier the new limits select for it. Caller holds `mu`.
+  void rekey_locked();
   result<void> update_stream_locked(detail::stream_record<P>& r, const stream_config& raw, const update_options& o);
 
   /// Report a refused create/update (after the account lock is released).
@@ -635,9 +641,10 @@ class [[nodiscard]] stream_reservation {
 
   /// Delete the stream now (release its reservation). Idempotent.
   void reset() noexcept {
-    if (rec_ != nullptr && owns_ && acct_.enabled()) {
-      lock_t lk(acct_.st_->mu);
-      acct_.unregister_locked(rec_->cfg.name);
+    if (rec_ != nullptr && owns_ && acct_.st_ != nullptr) {
+      auto& st = *acct_.st_;
+      lock_t lk(st.mu);
+      if (!st.removed.load()) acct_.unregister_locked(rec_->cfg.name);  // disabled: nats-server keeps the reservation (§7.9)
     }
     rec_ = nullptr;
     owns_ = false;
@@ -681,7 +688,18 @@ class [[nodiscard]] stream_reservation {
   std::int64_t consumers() const noexcept { return rec_->consumers; }
 
   /// Stored bytes changed by `delta` (spec §5.2, hot path).
-  void add_usage(std::int64_t delta) noexcept { acct_.update_usage(tier(), rec_->cfg.storage, delta); }
+  /// Holds the stream's short spin lock so a concurrent tier move (limits
+  /// change) cannot strand the delta in the old tier.
+  void add_usage(std::int64_t delta) noexcept {
+    std::lock_guard g(rec_->usage_lock);
+    acct_.update_usage(tier(), rec_->cfg.storage, delta);
+    rec_->bytes += delta;
+  }
+  /// Bytes recorded through add_usage.
+  std::int64_t stored_bytes() const noexcept {
+    std::lock_guard g(rec_->usage_lock);
+    return rec_->bytes;
+  }
   /// Publish check before storing a message of these lengths (spec §7.1–7.2).
   errc check_publish(msg_lengths m) const noexcept { return acct_.check_publish(tier(), rec_->cfg.storage, rec_->cfg.replicas, m); }
   /// Account check after storing (2.9.10; none for main).
@@ -804,17 +822,29 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   bucket_add(r, +1);
   // Tier move (§3.2): on every applied update, if the replica tier has limits and differs.
   const std::string target = bucket_of(c);
-  tier_t* cur = r.tier.load();
-  if (target != cur->name && st_->limits.find(target) != st_->limits.end()) {
-    tier_t* to = st_->tier(target);
-    move_usage(*cur, *to, c.storage, o.stored_bytes);
-    cur->streams -= 1;
-    cur->consumers -= r.consumers;
-    to->streams += 1;
-    to->consumers += r.consumers;
-    r.tier.store(to);
-  }
+  if (target != r.tier.load()->name && st_->limits.find(target) != st_->limits.end()) retier_locked(r, st_->tier(target), o.stored_bytes);
   return {};
+}
+
+template <class T>
+void account_handle<T>::retier_locked(detail::stream_record<P>& r, tier_t* to, std::optional<std::int64_t> bytes) {
+  std::lock_guard g(r.usage_lock);  // no usage update of this stream runs while it changes tier
+  tier_t* cur = r.tier.load();
+  move_usage(*cur, *to, r.cfg.storage, bytes.value_or(r.bytes));
+  cur->streams -= 1;
+  cur->consumers -= r.consumers;
+  to->streams += 1;
+  to->consumers += r.consumers;
+  r.tier.store(to);
+}
+
+template <class T>
+void account_handle<T>::rekey_locked() {
+  for (auto& [name, rec] : st_->streams) {
+    auto sel = select_locked(rec->cfg);
+    if (!sel || rec->tier.load()->name == sel->tier) continue;  // no tier applies (publishes get 10120), or unchanged
+    retier_locked(*rec, st_->tier(sel->tier), std::nullopt);
+  }
 }
 
 template <class T>

@@ -198,6 +198,12 @@ class basic_engine {
   /// spec §10.2 `UpdateJetStreamLimits`: diff-checked against the server
   /// (standalone); on failure the old limits stay in force. 10039 when the
   /// account is not enabled. Existing usage and reservations are not re-checked.
+  /// With main semantics every stream then moves to the tier the new limits
+  /// select for it (untiered <-> tiered, added or removed tiers), taking the
+  /// usage recorded through its handle, its stream and consumer counts; a
+  /// stream no tier applies to stays where it is. Atomic with respect to
+  /// concurrent reservations (account lock) and to the stream's usage updates
+  /// (its spin lock). nats-server main does not do this (issue #2971).
   result<void> update_account_limits(std::string_view name, limits_map limits) {
     if (limits.empty()) limits = default_account_tiers();
     std::lock_guard lk(reg_mu_);
@@ -213,6 +219,7 @@ class basic_engine {
       e->set_limits(l == st.limits.end() ? nullptr : &l->second);
     }
     for (const auto& [t, l] : st.limits) st.tier(t);
+    if constexpr (L::rekey_on_limits_update) account(it->second).rekey_locked();
     if (!st.expired) add_positive(st.positive_limits, -1);
     st.positive_limits = detail::positive_limits(st.limits);
     if (!st.expired) add_positive(st.positive_limits, +1);

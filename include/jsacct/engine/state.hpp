@@ -71,6 +71,27 @@ struct reservation_bucket {
 };
 
 /// A stream known to the engine (one server's view).
+/// A spin lock for the short critical section that orders a stream's usage
+/// updates with moving the stream to another tier; a no-op for single-threaded policies.
+template <bool Concurrent>
+class stream_spin_lock {
+ public:
+  void lock() noexcept {
+    if constexpr (Concurrent) {
+      while (flag_.test_and_set(std::memory_order_acquire)) flag_.wait(true, std::memory_order_relaxed);
+    }
+  }
+  void unlock() noexcept {
+    if constexpr (Concurrent) {
+      flag_.clear(std::memory_order_release);
+      flag_.notify_one();
+    }
+  }
+
+ private:
+  std::atomic_flag flag_;
+};
+
 template <class P>
 struct stream_record {
   stream_config cfg;                               ///< normalized accounting fields
@@ -78,7 +99,8 @@ struct stream_record {
   std::atomic<tier_entry<P>*> tier{nullptr};       ///< stream tier: where usage goes (§3.2)
   std::int64_t consumers = 0;                      ///< all consumers
   std::int64_t limitable_consumers = 0;            ///< consumers counted against max_consumers (§7.6)
-  bool attached = true;                            ///< false once a handle released ownership
+  std::int64_t bytes = 0;                          ///< stored bytes recorded through the stream's handle (under usage_lock)
+  stream_spin_lock<P::concurrent> usage_lock;      ///< held by add_usage and by a tier move
 };
 
 /// One remote node's last report (spec §6.5 rusage).
