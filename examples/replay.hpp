@@ -364,8 +364,9 @@ class replayer {
     if (servers_.size() < 2) return;
     for (std::size_t i = 0; i < servers_.size(); ++i) {
       const std::string node = "n" + std::to_string(i + 1);
-      for (auto& [name, acc] : servers_[i].accts) {
-        acc.for_each_local_usage([&](std::string_view tier, std::int64_t mem, std::int64_t store) {
+      for (auto& entry : servers_[i].accts) {
+        const std::string& name = entry.first;  // a structured binding cannot be captured by clang 14
+        entry.second.for_each_local_usage([&](std::string_view tier, std::int64_t mem, std::int64_t store) {
           for (std::size_t j = 0; j < servers_.size(); ++j) {
             if (j == i) continue;
             auto it = servers_[j].accts.find(name);
@@ -1027,6 +1028,18 @@ class replayer {
       st.streams = static_cast<std::int64_t>(a.streams.size());
       st.consumers = 0;
       for (auto& [t, ts] : st.tiers) ts.streams = ts.consumers = 0;
+      if constexpr (L::report_reserved) {  // main: reservedStorage over the account's assignments (§8.1 step 4, §8.2)
+        auto reserved = [&](const std::string& tier, jsacct::tier_stats& into) {
+          into.reserved_memory = into.reserved_store = 0;
+          for (const auto& [n, s] : a.streams) {
+            const auto c = s.cfg.accounting();
+            if (c.max_bytes <= 0 || (!tier.empty() && tier != "R" + std::to_string(c.replicas))) continue;
+            (c.storage == jsacct::storage_type::memory ? into.reserved_memory : into.reserved_store) += static_cast<std::uint64_t>(c.max_bytes);
+          }
+        };
+        reserved("", st);
+        for (auto& [t, ts] : st.tiers) reserved(t, ts);
+      }
       for (const auto& [n, s] : a.streams) {
         st.consumers += static_cast<std::int64_t>(s.consumers.size());
         if (a.tiered) {
