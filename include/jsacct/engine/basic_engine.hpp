@@ -142,16 +142,14 @@ class basic_engine {
   }
 
   /// Install the event sink (call before sharing the engine between threads).
-  void set_event_sink(event_sink sink) { srv_->events = std::move(sink); }
+  void set_event_sink(const event_sink& sink) { srv_->events = sink; }
 
   /// Drift repair hooks (spec §5.3). `recompute(account, tier, storage)`
   /// returns the bytes the account's streams of that tier and storage really
   /// hold. `run_async(task)` runs a task later on another thread; without it,
   /// repairs wait for `run_pending_repairs()`. Set before sharing the engine.
-  void set_usage_recompute(std::function<std::int64_t(const std::string&, std::string_view, storage_type)> f) {
-    srv_->recompute = std::move(f);
-  }
-  void set_task_runner(std::function<void(std::function<void()>)> run) { srv_->run_async = std::move(run); }
+  void set_usage_recompute(const std::function<std::int64_t(const std::string&, std::string_view, storage_type)>& f) { srv_->recompute = f; }
+  void set_task_runner(const std::function<void(std::function<void()>)>& run) { srv_->run_async = run; }
   /// Run the drift repairs scheduled without a task runner. Returns how many ran.
   std::size_t run_pending_repairs() {
     std::vector<std::function<void()>> tasks;

@@ -110,8 +110,8 @@ inline constexpr void store_le32(std::uint8_t* p, std::uint32_t v) noexcept {
 /// final addition. Derives XChaCha20's subkey.
 inline std::array<std::uint8_t, 32> hchacha20(std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> nonce) noexcept {
   std::uint32_t x[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
-  for (int i = 0; i < 8; ++i) x[4 + i] = detail::load_le32(key.data() + 4 * i);
-  for (int i = 0; i < 4; ++i) x[12 + i] = detail::load_le32(nonce.data() + 4 * i);
+  for (std::size_t i = 0; i < 8; ++i) x[4 + i] = detail::load_le32(key.data() + 4 * i);
+  for (std::size_t i = 0; i < 4; ++i) x[12 + i] = detail::load_le32(nonce.data() + 4 * i);
   const auto qr = [&x](int a, int b, int c, int d) {
     x[a] += x[b]; x[d] = detail::rotl32(x[d] ^ x[a], 16);
     x[c] += x[d]; x[b] = detail::rotl32(x[b] ^ x[c], 12);
@@ -123,7 +123,7 @@ inline std::array<std::uint8_t, 32> hchacha20(std::span<const std::uint8_t, 32> 
     qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14);
   }
   std::array<std::uint8_t, 32> out{};
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < 4; ++i) {
     detail::store_le32(out.data() + 4 * i, x[i]);
     detail::store_le32(out.data() + 16 + 4 * i, x[12 + i]);
   }

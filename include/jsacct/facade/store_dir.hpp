@@ -104,7 +104,8 @@ inline store_dir_report check_store_dir(const std::string& store_dir, const std:
     if (std::rename(from.c_str(), to.c_str()) != 0) {
       const int err = errno;
       rep.error = std::error_code(err, std::generic_category());
-      rep.error_text = "rename " + from + " " + to + ": " + detail::go_errno_text(err);
+      rep.error_text = "rename ";
+      rep.error_text.append(from).append(" ").append(to).append(": ").append(detail::go_errno_text(err));
       return rep;
     }
   }
