@@ -9,9 +9,7 @@
 
 namespace {
 
-void print(const char* what, const jsacct::api_error& e) {
-  std::printf("%-44s -> %s\n", what, e ? e.text().c_str() : "ok");
-}
+void print(const char* what, const jsacct::api_error& e) { std::printf("%-44s -> %s\n", what, e ? e.text().c_str() : "ok"); }
 
 }  // namespace
 

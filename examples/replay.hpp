@@ -158,7 +158,9 @@ class replayer {
     for (const auto& [name, spec] : sc_.accounts) {
       account_rt a;
       switch (spec.js) {
-        case account_spec::kind::none: a.mode = account_mode::not_enabled; break;
+        case account_spec::kind::none:
+          a.mode = account_mode::not_enabled;
+          break;
         case account_spec::kind::dynamic:
           a.mode = account_mode::enabled;
           a.limits = jsacct::default_account_tiers();
@@ -268,11 +270,18 @@ class replayer {
   /// Build the request body of a stream create/update (FORMAT.md: op keys, default subjects, raw config last).
   static json build_stream_request(const op_spec& op, const json& base) {
     json cfg = base.is_object() ? base : json::object();
-    static const std::vector<std::pair<const char*, const char*>> keys{
-        {"name", "name"}, {"subjects", "subjects"}, {"storage", "storage"}, {"replicas", "num_replicas"},
-        {"max_bytes", "max_bytes"}, {"max_msgs", "max_msgs"}, {"max_msgs_per_subject", "max_msgs_per_subject"},
-        {"max_msg_size", "max_msg_size"}, {"max_consumers", "max_consumers"}, {"max_age", "max_age"},
-        {"discard", "discard"}, {"retention", "retention"}};
+    static const std::vector<std::pair<const char*, const char*>> keys{{"name", "name"},
+                                                                       {"subjects", "subjects"},
+                                                                       {"storage", "storage"},
+                                                                       {"replicas", "num_replicas"},
+                                                                       {"max_bytes", "max_bytes"},
+                                                                       {"max_msgs", "max_msgs"},
+                                                                       {"max_msgs_per_subject", "max_msgs_per_subject"},
+                                                                       {"max_msg_size", "max_msg_size"},
+                                                                       {"max_consumers", "max_consumers"},
+                                                                       {"max_age", "max_age"},
+                                                                       {"discard", "discard"},
+                                                                       {"retention", "retention"}};
     for (const auto& [ok, jk] : keys)
       if (op.has(ok)) cfg[jk] = op.raw.at(ok);
     if (!cfg.contains("subjects")) cfg["subjects"] = json::array({op.str("name") + ".>"});
@@ -337,7 +346,8 @@ class replayer {
     if (c.duplicate_window == 0) c.duplicate_window = (c.max_age != 0 && c.max_age < two_min) ? c.max_age : two_min;
     if (c.duplicate_window < 0) return srv_err::invalid_config("duplicates window can not be negative");
     if (c.max_age > 0 && c.max_age < 100'000'000) return srv_err::invalid_config("max age needs to be >= 100ms");
-    if (c.max_age != 0 && c.duplicate_window > c.max_age) return srv_err::invalid_config("duplicates window can not be larger then max age");
+    if (c.max_age != 0 && c.duplicate_window > c.max_age)
+      return srv_err::invalid_config("duplicates window can not be larger then max age");
     if (c.subjects.empty()) c.subjects = {c.name};
     return std::nullopt;
   }
@@ -457,12 +467,14 @@ class replayer {
     return rec;
   }
 
-  std::optional<op_error> precheck_until_overlap(account& acc, const jsacct::stream_config& raw, const full_stream_config& c, bool exists) {
+  std::optional<op_error> precheck_until_overlap(account& acc, const jsacct::stream_config& raw, const full_stream_config& c,
+                                                 bool exists) {
     auto sel = acc.select_limits(raw);
     if (!sel) return op_error::of(sel.error());
     if (sel->limits.max_streams > 0 && acc.count_streams(sel->tier, raw) >= sel->limits.max_streams)
       return op_error::of(jsacct::errc::maximum_streams_limit);
-    if (auto e = acc.check_limits(*sel, raw, true, acc.tiered_reservation(sel->tier, raw), 0); e != jsacct::errc::none) return op_error::of(e);
+    if (auto e = acc.check_limits(*sel, raw, true, acc.tiered_reservation(sel->tier, raw), 0); e != jsacct::errc::none)
+      return op_error::of(e);
     const auto norm = c.accounting();
     const auto [required, cap] = acc.max_bytes_limits(norm);
     if (required && norm.max_bytes <= 0) return op_error::of(jsacct::errc::stream_max_bytes_required);
@@ -473,12 +485,15 @@ class replayer {
   }
 
   /// Other assignments of the account: count and reservation for `c` (spec §7.4, clustered).
-  std::pair<std::int64_t, std::int64_t> cluster_count_and_reservation(const account_rt& a, const std::string& tier, const full_stream_config& c) {
+  std::pair<std::int64_t, std::int64_t> cluster_count_and_reservation(const account_rt& a, const std::string& tier,
+                                                                      const full_stream_config& c) {
     std::int64_t count = 0;
     jsacct::int128 res = 0;
     const bool untiered = tier.empty();
     for (const auto& [n, s] : a.streams) {
-      const bool same_tier = untiered || (v29 ? s.cfg.replicas == c.replicas : std::max<std::int64_t>(1, s.cfg.replicas) == std::max<std::int64_t>(1, c.replicas));
+      const bool same_tier =
+          untiered || (v29 ? s.cfg.replicas == c.replicas
+                           : std::max<std::int64_t>(1, s.cfg.replicas) == std::max<std::int64_t>(1, c.replicas));
       if (!same_tier) continue;
       if (n != c.name || L::count_same_name) ++count;
       if (n == c.name) continue;
@@ -495,7 +510,8 @@ class replayer {
     if (norm.replicas > 5) return fail(rec, op, srv_err::invalid_config("maximum replicas is 5"), name), rec;
     const auto [required, cap] = meta.max_bytes_limits(norm);
     if (required && norm.max_bytes <= 0) return fail(rec, op, op_error::of(jsacct::errc::stream_max_bytes_required), name), rec;
-    if (cap > 0 && norm.max_bytes > cap) return fail(rec, op, op_error::of(jsacct::errc::stream_max_stream_bytes_exceeded), name), rec;
+    if (cap > 0 && norm.max_bytes > cap)
+      return fail(rec, op, op_error::of(jsacct::errc::stream_max_stream_bytes_exceeded), name), rec;
     // 2. Existing assignment.
     auto existing = a.streams.find(name);
     if (existing != a.streams.end() && !same) return fail(rec, op, op_error::of(jsacct::errc::stream_name_exist), name), rec;
@@ -506,7 +522,8 @@ class replayer {
     const auto [count, reserved] = cluster_count_and_reservation(a, sel->tier, c);
     if (sel->limits.max_streams > 0 && count >= sel->limits.max_streams)
       return fail(rec, op, op_error::of(jsacct::errc::maximum_streams_limit), name), rec;
-    if (auto e = meta.check_limits(*sel, norm, false, reserved, 0); e != jsacct::errc::none) return fail(rec, op, op_error::of(e), name), rec;
+    if (auto e = meta.check_limits(*sel, norm, false, reserved, 0); e != jsacct::errc::none)
+      return fail(rec, op, op_error::of(e), name), rec;
     if (same) {
       rec["ok"] = true;
       rec["result"] = stream_result(existing->second);
@@ -518,14 +535,17 @@ class replayer {
     std::vector<int> order;
     for (std::size_t i = 0; i < servers_.size(); ++i) {
       // Placement only considers servers whose reservations leave room for max_bytes (unlimited streams fit anywhere).
-      if (c.max_bytes > 0 && acct_on(static_cast<int>(i), op.account).check_limits(*sel, norm, true, reserved, 0) != jsacct::errc::none) continue;
+      if (c.max_bytes > 0 &&
+          acct_on(static_cast<int>(i), op.account).check_limits(*sel, norm, true, reserved, 0) != jsacct::errc::none)
+        continue;
       order.push_back(static_cast<int>(i));
     }
     if (order.size() < r)
       return fail(rec, op, {400, 10005, std::string("no suitable peers for placement, insufficient storage")}, name), rec;
     const int slot = c.storage == "memory" ? 0 : 1;
     std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
-      const auto rx = servers_[static_cast<std::size_t>(x)].eng->reserved(), ry = servers_[static_cast<std::size_t>(y)].eng->reserved();
+      const auto rx = servers_[static_cast<std::size_t>(x)].eng->reserved(),
+                 ry = servers_[static_cast<std::size_t>(y)].eng->reserved();
       return (slot == 0 ? rx.mem : rx.store) < (slot == 0 ? ry.mem : ry.store);
     });
     order.resize(r);
@@ -574,10 +594,12 @@ class replayer {
     if (norm.replicas > 5) return fail(rec, op, srv_err::invalid_config("maximum replicas is 5"), name), rec;
     const auto [required, cap] = leader.max_bytes_limits(norm);
     if (required && norm.max_bytes <= 0) return fail(rec, op, op_error::of(jsacct::errc::stream_max_bytes_required), name), rec;
-    if (cap > 0 && norm.max_bytes > cap) return fail(rec, op, op_error::of(jsacct::errc::stream_max_stream_bytes_exceeded), name), rec;
+    if (cap > 0 && norm.max_bytes > cap)
+      return fail(rec, op, op_error::of(jsacct::errc::stream_max_stream_bytes_exceeded), name), rec;
     if (c.max_consumers != s.cfg.max_consumers)
       return fail(rec, op, srv_err::invalid_config("stream configuration update can not change MaxConsumers"), name), rec;
-    if (c.storage != s.cfg.storage) return fail(rec, op, srv_err::invalid_config("stream configuration update can not change storage type"), name), rec;
+    if (c.storage != s.cfg.storage)
+      return fail(rec, op, srv_err::invalid_config("stream configuration update can not change storage type"), name), rec;
     if (c.retention != s.cfg.retention)
       return fail(rec, op, srv_err::invalid_config("stream configuration update can not change retention policy"), name), rec;
     if (overlaps_other(a, c)) return fail(rec, op, srv_err::overlap(), name), rec;
@@ -616,7 +638,8 @@ class replayer {
       probe.max_bytes = plan.add_bytes;
       const std::int64_t reserved = L::combine(others, plan.own_reserved);
       for (int p : s.peers) {
-        if (auto e = acct_on(p, op.account).check_limits(*sel, probe, v29 || p == s.peers.front(), reserved, plan.offset); e != jsacct::errc::none)
+        if (auto e = acct_on(p, op.account).check_limits(*sel, probe, v29 || p == s.peers.front(), reserved, plan.offset);
+            e != jsacct::errc::none)
           return fail(rec, op, op_error::of(e), name), rec;
         if (!v29) break;
       }
@@ -635,7 +658,9 @@ class replayer {
         for (std::size_t i = 0; i < servers_.size(); ++i) {
           if (std::find(s.peers.begin(), s.peers.end(), static_cast<int>(i)) != s.peers.end()) continue;
           const auto rv = servers_[i].eng->reserved();
-          const auto rb = best < 0 ? 0 : (c.storage == "memory" ? servers_[static_cast<std::size_t>(best)].eng->reserved().mem : servers_[static_cast<std::size_t>(best)].eng->reserved().store);
+          const auto rb = best < 0 ? 0
+                                   : (c.storage == "memory" ? servers_[static_cast<std::size_t>(best)].eng->reserved().mem
+                                                            : servers_[static_cast<std::size_t>(best)].eng->reserved().store);
           if (best < 0 || (c.storage == "memory" ? rv.mem : rv.store) < rb) best = static_cast<int>(i);
         }
         s.peers.push_back(best);
@@ -749,7 +774,8 @@ class replayer {
   // ------------------------------------------------------------ publish
 
   /// One message; returns the sequence or the error.
-  std::variant<std::uint64_t, op_error> publish_one(stream_rt& s, const std::string& subject, std::uint64_t hdr, std::uint64_t payload) {
+  std::variant<std::uint64_t, op_error> publish_one(stream_rt& s, const std::string& subject, std::uint64_t hdr,
+                                                    std::uint64_t payload) {
     const auto& c = s.cfg;
     if (c.max_msg_size >= 0 && hdr + payload > static_cast<std::uint64_t>(c.max_msg_size)) return srv_err::msg_too_big();
     const jsacct::msg_lengths m{subject.size(), hdr, payload};
@@ -762,7 +788,8 @@ class replayer {
       if (sel) {
         const auto u = acc.usage_of(leader.tier(), jsacct::storage_type::file);
         const std::int64_t lim = sel->limits.max_store;
-        if (lim > 0 && u.total + static_cast<std::int64_t>(size) * c.replicas > lim) return op_error::of(jsacct::errc::account_resources_exceeded);
+        if (lim > 0 && u.total + static_cast<std::int64_t>(size) * c.replicas > lim)
+          return op_error::of(jsacct::errc::account_resources_exceeded);
       }
     }
     if (c.discard == "new") {
@@ -839,7 +866,8 @@ class replayer {
         all_ok = false;
         json entry{{"error", e->to_json()}, {"stream", s->cfg.name}};
         push(entry, compact(entry), std::nullopt);
-        failures[s->cfg.name + "\x1f" + std::to_string(e->code) + "\x1f" + std::to_string(e->err_code) + "\x1f" + e->description] += 1;
+        failures[s->cfg.name + "\x1f" + std::to_string(e->code) + "\x1f" + std::to_string(e->err_code) + "\x1f" +
+                 e->description] += 1;
       } else {
         push(json{{"stream", s->cfg.name}}, "ok:" + s->cfg.name, std::get<std::uint64_t>(r));
       }
@@ -881,9 +909,9 @@ class replayer {
     rec["durable"] = durable;
     json cfg{{"ack_policy", "explicit"}};
     static const std::vector<std::pair<const char*, const char*>> keys{
-        {"durable", "durable_name"}, {"ack_policy", "ack_policy"}, {"deliver_policy", "deliver_policy"},
+        {"durable", "durable_name"},          {"ack_policy", "ack_policy"},           {"deliver_policy", "deliver_policy"},
         {"filter_subject", "filter_subject"}, {"max_ack_pending", "max_ack_pending"}, {"max_deliver", "max_deliver"},
-        {"replicas", "num_replicas"}, {"memory_storage", "mem_storage"}};
+        {"replicas", "num_replicas"},         {"memory_storage", "mem_storage"}};
     for (const auto& [ok, jk] : keys)
       if (op.has(ok)) cfg[jk] = op.raw.at(ok);
     if (op.has("config"))
@@ -899,7 +927,8 @@ class replayer {
       return fail(rec, op, op_error::of(jsacct::errc::stream_replicas_not_supported), target), rec;
     consumer_model c;
     c.durable = cfg.value("durable_name", std::string());
-    if (c.durable != durable) return fail(rec, op, {400, 10017, "consumer name in subject does not match durable name in request"}, target), rec;
+    if (c.durable != durable)
+      return fail(rec, op, {400, 10017, "consumer name in subject does not match durable name in request"}, target), rec;
     c.ack_policy = cfg.value("ack_policy", std::string("explicit"));
     c.deliver_policy = cfg.value("deliver_policy", std::string("all"));
     c.filter_subject = cfg.value("filter_subject", std::string());
@@ -908,16 +937,25 @@ class replayer {
     c.num_replicas = cfg.value("num_replicas", std::int64_t{0});
     c.mem_storage = cfg.value("mem_storage", false);
     static const std::vector<std::string> acks{"none", "all", "explicit"};
-    static const std::vector<std::string> delivers{"all", "last", "new", "last_per_subject", "by_start_sequence", "by_start_time"};
+    static const std::vector<std::string> delivers{"all",          "last", "new", "last_per_subject", "by_start_sequence",
+                                                   "by_start_time"};
     if (std::find(acks.begin(), acks.end(), c.ack_policy) == acks.end() ||
         std::find(delivers.begin(), delivers.end(), c.deliver_policy) == delivers.end())
       return fail(rec, op, srv_err::invalid_json(), target), rec;
     if (c.deliver_policy == "by_start_sequence")
-      return fail(rec, op, {400, 10094, "consumer delivery policy is deliver by start sequence, but optional start sequence is not set"}, target), rec;
+      return fail(rec, op,
+                  {400, 10094, "consumer delivery policy is deliver by start sequence, but optional start sequence is not set"},
+                  target),
+             rec;
     if (c.deliver_policy == "by_start_time")
-      return fail(rec, op, {400, 10094, "consumer delivery policy is deliver by start time, but optional start time is not set"}, target), rec;
+      return fail(rec, op, {400, 10094, "consumer delivery policy is deliver by start time, but optional start time is not set"},
+                  target),
+             rec;
     if (c.deliver_policy == "last_per_subject" && c.filter_subject.empty())
-      return fail(rec, op, {400, 10094, "consumer delivery policy is deliver last per subject, but optional filter subject is not set"}, target), rec;
+      return fail(rec, op,
+                  {400, 10094, "consumer delivery policy is deliver last per subject, but optional filter subject is not set"},
+                  target),
+             rec;
     if (c.max_deliver == 0) c.max_deliver = -1;
     // Account limits of the stream (2.9.10: the stream's, one combined cap).
     account& leader = acct_on(s.peers.front(), op.account);
@@ -939,7 +977,8 @@ class replayer {
     c.effective_replicas = (c.num_replicas == 0 || c.num_replicas > s.cfg.replicas) ? s.cfg.replicas : c.num_replicas;
     auto existing = s.consumers.find(durable);
     const bool is_update = existing != s.consumers.end();
-    if (is_update && existing->second.deliver_policy != c.deliver_policy) return fail(rec, op, srv_err::deliver_update(), target), rec;
+    if (is_update && existing->second.deliver_policy != c.deliver_policy)
+      return fail(rec, op, srv_err::deliver_update(), target), rec;
     if (!is_update && s.cfg.retention == "workqueue") {
       if (c.ack_policy == "none") return fail(rec, op, {400, 10084, "consumer in pull mode requires ack policy"}, target), rec;
       if (c.ack_policy != "explicit") return fail(rec, op, srv_err::wq_ack(), target), rec;
@@ -972,7 +1011,10 @@ class replayer {
     }
     if (is_update) c.start_seq = existing->second.start_seq;
     s.consumers[durable] = c;
-    json rc{{"durable_name", c.durable}, {"ack_policy", c.ack_policy}, {"deliver_policy", c.deliver_policy}, {"max_deliver", c.max_deliver},
+    json rc{{"durable_name", c.durable},
+            {"ack_policy", c.ack_policy},
+            {"deliver_policy", c.deliver_policy},
+            {"max_deliver", c.max_deliver},
             {"num_replicas", c.num_replicas}};
     if (!c.filter_subject.empty()) rc["filter_subject"] = c.filter_subject;
     if (c.max_ack_pending != 0) rc["max_ack_pending"] = c.max_ack_pending;
@@ -1013,7 +1055,11 @@ class replayer {
                 {"max_bytes_required", l.max_bytes_required}};
   }
   static json tier_json(const jsacct::tier_stats& t) {
-    json j{{"memory", t.memory}, {"storage", t.store}, {"streams", t.streams}, {"consumers", t.consumers}, {"limits", limits_json(t.limits)}};
+    json j{{"memory", t.memory},
+           {"storage", t.store},
+           {"streams", t.streams},
+           {"consumers", t.consumers},
+           {"limits", limits_json(t.limits)}};
     if (L::report_reserved) {
       j["reserved_memory"] = t.reserved_memory;
       j["reserved_storage"] = t.reserved_store;
@@ -1034,7 +1080,8 @@ class replayer {
           for (const auto& [n, s] : a.streams) {
             const auto c = s.cfg.accounting();
             if (c.max_bytes <= 0 || (!tier.empty() && tier != "R" + std::to_string(c.replicas))) continue;
-            (c.storage == jsacct::storage_type::memory ? into.reserved_memory : into.reserved_store) += static_cast<std::uint64_t>(c.max_bytes);
+            (c.storage == jsacct::storage_type::memory ? into.reserved_memory : into.reserved_store) +=
+                static_cast<std::uint64_t>(c.max_bytes);
           }
         };
         reserved("", st);
@@ -1060,7 +1107,8 @@ class replayer {
   }
 
   json server_info() const {
-    jsacct::uint128 memory = 0, storage = 0, rmem = 0, rstore = 0, accounts = 0, ha = 0, streams = 0, consumers = 0, messages = 0, bytes = 0;
+    jsacct::uint128 memory = 0, storage = 0, rmem = 0, rstore = 0, accounts = 0, ha = 0, streams = 0, consumers = 0, messages = 0,
+                    bytes = 0;
     for (std::size_t i = 0; i < servers_.size(); ++i) {
       const auto st = servers_[i].eng->usage_stats();
       memory += st.memory;
@@ -1086,10 +1134,17 @@ class replayer {
     }
     json cfg{{"max_memory", sc_.server_max_memory}, {"max_storage", sc_.server_max_store}};
     if (!sc_.domain.empty()) cfg["domain"] = sc_.domain;
-    return json{{"config", cfg},          {"memory", big_uint(memory)},   {"storage", big_uint(storage)},
-                {"reserved_memory", big_uint(rmem)}, {"reserved_storage", big_uint(rstore)}, {"accounts", big_uint(accounts)},
-                {"ha_assets", big_uint(ha)}, {"streams", big_uint(streams)}, {"consumers", big_uint(consumers)},
-                {"messages", big_uint(messages)}, {"bytes", big_uint(bytes)}};
+    return json{{"config", cfg},
+                {"memory", big_uint(memory)},
+                {"storage", big_uint(storage)},
+                {"reserved_memory", big_uint(rmem)},
+                {"reserved_storage", big_uint(rstore)},
+                {"accounts", big_uint(accounts)},
+                {"ha_assets", big_uint(ha)},
+                {"streams", big_uint(streams)},
+                {"consumers", big_uint(consumers)},
+                {"messages", big_uint(messages)},
+                {"bytes", big_uint(bytes)}};
   }
 
   const scenario& sc_;

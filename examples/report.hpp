@@ -27,8 +27,8 @@ inline std::string usage_bar(std::int64_t used, std::int64_t limit, int width = 
   if (filled > width) filled = width;
   if (filled < 0) filled = 0;
   std::ostringstream s;
-  s << '[' << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(width - filled), '.') << "] "
-    << std::setw(3) << static_cast<int>(frac * 100.0 + 0.5) << '%';
+  s << '[' << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(width - filled), '.')
+    << "] " << std::setw(3) << static_cast<int>(frac * 100.0 + 0.5) << '%';
   return s.str();
 }
 
@@ -39,8 +39,8 @@ template <class R>
 void write_report(std::ostream& out, const scenario& sc, const R& r, const json& doc, const std::string& semantics) {
   out << "Scenario " << sc.name << " (" << sc.mode << ", " << sc.accounts_mode << " accounts, " << semantics << " semantics)\n";
   if (!sc.description.empty()) out << "  " << sc.description << "\n";
-  out << "Server: max memory " << jsacct::friendly_bytes(sc.server_max_memory) << ", max storage " << jsacct::friendly_bytes(sc.server_max_store)
-      << (sc.cluster() ? " per server, 3 servers" : "") << "\n";
+  out << "Server: max memory " << jsacct::friendly_bytes(sc.server_max_memory) << ", max storage "
+      << jsacct::friendly_bytes(sc.server_max_store) << (sc.cluster() ? " per server, 3 servers" : "") << "\n";
   if (!doc["startup"]["ok"].get<bool>()) {
     out << "\nStartup FAILED: " << doc["startup"]["fatal"].get<std::string>() << "\n";
     return;
@@ -50,7 +50,8 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
     auto info = r.account_info_json(name);
     if (!info) {
       out << ": JetStream "
-          << (a.mode == account_mode::no_responders ? "not available (enabling failed; API has no responders)" : "not enabled") << "\n";
+          << (a.mode == account_mode::no_responders ? "not available (enabling failed; API has no responders)" : "not enabled")
+          << "\n";
       continue;
     }
     out << (a.tiered ? " (tiered)" : "") << ": " << (*info)["streams"].template get<std::int64_t>() << " streams, "
@@ -58,14 +59,18 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
     auto line = [&](const std::string& label, const json& t) {
       const auto& l = t["limits"];
       const auto mem = t["memory"].get<std::uint64_t>(), st = t["storage"].get<std::uint64_t>();
-      out << "  " << std::left << std::setw(6) << label << std::right << " memory  " << std::setw(10) << jsacct::friendly_bytes(mem) << " of "
-          << std::left << std::setw(10) << limit_text(l["max_memory"].get<std::int64_t>()) << std::right << " "
+      out << "  " << std::left << std::setw(6) << label << std::right << " memory  " << std::setw(10)
+          << jsacct::friendly_bytes(mem) << " of " << std::left << std::setw(10)
+          << limit_text(l["max_memory"].get<std::int64_t>()) << std::right << " "
           << usage_bar(static_cast<std::int64_t>(mem), l["max_memory"].get<std::int64_t>()) << "\n";
-      out << "  " << std::setw(6) << "" << " storage " << std::setw(10) << jsacct::friendly_bytes(st) << " of " << std::left << std::setw(10)
+      out << "  " << std::setw(6) << ""
+          << " storage " << std::setw(10) << jsacct::friendly_bytes(st) << " of " << std::left << std::setw(10)
           << limit_text(l["max_storage"].get<std::int64_t>()) << std::right << " "
           << usage_bar(static_cast<std::int64_t>(st), l["max_storage"].get<std::int64_t>()) << "\n";
-      out << "  " << std::setw(6) << "" << " streams " << t["streams"].get<std::int64_t>() << " of " << count_text(l["max_streams"].get<std::int64_t>())
-          << ", consumers " << t["consumers"].get<std::int64_t>() << " (per-stream cap " << count_text(l["max_consumers"].get<std::int64_t>()) << ")\n";
+      out << "  " << std::setw(6) << ""
+          << " streams " << t["streams"].get<std::int64_t>() << " of " << count_text(l["max_streams"].get<std::int64_t>())
+          << ", consumers " << t["consumers"].get<std::int64_t>() << " (per-stream cap "
+          << count_text(l["max_consumers"].get<std::int64_t>()) << ")\n";
     };
     if (a.tiered) {
       for (auto it = (*info)["tiers"].begin(); it != (*info)["tiers"].end(); ++it) line(it.key(), it.value());
@@ -79,13 +84,14 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
       (s.cfg.storage == "memory" ? rmem : rstore) += s.cfg.max_bytes;
       (s.cfg.storage == "memory" ? fmem : fstore) += s.cfg.max_bytes * s.cfg.replicas;
     }
-    out << "  reserved (stream max_bytes): memory " << jsacct::friendly_bytes(rmem) << ", storage " << jsacct::friendly_bytes(rstore);
+    out << "  reserved (stream max_bytes): memory " << jsacct::friendly_bytes(rmem) << ", storage "
+        << jsacct::friendly_bytes(rstore);
     if (fmem != rmem || fstore != rstore)
       out << "; with replicas: memory " << jsacct::friendly_bytes(fmem) << ", storage " << jsacct::friendly_bytes(fstore);
     out << "\n";
     for (const auto& [sn, s] : a.streams) {
-      out << "    stream " << std::left << std::setw(12) << sn << std::right << " " << s.cfg.storage << " R" << s.cfg.replicas << ", "
-          << s.store.messages() << " msgs, " << jsacct::friendly_bytes(s.store.bytes()) << " stored, max_bytes "
+      out << "    stream " << std::left << std::setw(12) << sn << std::right << " " << s.cfg.storage << " R" << s.cfg.replicas
+          << ", " << s.store.messages() << " msgs, " << jsacct::friendly_bytes(s.store.bytes()) << " stored, max_bytes "
           << (s.cfg.max_bytes > 0 ? jsacct::friendly_bytes(s.cfg.max_bytes) : std::string("unlimited"));
       if (s.cfg.max_bytes > 0) out << " " << usage_bar(static_cast<std::int64_t>(s.store.bytes()), s.cfg.max_bytes);
       if (!s.consumers.empty()) out << ", " << s.consumers.size() << " consumers";
@@ -109,14 +115,14 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
   };
   const std::int64_t servers = static_cast<std::int64_t>(r.servers().size());
   out << "\nServer totals" << (servers > 1 ? " (sum over 3 servers)" : "") << ":\n";
-  out << "  memory  used " << jsacct::friendly_bytes(num("memory")) << ", reserved " << jsacct::friendly_bytes(num("reserved_memory")) << " of "
-      << jsacct::friendly_bytes(sc.server_max_memory * servers) << " "
+  out << "  memory  used " << jsacct::friendly_bytes(num("memory")) << ", reserved "
+      << jsacct::friendly_bytes(num("reserved_memory")) << " of " << jsacct::friendly_bytes(sc.server_max_memory * servers) << " "
       << usage_bar(static_cast<std::int64_t>(num("reserved_memory")), sc.server_max_memory * servers) << "\n";
-  out << "  storage used " << jsacct::friendly_bytes(num("storage")) << ", reserved " << jsacct::friendly_bytes(num("reserved_storage")) << " of "
-      << jsacct::friendly_bytes(sc.server_max_store * servers) << " "
+  out << "  storage used " << jsacct::friendly_bytes(num("storage")) << ", reserved "
+      << jsacct::friendly_bytes(num("reserved_storage")) << " of " << jsacct::friendly_bytes(sc.server_max_store * servers) << " "
       << usage_bar(static_cast<std::int64_t>(num("reserved_storage")), sc.server_max_store * servers) << "\n";
-  out << "  " << num("accounts") << " accounts, " << num("streams") << " streams, " << num("consumers") << " consumers, " << num("messages")
-      << " messages (" << jsacct::friendly_bytes(num("bytes")) << ")\n";
+  out << "  " << num("accounts") << " accounts, " << num("streams") << " streams, " << num("consumers") << " consumers, "
+      << num("messages") << " messages (" << jsacct::friendly_bytes(num("bytes")) << ")\n";
 }
 
 }  // namespace jsacct_cli

@@ -18,7 +18,9 @@ using json = nlohmann::json;
 
 /// Marker for integers wider than 64 bits (cluster sums of wrapped server
 /// counters): stored as a string and printed as a bare number.
-inline constexpr const char* big_marker = "\x01" "BIG:";
+inline constexpr const char* big_marker =
+    "\x01"
+    "BIG:";
 
 /// A non-negative integer of up to 128 bits as a JSON value.
 inline json big_uint(jsacct::uint128 v) {
@@ -54,7 +56,8 @@ inline void write_canonical(std::ostream& out, const json& doc) {
         out << "[]";
       } else {
         out << "[\n";
-        for (std::size_t r = 0; r < it.value().size(); ++r) out << "    " << compact(it.value()[r]) << (r + 1 < it.value().size() ? ",\n" : "\n");
+        for (std::size_t r = 0; r < it.value().size(); ++r)
+          out << "    " << compact(it.value()[r]) << (r + 1 < it.value().size() ? ",\n" : "\n");
         out << "  ]";
       }
     } else {

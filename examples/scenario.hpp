@@ -101,8 +101,9 @@ inline void only_keys(const json& obj, const std::string& path, const std::set<s
 
 inline limits_spec parse_limits(const json& j, const std::string& path) {
   if (!j.is_object()) throw input_error(path, "expected an object of limits");
-  only_keys(j, path, {"max_memory", "max_store", "max_streams", "max_consumers", "max_ack_pending", "memory_max_stream_bytes",
-                      "storage_max_stream_bytes", "max_bytes_required"});
+  only_keys(j, path,
+            {"max_memory", "max_store", "max_streams", "max_consumers", "max_ack_pending", "memory_max_stream_bytes",
+             "storage_max_stream_bytes", "max_bytes_required"});
   limits_spec l;
   auto num = [&](const char* k, std::optional<std::int64_t>& into) {
     if (j.contains(k)) into = get_int(j.at(k), path + "." + k);
@@ -152,11 +153,19 @@ inline account_spec parse_account(const std::string& name, const json& j, const 
 enum class vk { str, nstr, integer, boolean, subjects, object };
 
 inline const std::map<std::string, std::map<std::string, vk>>& op_keys() {
-  static const std::map<std::string, vk> stream_keys{
-      {"name", vk::nstr},       {"subjects", vk::subjects},          {"storage", vk::str},        {"replicas", vk::integer},
-      {"max_bytes", vk::integer}, {"max_msgs", vk::integer},         {"max_msgs_per_subject", vk::integer},
-      {"max_msg_size", vk::integer}, {"max_consumers", vk::integer}, {"max_age", vk::integer},   {"discard", vk::str},
-      {"retention", vk::str},   {"config", vk::object}};
+  static const std::map<std::string, vk> stream_keys{{"name", vk::nstr},
+                                                     {"subjects", vk::subjects},
+                                                     {"storage", vk::str},
+                                                     {"replicas", vk::integer},
+                                                     {"max_bytes", vk::integer},
+                                                     {"max_msgs", vk::integer},
+                                                     {"max_msgs_per_subject", vk::integer},
+                                                     {"max_msg_size", vk::integer},
+                                                     {"max_consumers", vk::integer},
+                                                     {"max_age", vk::integer},
+                                                     {"discard", vk::str},
+                                                     {"retention", vk::str},
+                                                     {"config", vk::object}};
   static const std::map<std::string, std::map<std::string, vk>> m = [] {
     std::map<std::string, std::map<std::string, vk>> r;
     r["stream_create"] = stream_keys;
@@ -167,9 +176,9 @@ inline const std::map<std::string, std::map<std::string, vk>>& op_keys() {
     r["stream_info"] = {{"name", vk::nstr}};
     r["stream_names"] = {};
     r["publish"] = {{"subject", vk::nstr}, {"size", vk::integer}, {"header_bytes", vk::integer}, {"count", vk::integer}};
-    r["consumer_create"] = {{"stream", vk::nstr},         {"durable", vk::nstr},     {"ack_policy", vk::str},
+    r["consumer_create"] = {{"stream", vk::nstr},         {"durable", vk::nstr},       {"ack_policy", vk::str},
                             {"deliver_policy", vk::str},  {"filter_subject", vk::str}, {"max_ack_pending", vk::integer},
-                            {"max_deliver", vk::integer}, {"replicas", vk::integer}, {"memory_storage", vk::boolean},
+                            {"max_deliver", vk::integer}, {"replicas", vk::integer},   {"memory_storage", vk::boolean},
                             {"config", vk::object}};
     r["consumer_delete"] = {{"stream", vk::nstr}, {"durable", vk::nstr}};
     r["account_info"] = {};
@@ -182,28 +191,49 @@ inline const std::map<std::string, std::map<std::string, vk>>& op_keys() {
 
 // Keys accepted inside a stream op's raw "config" object and their kinds.
 inline const std::map<std::string, vk>& stream_config_keys() {
-  static const std::map<std::string, vk> m{
-      {"name", vk::str},          {"subjects", vk::subjects},        {"storage", vk::str},         {"num_replicas", vk::integer},
-      {"max_bytes", vk::integer}, {"max_msgs", vk::integer},         {"max_msgs_per_subject", vk::integer},
-      {"max_msg_size", vk::integer}, {"max_consumers", vk::integer}, {"max_age", vk::integer},    {"discard", vk::str},
-      {"retention", vk::str},     {"duplicate_window", vk::integer}, {"description", vk::str},     {"allow_direct", vk::boolean},
-      {"allow_rollup_hdrs", vk::boolean}, {"deny_delete", vk::boolean}, {"deny_purge", vk::boolean}, {"mirror_direct", vk::boolean},
-      {"sealed", vk::boolean},    {"no_ack", vk::boolean}};
+  static const std::map<std::string, vk> m{{"name", vk::str},
+                                           {"subjects", vk::subjects},
+                                           {"storage", vk::str},
+                                           {"num_replicas", vk::integer},
+                                           {"max_bytes", vk::integer},
+                                           {"max_msgs", vk::integer},
+                                           {"max_msgs_per_subject", vk::integer},
+                                           {"max_msg_size", vk::integer},
+                                           {"max_consumers", vk::integer},
+                                           {"max_age", vk::integer},
+                                           {"discard", vk::str},
+                                           {"retention", vk::str},
+                                           {"duplicate_window", vk::integer},
+                                           {"description", vk::str},
+                                           {"allow_direct", vk::boolean},
+                                           {"allow_rollup_hdrs", vk::boolean},
+                                           {"deny_delete", vk::boolean},
+                                           {"deny_purge", vk::boolean},
+                                           {"mirror_direct", vk::boolean},
+                                           {"sealed", vk::boolean},
+                                           {"no_ack", vk::boolean}};
   return m;
 }
 inline const std::map<std::string, vk>& consumer_config_keys() {
   static const std::map<std::string, vk> m{
-      {"durable_name", vk::str},      {"ack_policy", vk::str},       {"deliver_policy", vk::str}, {"filter_subject", vk::str},
-      {"max_ack_pending", vk::integer}, {"max_deliver", vk::integer}, {"num_replicas", vk::integer}, {"mem_storage", vk::boolean},
-      {"description", vk::str},       {"ack_wait", vk::integer},     {"replay_policy", vk::str},  {"max_waiting", vk::integer}};
+      {"durable_name", vk::str},     {"ack_policy", vk::str},          {"deliver_policy", vk::str},
+      {"filter_subject", vk::str},   {"max_ack_pending", vk::integer}, {"max_deliver", vk::integer},
+      {"num_replicas", vk::integer}, {"mem_storage", vk::boolean},     {"description", vk::str},
+      {"ack_wait", vk::integer},     {"replay_policy", vk::str},       {"max_waiting", vk::integer}};
   return m;
 }
 
 inline void check_value(const json& v, vk kind, const std::string& path) {
   switch (kind) {
-    case vk::str: get_str(v, path); break;
-    case vk::nstr: get_str(v, path, true); break;
-    case vk::integer: get_int(v, path); break;
+    case vk::str:
+      get_str(v, path);
+      break;
+    case vk::nstr:
+      get_str(v, path, true);
+      break;
+    case vk::integer:
+      get_int(v, path);
+      break;
     case vk::boolean:
       if (!v.is_boolean()) throw input_error(path, "expected true or false");
       break;
@@ -227,7 +257,10 @@ inline void check_object(const json& obj, const std::map<std::string, vk>& keys,
 inline op_spec parse_op(std::size_t i, const json& j, const std::map<std::string, account_spec>& accounts) {
   const std::string path = "ops[" + std::to_string(i) + "]";
   if (!j.is_object()) throw input_error(path, "expected an op object");
-  if (!j.contains("op")) throw input_error(path + ".op", "missing (one of: stream_create, stream_update, stream_delete, stream_purge, stream_info, stream_names, publish, consumer_create, consumer_delete, account_info, server_info, wait)");
+  if (!j.contains("op"))
+    throw input_error(path + ".op",
+                      "missing (one of: stream_create, stream_update, stream_delete, stream_purge, stream_info, stream_names, "
+                      "publish, consumer_create, consumer_delete, account_info, server_info, wait)");
   const std::string name = get_str(j.at("op"), path + ".op");
   const auto& table = op_keys();
   auto t = table.find(name);
@@ -278,7 +311,8 @@ inline op_spec parse_op(std::size_t i, const json& j, const std::map<std::string
     range("size", 0, 1 << 20, "must be an integer in 0..1048576");
     if (j.contains("header_bytes")) {
       const auto v = j.at("header_bytes").get<std::int64_t>();
-      if ((v != 0 && v < 18) || v > (1 << 20)) throw input_error(path + ".header_bytes", "must be 0 or an integer in 18..1048576");
+      if ((v != 0 && v < 18) || v > (1 << 20))
+        throw input_error(path + ".header_bytes", "must be 0 or an integer in 18..1048576");
     }
   }
   if (name == "wait") {
@@ -317,7 +351,8 @@ inline scenario parse_scenario(const json& j, const std::string& file) {
     if (s.contains("domain")) sc.domain = get_str(s.at("domain"), "server.domain");
   }
   if (j.contains("settle_ms")) sc.settle_ms = get_int(j.at("settle_ms"), "settle_ms");
-  if (!j.contains("accounts")) throw input_error("accounts", "missing: an object account name -> {\"jetstream\": ...} is required");
+  if (!j.contains("accounts"))
+    throw input_error("accounts", "missing: an object account name -> {\"jetstream\": ...} is required");
   const json& accs = j.at("accounts");
   if (!accs.is_object()) throw input_error("accounts", "expected an object account name -> {\"jetstream\": ...}");
   bool any_tiered = false;
@@ -325,7 +360,8 @@ inline scenario parse_scenario(const json& j, const std::string& file) {
     const std::string& n = it.key();
     const std::string p = "accounts." + n;
     if (n.empty() || n.find_first_of(" \t\r\n.*>\"'{}[]:=#/\\") != std::string::npos || n[0] == '$' || n.rfind("_ORACLE", 0) == 0)
-      throw input_error(p, "invalid account name (no whitespace or . * > \" ' { } [ ] : = # / \\, not starting with $ or _ORACLE)");
+      throw input_error(p,
+                        "invalid account name (no whitespace or . * > \" ' { } [ ] : = # / \\, not starting with $ or _ORACLE)");
     sc.accounts[n] = parse_account(n, it.value(), p);
     if (sc.accounts[n].js == account_spec::kind::tiered) any_tiered = true;
   }
@@ -335,7 +371,8 @@ inline scenario parse_scenario(const json& j, const std::string& file) {
     if (sc.accounts_mode != "config" && sc.accounts_mode != "jwt" && !sc.accounts_mode.empty())
       throw input_error("accounts_mode", "must be \"config\" or \"jwt\"");
     if (sc.accounts_mode == "config" && any_tiered)
-      throw input_error("accounts_mode", "tiered limits need \"jwt\" (nats-server config files only support untiered account limits)");
+      throw input_error("accounts_mode",
+                        "tiered limits need \"jwt\" (nats-server config files only support untiered account limits)");
   }
   if (sc.accounts_mode.empty()) sc.accounts_mode = any_tiered ? "jwt" : "config";
   if (j.contains("ops")) {

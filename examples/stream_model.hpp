@@ -93,11 +93,13 @@ struct full_stream_config {
   std::int64_t max_bytes = -1, max_msgs = -1, max_msgs_per_subject = -1, max_msg_size = -1, max_consumers = -1, max_age = 0;
   std::int64_t duplicate_window = 0;
   std::string description;
-  bool allow_direct = false, allow_rollup_hdrs = false, deny_delete = false, deny_purge = false, mirror_direct = false, sealed = false,
-       no_ack = false;
+  bool allow_direct = false, allow_rollup_hdrs = false, deny_delete = false, deny_purge = false, mirror_direct = false,
+       sealed = false, no_ack = false;
   friend bool operator==(const full_stream_config&, const full_stream_config&) = default;
 
-  jsacct::storage_type storage_type() const { return storage == "memory" ? jsacct::storage_type::memory : jsacct::storage_type::file; }
+  jsacct::storage_type storage_type() const {
+    return storage == "memory" ? jsacct::storage_type::memory : jsacct::storage_type::file;
+  }
   /// The accounting subset for the engine.
   jsacct::stream_config accounting() const {
     jsacct::stream_config c;
@@ -192,8 +194,8 @@ class msg_store {
 
   /// Purge: optional subject filter, keep the last `keep` (matching) messages,
   /// or remove everything below `seq`. Returns the number purged.
-  std::uint64_t purge(const std::optional<std::string>& filter, std::optional<std::uint64_t> seq, std::optional<std::uint64_t> keep,
-                      const delta_fn& d) {
+  std::uint64_t purge(const std::optional<std::string>& filter, std::optional<std::uint64_t> seq,
+                      std::optional<std::uint64_t> keep, const delta_fn& d) {
     const bool filtered = filter && !filter->empty() && *filter != ">";
     if (!filtered && !seq && (!keep || *keep == 0)) {  // full purge
       const std::uint64_t n = msgs_.size();

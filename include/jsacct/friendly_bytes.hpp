@@ -51,8 +51,8 @@ inline std::string friendly_bytes(std::int64_t n) {
 
 /// Any other integer type (int, unsigned, long long, ...): dispatches on signedness.
 template <std::integral T>
-  requires(!std::same_as<T, bool> && !std::same_as<T, std::int64_t> && !std::same_as<T, std::uint64_t>)
-inline std::string friendly_bytes(T n) {
+requires(!std::same_as<T, bool> && !std::same_as<T, std::int64_t> && !std::same_as<T, std::uint64_t>) inline std::string
+    friendly_bytes(T n) {
   if constexpr (std::is_signed_v<T>)
     return friendly_bytes(static_cast<std::int64_t>(n));
   else

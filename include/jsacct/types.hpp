@@ -35,14 +35,14 @@ constexpr std::string_view display_name(storage_type t) noexcept {
 /// unlimited and 0 is a real limit of zero bytes; for the counts and the
 /// per-stream caps, 0 and negatives are both unlimited.
 struct account_limits {
-  std::int64_t max_memory = 0;                ///< "max_memory"
-  std::int64_t max_store = 0;                 ///< "max_storage"
-  std::int64_t max_streams = 0;               ///< "max_streams"
-  std::int64_t max_consumers = 0;             ///< "max_consumers"
-  std::int64_t max_ack_pending = 0;           ///< "max_ack_pending"
-  std::int64_t memory_max_stream_bytes = 0;   ///< "memory_max_stream_bytes"
-  std::int64_t store_max_stream_bytes = 0;    ///< "storage_max_stream_bytes"
-  bool max_bytes_required = false;            ///< "max_bytes_required"
+  std::int64_t max_memory = 0;               ///< "max_memory"
+  std::int64_t max_store = 0;                ///< "max_storage"
+  std::int64_t max_streams = 0;              ///< "max_streams"
+  std::int64_t max_consumers = 0;            ///< "max_consumers"
+  std::int64_t max_ack_pending = 0;          ///< "max_ack_pending"
+  std::int64_t memory_max_stream_bytes = 0;  ///< "memory_max_stream_bytes"
+  std::int64_t store_max_stream_bytes = 0;   ///< "storage_max_stream_bytes"
+  bool max_bytes_required = false;           ///< "max_bytes_required"
   friend bool operator==(const account_limits&, const account_limits&) = default;
 };
 
@@ -60,12 +60,12 @@ inline limits_map default_account_tiers() { return limits_map{{"", dynamic_accou
 /// are allowed (replicas 0, storage unset, max_bytes 0): the create flow checks
 /// the raw request before normalizing it, as nats-server does.
 struct stream_config {
-  std::string name;                              ///< "name"
-  storage_type storage = storage_type::file;     ///< "storage"
-  std::int64_t replicas = 1;                     ///< "num_replicas"
-  std::int64_t max_bytes = -1;                   ///< "max_bytes" (-1 unlimited)
-  std::int64_t max_consumers = -1;               ///< "max_consumers" (-1 unlimited)
-  std::string placement_tag;                     ///< optional: only custom tier selectors read it
+  std::string name;                           ///< "name"
+  storage_type storage = storage_type::file;  ///< "storage"
+  std::int64_t replicas = 1;                  ///< "num_replicas"
+  std::int64_t max_bytes = -1;                ///< "max_bytes" (-1 unlimited)
+  std::int64_t max_consumers = -1;            ///< "max_consumers" (-1 unlimited)
+  std::string placement_tag;                  ///< optional: only custom tier selectors read it
   friend bool operator==(const stream_config&, const stream_config&) = default;
 };
 
@@ -82,15 +82,15 @@ inline stream_config make_stream(std::string name, storage_type storage, std::in
 
 /// Server JetStream configuration (spec §2.2).
 struct jetstream_config {
-  std::int64_t max_memory = 0;      ///< "max_memory"
-  std::int64_t max_store = 0;       ///< "max_storage"
-  std::string store_dir;            ///< "store_dir"
-  std::int64_t sync_interval_ns = 0;///< "sync_interval" (main)
-  bool sync_always = false;         ///< "sync_always" (main)
-  std::string domain;               ///< "domain"
-  bool compress_ok = false;         ///< "compress_ok"
-  std::string unique_tag;           ///< "unique_tag" (main)
-  bool strict = false;              ///< "strict" (main)
+  std::int64_t max_memory = 0;        ///< "max_memory"
+  std::int64_t max_store = 0;         ///< "max_storage"
+  std::string store_dir;              ///< "store_dir"
+  std::int64_t sync_interval_ns = 0;  ///< "sync_interval" (main)
+  bool sync_always = false;           ///< "sync_always" (main)
+  std::string domain;                 ///< "domain"
+  bool compress_ok = false;           ///< "compress_ok"
+  std::string unique_tag;             ///< "unique_tag" (main)
+  bool strict = false;                ///< "strict" (main)
   friend bool operator==(const jetstream_config&, const jetstream_config&) = default;
 };
 
@@ -108,13 +108,13 @@ inline constexpr std::int64_t js_api_level = 5;
 
 /// One tier of an account snapshot (spec §2.4).
 struct tier_stats {
-  std::uint64_t memory = 0;            ///< "memory" (cluster-wide total)
-  std::uint64_t store = 0;             ///< "storage"
-  std::uint64_t reserved_memory = 0;   ///< "reserved_memory" (main)
-  std::uint64_t reserved_store = 0;    ///< "reserved_storage" (main)
-  std::int64_t streams = 0;            ///< "streams"
-  std::int64_t consumers = 0;          ///< "consumers"
-  account_limits limits{};             ///< "limits"
+  std::uint64_t memory = 0;           ///< "memory" (cluster-wide total)
+  std::uint64_t store = 0;            ///< "storage"
+  std::uint64_t reserved_memory = 0;  ///< "reserved_memory" (main)
+  std::uint64_t reserved_store = 0;   ///< "reserved_storage" (main)
+  std::int64_t streams = 0;           ///< "streams"
+  std::int64_t consumers = 0;         ///< "consumers"
+  account_limits limits{};            ///< "limits"
   friend bool operator==(const tier_stats&, const tier_stats&) = default;
 };
 
@@ -128,13 +128,13 @@ struct account_stats : tier_stats {
 
 /// Server-level stats (spec §2.7).
 struct server_stats {
-  std::uint64_t memory = 0;            ///< "memory"
-  std::uint64_t store = 0;             ///< "storage"
-  std::uint64_t reserved_memory = 0;   ///< "reserved_memory"
-  std::uint64_t reserved_store = 0;    ///< "reserved_storage"
-  std::int64_t accounts = 0;           ///< "accounts"
-  std::int64_t ha_assets = 0;          ///< "ha_assets"
-  api_stats api{};                     ///< "api"
+  std::uint64_t memory = 0;           ///< "memory"
+  std::uint64_t store = 0;            ///< "storage"
+  std::uint64_t reserved_memory = 0;  ///< "reserved_memory"
+  std::uint64_t reserved_store = 0;   ///< "reserved_storage"
+  std::int64_t accounts = 0;          ///< "accounts"
+  std::int64_t ha_assets = 0;         ///< "ha_assets"
+  api_stats api{};                    ///< "api"
   friend bool operator==(const server_stats&, const server_stats&) = default;
 };
 

@@ -77,7 +77,9 @@ TEST_CASE("stress: switching untiered <-> tiered under load conserves usage and 
   engine e(big_server(), /*standalone=*/false);
   auto a = e.enable_account("A", untiered()).value();
   std::vector<engine::reservation> streams;
-  for (int i = 0; i < 8; ++i) streams.push_back(a.create_stream(make_stream("S" + std::to_string(i), storage_type::file, 1000 + i, i % 2 == 0 ? 1 : 3)).value());
+  for (int i = 0; i < 8; ++i)
+    streams.push_back(
+        a.create_stream(make_stream("S" + std::to_string(i), storage_type::file, 1000 + i, i % 2 == 0 ? 1 : 3)).value());
   std::atomic<bool> stop{false};
   std::vector<std::int64_t> applied(streams.size(), 0);
   std::thread writer([&] {

@@ -99,7 +99,7 @@ TEST_CASE("stress: 2 threads, 10^6 reservations against one account tier (no ove
   CHECK(o.accepted + o.refused == std::int64_t{threads} * attempts_per_thread);
   CHECK(o.refused > 0);  // the limit was actually reached
   const std::int64_t held = live[0] + live[1];
-  CHECK(e.reserved().store == held);                                          // final reserved == Σ live handles
+  CHECK(e.reserved().store == held);                                         // final reserved == Σ live handles
   CHECK(static_cast<std::int64_t>(a->reserved_storage("").second) == held);  // account view agrees
   CHECK(held <= tier_limit);
 }

@@ -23,12 +23,12 @@
 #include "jsacct/detail/arith.hpp"
 #include "jsacct/wire/usage_update.hpp"
 
-#define FUZZ_CHECK(cond)                                                                     \
-  do {                                                                                       \
-    if (!(cond)) {                                                                           \
+#define FUZZ_CHECK(cond)                                                                   \
+  do {                                                                                     \
+    if (!(cond)) {                                                                         \
       std::fprintf(stderr, "invariant violated: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                          \
-    }                                                                                        \
+      std::abort();                                                                        \
+    }                                                                                      \
   } while (0)
 
 namespace {
@@ -84,10 +84,9 @@ void check_decode(const std::uint8_t* data, std::size_t size) {
   // Status vs length and what applies.
   FUZZ_CHECK((v.status() == usage_update_status::too_short) == (size < 32));
   FUZZ_CHECK((v.status() == usage_update_status::legacy) == (size >= 32 && size < 44));
-  FUZZ_CHECK(v.empty() == (v.status() == usage_update_status::too_short ||
-                           v.status() == usage_update_status::corrupt_first_record));
-  FUZZ_CHECK(v.applies_api() == (v.status() == usage_update_status::complete ||
-                                 v.status() == usage_update_status::legacy ||
+  FUZZ_CHECK(v.empty() ==
+             (v.status() == usage_update_status::too_short || v.status() == usage_update_status::corrupt_first_record));
+  FUZZ_CHECK(v.applies_api() == (v.status() == usage_update_status::complete || v.status() == usage_update_status::legacy ||
                                  v.status() == usage_update_status::truncated));
   if (size >= 32) {
     FUZZ_CHECK(v.api() == load(data + 16, 8));

@@ -29,7 +29,7 @@ struct main_limits {
   using default_tiers = replica_tiers;
 
   // -- spec §7.4: counting other streams ------------------------------------
-  static constexpr bool count_same_name = false;           ///< re-create at max_streams succeeds (e13d22baf)
+  static constexpr bool count_same_name = false;  ///< re-create at max_streams succeeds (e13d22baf)
   static constexpr bool tiered_sum_ignores_storage = false;
   static constexpr bool update_falls_back_to_old_tier = true;  ///< §7.5.3 step 3
 
@@ -43,7 +43,8 @@ struct main_limits {
 
   // -- spec §7.3: checkBytesLimits --------------------------------------------
   /// Bytes a request costs against the account and against this server.
-  static constexpr byte_demand demand(bool untiered, std::int64_t add_bytes, std::int64_t replicas, std::int64_t offset) noexcept {
+  static constexpr byte_demand demand(bool untiered, std::int64_t add_bytes, std::int64_t replicas,
+                                      std::int64_t offset) noexcept {
     if (add_bytes < 0) add_bytes = 1;  // an unlimited stream costs one byte
     const std::int64_t server_bytes = add_saturate(add_bytes, offset);
     return {account_reservation(untiered, replicas, server_bytes), server_bytes};
@@ -58,7 +59,8 @@ struct main_limits {
 
   // -- spec §7.5.3: stream update ---------------------------------------------
   static constexpr update_plan plan_update(bool untiered, const stream_config& old_cfg, const stream_config& new_cfg) noexcept {
-    const std::int64_t grow = wrap_sub(std::max<std::int64_t>(new_cfg.max_bytes, 0), std::max<std::int64_t>(old_cfg.max_bytes, 0));
+    const std::int64_t grow =
+        wrap_sub(std::max<std::int64_t>(new_cfg.max_bytes, 0), std::max<std::int64_t>(old_cfg.max_bytes, 0));
     const std::int64_t diff = std::max<std::int64_t>(grow, 0);
     return {diff, 0, account_reservation(untiered, new_cfg.replicas, wrap_sub(new_cfg.max_bytes, diff)), grow};
   }
@@ -69,7 +71,8 @@ struct main_limits {
   /// A standalone server refuses an update to more than one replica with 10074 (2.9.10 accepts it).
   static constexpr bool refuse_replicas_on_update = true;
 
-  /// A limits change moves every stream (its recorded usage and counts) to the tier the new limits select: jsacct rule (nats-server main does not re-key; issue #2971).
+  /// A limits change moves every stream (its recorded usage and counts) to the tier the new limits select: jsacct rule
+  /// (nats-server main does not re-key; issue #2971).
   static constexpr bool rekey_on_limits_update = true;
 
   static constexpr bool check_before_store = true;
@@ -90,9 +93,9 @@ struct main_limits {
   }
 
   // -- spec §5, §7.8, §10.2 -----------------------------------------------------
-  static constexpr bool repair_negative_usage = true;   ///< §5.3 drift repair
-  static constexpr bool clamp_server_usage = true;      ///< §5.6 negative used -> 0
-  static constexpr bool report_reserved = true;         ///< account info has reserved_* (§2.4)
+  static constexpr bool repair_negative_usage = true;  ///< §5.3 drift repair
+  static constexpr bool clamp_server_usage = true;     ///< §5.6 negative used -> 0
+  static constexpr bool report_reserved = true;        ///< account info has reserved_* (§2.4)
   static constexpr std::int64_t api_level = js_api_level;
   /// diffCheckedLimits operand: jsacct clamps -1 to 0 (§18 #5).
   static constexpr std::int64_t diff_operand(std::int64_t v) noexcept { return std::max<std::int64_t>(v, 0); }

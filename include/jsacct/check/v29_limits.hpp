@@ -22,7 +22,8 @@ struct v29_limits {
 
   static constexpr bool count_same_name = true;             ///< re-create at max_streams -> 10027
   static constexpr bool tiered_sum_ignores_storage = true;  ///< standalone tiered tieredReservation
-  static constexpr bool update_falls_back_to_old_tier = true;  ///< as main (oracle: an R3 -> R2 update without an R2 tier is accepted)
+  static constexpr bool update_falls_back_to_old_tier =
+      true;  ///< as main (oracle: an R3 -> R2 update without an R2 tier is accepted)
 
   static constexpr std::int64_t footprint(bool, std::int64_t replicas, std::int64_t max_bytes) noexcept {
     return wrap_mul(replicas, max_bytes);
@@ -58,7 +59,8 @@ struct v29_limits {
   /// A standalone server refuses an update to more than one replica with 10074 (2.9.10 accepts it).
   static constexpr bool refuse_replicas_on_update = false;
 
-  /// A limits change moves every stream (its recorded usage and counts) to the tier the new limits select: as 2.9.10: streams keep their tier until their next update.
+  /// A limits change moves every stream (its recorded usage and counts) to the tier the new limits select: as 2.9.10: streams
+  /// keep their tier until their next update.
   static constexpr bool rekey_on_limits_update = false;
 
   static constexpr bool check_before_store = false;
@@ -78,9 +80,7 @@ struct v29_limits {
   static constexpr bool report_reserved = false;
   static constexpr std::int64_t api_level = 0;
   static constexpr std::int64_t diff_operand(std::int64_t v) noexcept { return v; }
-  static constexpr bool sum_exceeds(int128 a, int128 b, std::int64_t max) noexcept {
-    return wrap_cast(a + b) > max;
-  }
+  static constexpr bool sum_exceeds(int128 a, int128 b, std::int64_t max) noexcept { return wrap_cast(a + b) > max; }
 };
 static_assert(limit_checker<v29_limits>);
 

@@ -57,6 +57,8 @@ struct update_plan {
 /// | `L::report_reserved`, `L::api_level` | `bool`, `int64_t` | account info fields (§2.4, §2.6) |
 /// | `L::diff_operand(v)` | `int64_t` | value used by diffCheckedLimits (§10.2) |
 /// | `L::sum_exceeds(a, b, max)` | `bool` | sufficientResources comparison (§7.8) |
+// clang-format 14 mangles requires-expressions (`noexcept->`): keep them as written.
+// clang-format off
 template <class L>
 concept limit_checker = tier_selector<typename L::default_tiers> &&
     requires(bool b, std::int64_t v, std::uint64_t u, int128 w, const stream_config& c) {
@@ -85,5 +87,6 @@ concept limit_checker = tier_selector<typename L::default_tiers> &&
       { L::diff_operand(v) } noexcept -> std::same_as<std::int64_t>;
       { L::sum_exceeds(w, w, v) } noexcept -> std::same_as<bool>;
     };
+// clang-format on
 
 }  // namespace jsacct

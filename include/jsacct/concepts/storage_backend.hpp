@@ -26,6 +26,8 @@ namespace jsacct {
 /// | `B::server_limit(c)`        | `int64_t`      | the server capacity (`max_memory` / `max_storage` of the config)  |
 /// | `B::resources_exceeded`     | `errc`         | reservation error: 10028 (memory) / 10047 (file)                  |
 /// | `B::default_capacity`       | `int64_t`      | server capacity when it cannot be probed (256 MiB / 1 TiB)        |
+// clang-format 14 mangles requires-expressions (`noexcept->`): keep them as written.
+// clang-format off
 template <class B>
 concept storage_backend = requires(msg_lengths m, const account_limits& l, const jetstream_config& c) {
   { B::type } -> std::convertible_to<storage_type>;
@@ -36,5 +38,6 @@ concept storage_backend = requires(msg_lengths m, const account_limits& l, const
   { B::resources_exceeded } -> std::convertible_to<errc>;
   { B::default_capacity } -> std::convertible_to<std::int64_t>;
 };
+// clang-format on
 
 }  // namespace jsacct

@@ -18,11 +18,15 @@ namespace jsacct {
 ///
 /// | Expression        | Returns                                    | Semantics                         | Thread-safety |
 /// |-------------------|--------------------------------------------|-----------------------------------|---------------|
-/// | `s.tier_of(cfg)`  | a value convertible to `std::string_view` | the tier name, e.g. `"R3"`; must not allocate on the hot path, may view into `cfg` | const, any thread |
+/// | `s.tier_of(cfg)`  | a value convertible to `std::string_view` | the tier name, e.g. `"R3"`; must not allocate on the hot
+/// path, may view into `cfg` | const, any thread |
+// clang-format 14 mangles requires-expressions (`noexcept->`): keep them as written.
+// clang-format off
 template <class S>
 concept tier_selector = std::default_initializable<S> && requires(const S& s, const stream_config& c) {
   { s.tier_of(c) } noexcept;
   requires std::convertible_to<decltype(s.tier_of(c)), std::string_view>;
 };
+// clang-format on
 
 }  // namespace jsacct

@@ -148,7 +148,9 @@ class basic_engine {
   /// returns the bytes the account's streams of that tier and storage really
   /// hold. `run_async(task)` runs a task later on another thread; without it,
   /// repairs wait for `run_pending_repairs()`. Set before sharing the engine.
-  void set_usage_recompute(const std::function<std::int64_t(const std::string&, std::string_view, storage_type)>& f) { srv_->recompute = f; }
+  void set_usage_recompute(const std::function<std::int64_t(const std::string&, std::string_view, storage_type)>& f) {
+    srv_->recompute = f;
+  }
   void set_task_runner(const std::function<void(std::function<void()>)>& run) { srv_->run_async = run; }
   /// Run the drift repairs scheduled without a task runner. Returns how many ran.
   std::size_t run_pending_repairs() {

@@ -14,10 +14,10 @@ namespace jsacct {
 
 /// What happened.
 enum class event_kind : std::uint8_t {
-  account_limit_hit,   ///< a publish was refused by an account limit (10002 / 10120)
-  server_limit_hit,    ///< a publish was refused by the server capacity (10023)
-  reservation_refused, ///< a stream create/update was refused by a limit
-  usage_repaired,      ///< drift repair moved local usage to the recomputed value (§5.3)
+  account_limit_hit,    ///< a publish was refused by an account limit (10002 / 10120)
+  server_limit_hit,     ///< a publish was refused by the server capacity (10023)
+  reservation_refused,  ///< a stream create/update was refused by a limit
+  usage_repaired,       ///< drift repair moved local usage to the recomputed value (§5.3)
 };
 
 /// One event. `text` follows nats-server's log wording where one exists.

@@ -65,9 +65,9 @@ struct alignas(cache_line) tier_entry {
 /// stream undoes adding it even where the checker saturates or wraps.
 struct reservation_bucket {
   std::int64_t streams = 0;
-  std::array<int128, 2> max_bytes{};         ///< Σ MaxBytes > 0 (reservedStorage, tiered footprint in main)
-  std::array<int128, 2> untiered_footprint{};///< Σ checker footprint(untiered = true)
-  std::array<int128, 2> tiered_footprint{};  ///< Σ checker footprint(untiered = false)
+  std::array<int128, 2> max_bytes{};           ///< Σ MaxBytes > 0 (reservedStorage, tiered footprint in main)
+  std::array<int128, 2> untiered_footprint{};  ///< Σ checker footprint(untiered = true)
+  std::array<int128, 2> tiered_footprint{};    ///< Σ checker footprint(untiered = false)
 };
 
 /// A stream known to the engine (one server's view).
@@ -94,13 +94,13 @@ class stream_spin_lock {
 
 template <class P>
 struct stream_record {
-  stream_config cfg;                               ///< normalized accounting fields
-  std::string bucket;                              ///< selector tier name (reservation bucket)
-  std::atomic<tier_entry<P>*> tier{nullptr};       ///< stream tier: where usage goes (§3.2)
-  std::int64_t consumers = 0;                      ///< all consumers
-  std::int64_t limitable_consumers = 0;            ///< consumers counted against max_consumers (§7.6)
-  std::int64_t bytes = 0;                          ///< stored bytes recorded through the stream's handle (under usage_lock)
-  stream_spin_lock<P::concurrent> usage_lock;      ///< held by add_usage and by a tier move
+  stream_config cfg;                           ///< normalized accounting fields
+  std::string bucket;                          ///< selector tier name (reservation bucket)
+  std::atomic<tier_entry<P>*> tier{nullptr};   ///< stream tier: where usage goes (§3.2)
+  std::int64_t consumers = 0;                  ///< all consumers
+  std::int64_t limitable_consumers = 0;        ///< consumers counted against max_consumers (§7.6)
+  std::int64_t bytes = 0;                      ///< stored bytes recorded through the stream's handle (under usage_lock)
+  stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage and by a tier move
 };
 
 /// One remote node's last report (spec §6.5 rusage).
@@ -118,8 +118,8 @@ struct server_state {
   using counter = typename P::counter;
   static constexpr std::size_t stripes = P::concurrent ? 8 : 1;
 
-  std::array<counter, 2> max{};       ///< MaxMemory, MaxStore (reloadable)
-  alignas(cache_line) std::array<counter, 2> reserved{};  ///< Σ MaxBytes of this server's streams
+  std::array<counter, 2> max{};                             ///< MaxMemory, MaxStore (reloadable)
+  alignas(cache_line) std::array<counter, 2> reserved{};    ///< Σ MaxBytes of this server's streams
   std::array<striped_counter<counter, stripes>, 2> used{};  ///< Σ local usage of all accounts
   alignas(cache_line) counter api_total{};
   counter api_errors{};
@@ -154,9 +154,9 @@ struct account_state {
   bool expired = false;
   std::atomic<bool> removed{false};
   std::atomic<bool> syncing{false};  ///< single-flight drift repair (§5.3)
-  typename P::counter api_total{};    ///< own API requests
+  typename P::counter api_total{};   ///< own API requests
   typename P::counter api_errors{};
-  std::uint64_t remote_api = 0;       ///< Σ remote nodes' API counters (guarded by mu)
+  std::uint64_t remote_api = 0;  ///< Σ remote nodes' API counters (guarded by mu)
   std::uint64_t remote_errors = 0;
 
   /// Tier entry by name, or nullptr. Caller holds `mu`.

@@ -41,7 +41,8 @@ inline constexpr std::int64_t jetstream_max_store_default = std::int64_t{1024} *
 /// Name of the directory JetStream appends to the configured store dir.
 inline constexpr std::string_view jetstream_store_dir_name = "jetstream";
 /// Warning logged when the store dir falls back to the temp directory.
-inline constexpr std::string_view temp_store_dir_warning = "Temporary storage directory used, data could be lost on system reboot";
+inline constexpr std::string_view temp_store_dir_warning =
+    "Temporary storage directory used, data could be lost on system reboot";
 
 namespace detail {
 
@@ -165,8 +166,12 @@ struct system_probe {
   std::function<std::string()> temp_dir = detail::real_temp_dir;
 
   std::int64_t get_total_memory() const { return total_memory ? total_memory() : 0; }
-  std::optional<std::int64_t> get_process_memory_limit() const { return process_memory_limit ? process_memory_limit() : std::nullopt; }
-  std::int64_t get_disk_available(const std::string& dir) const { return disk_available ? disk_available(dir) : jetstream_max_store_default; }
+  std::optional<std::int64_t> get_process_memory_limit() const {
+    return process_memory_limit ? process_memory_limit() : std::nullopt;
+  }
+  std::int64_t get_disk_available(const std::string& dir) const {
+    return disk_available ? disk_available(dir) : jetstream_max_store_default;
+  }
   std::string get_temp_dir() const { return temp_dir ? temp_dir() : std::string("/tmp"); }
 };
 
@@ -224,7 +229,8 @@ inline config_result dyn_jetstream_config(std::string_view store_dir, std::int64
     c.sync_always = opts.sync_always;
   }
 
-  const bool keep_store = is_main ? (max_store > 0 || (opts.max_store_set && max_store == 0)) : (opts.max_store_set && max_store >= 0);
+  const bool keep_store =
+      is_main ? (max_store > 0 || (opts.max_store_set && max_store == 0)) : (opts.max_store_set && max_store >= 0);
   c.max_store = keep_store ? max_store : probe.get_disk_available(c.store_dir);
 
   const bool keep_mem = is_main ? (max_mem > 0 || (opts.max_mem_set && max_mem == 0)) : (opts.max_mem_set && max_mem >= 0);

@@ -71,8 +71,8 @@ class key_gen {
     msg.append(context);
     std::array<std::uint8_t, 32> out{};
     unsigned int len = 0;
-    ::HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
-           out.data(), &len);
+    ::HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(msg.data()),
+           msg.size(), out.data(), &len);
     return out;
   }
 
@@ -108,19 +108,30 @@ inline constexpr void store_le32(std::uint8_t* p, std::uint32_t v) noexcept {
 /// HChaCha20 (draft-irtf-cfrg-xchacha §2.2): the ChaCha20 state of `key`
 /// and the 16-byte `nonce` after 20 rounds, words 0–3 and 12–15, without the
 /// final addition. Derives XChaCha20's subkey.
-inline std::array<std::uint8_t, 32> hchacha20(std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> nonce) noexcept {
+inline std::array<std::uint8_t, 32> hchacha20(std::span<const std::uint8_t, 32> key,
+                                              std::span<const std::uint8_t, 16> nonce) noexcept {
   std::uint32_t x[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
   for (std::size_t i = 0; i < 8; ++i) x[4 + i] = detail::load_le32(key.data() + 4 * i);
   for (std::size_t i = 0; i < 4; ++i) x[12 + i] = detail::load_le32(nonce.data() + 4 * i);
   const auto qr = [&x](int a, int b, int c, int d) {
-    x[a] += x[b]; x[d] = detail::rotl32(x[d] ^ x[a], 16);
-    x[c] += x[d]; x[b] = detail::rotl32(x[b] ^ x[c], 12);
-    x[a] += x[b]; x[d] = detail::rotl32(x[d] ^ x[a], 8);
-    x[c] += x[d]; x[b] = detail::rotl32(x[b] ^ x[c], 7);
+    x[a] += x[b];
+    x[d] = detail::rotl32(x[d] ^ x[a], 16);
+    x[c] += x[d];
+    x[b] = detail::rotl32(x[b] ^ x[c], 12);
+    x[a] += x[b];
+    x[d] = detail::rotl32(x[d] ^ x[a], 8);
+    x[c] += x[d];
+    x[b] = detail::rotl32(x[b] ^ x[c], 7);
   };
   for (int round = 0; round < 10; ++round) {
-    qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15);
-    qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14);
+    qr(0, 4, 8, 12);
+    qr(1, 5, 9, 13);
+    qr(2, 6, 10, 14);
+    qr(3, 7, 11, 15);
+    qr(0, 5, 10, 15);
+    qr(1, 6, 11, 12);
+    qr(2, 7, 8, 13);
+    qr(3, 4, 9, 14);
   }
   std::array<std::uint8_t, 32> out{};
   for (std::size_t i = 0; i < 4; ++i) {
@@ -140,7 +151,8 @@ class aead {
 
   /// nullopt when the key length does not suit the cipher.
   static std::optional<aead> make(store_cipher c, std::span<const std::uint8_t> key) {
-    if (c == store_cipher::chacha ? key.size() != 32 : (key.size() != 16 && key.size() != 24 && key.size() != 32)) return std::nullopt;
+    if (c == store_cipher::chacha ? key.size() != 32 : (key.size() != 16 && key.size() != 24 && key.size() != 32))
+      return std::nullopt;
     aead a;
     a.cipher_ = c;
     a.key_.assign(key.begin(), key.end());
@@ -213,7 +225,8 @@ class aead {
       out.clear();
       return false;
     }
-    if (encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(tag_size), out.data() + body) != 1) return false;
+    if (encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(tag_size), out.data() + body) != 1)
+      return false;
     return true;
   }
 
@@ -299,8 +312,9 @@ inline decrypt_result decrypt_meta(store_cipher cipher, std::span<const std::uin
 /// `cipher: message authentication failed` (also for a metafile shorter than a
 /// nonce, where 2.9.10 would crash). (2.9.10's caller retries with the other
 /// cipher itself.)
-inline decrypt_result decrypt_meta_v29(store_cipher cipher, std::span<const std::uint8_t> enc_key, std::span<const std::uint8_t> buf,
-                                       std::string_view account, std::string_view context, std::string_view key) {
+inline decrypt_result decrypt_meta_v29(store_cipher cipher, std::span<const std::uint8_t> enc_key,
+                                       std::span<const std::uint8_t> buf, std::string_view account, std::string_view context,
+                                       std::string_view key) {
   decrypt_result r;
   if (enc_key.size() < min_meta_key_size) {
     r.error = "encryption bad key size";
@@ -337,7 +351,8 @@ inline std::optional<encrypted_meta> encrypt_meta(store_cipher cipher, std::stri
   const auto kek = aead::make(cipher, kek_bytes);
   std::array<std::uint8_t, 32> seed{};
   std::array<std::uint8_t, 24> nonce1{}, nonce2{};
-  if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1 || RAND_bytes(nonce1.data(), static_cast<int>(nonce1.size())) != 1 ||
+  if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1 ||
+      RAND_bytes(nonce1.data(), static_cast<int>(nonce1.size())) != 1 ||
       RAND_bytes(nonce2.data(), static_cast<int>(nonce2.size())) != 1)
     return std::nullopt;
   const auto aek = aead::make(cipher, seed);

@@ -52,11 +52,11 @@ struct server_event {
 /// What the facade needs from its host. Every member has a working default.
 struct server_setup {
   std::string server_name = "jsacct";
-  std::string cluster_name;                      ///< for the out-of-space advisory
-  bool standalone = true;                        ///< no cluster and no gateway port (§9.4 step 8)
+  std::string cluster_name;  ///< for the out-of-space advisory
+  bool standalone = true;    ///< no cluster and no gateway port (§9.4 step 8)
   std::string system_account = "$SYS";
-  dyn_options dyn{};                             ///< explicit-limit flags, strict, sync settings (§9.2)
-  system_probe probe{};                          ///< memory, disk, temp dir probes (real by default)
+  dyn_options dyn{};     ///< explicit-limit flags, strict, sync settings (§9.2)
+  system_probe probe{};  ///< memory, disk, temp dir probes (real by default)
   /// Is `name` an account this server knows? (store-dir migration, §9.3). Default: registered accounts.
   std::function<bool(std::string_view)> is_account;
   /// Monotonic clock for the resources-exceeded throttle (§9.12).
@@ -175,9 +175,11 @@ class jetstream_server {
     std::unique_lock lk(mu_);
     if (!js_ || disabled_ || oos_) return false;
     oos_ = true;
-    emit(server_event_kind::error, stream_storage ? "JetStream out of " + std::string(display_name(*stream_storage)) + " resources, will be DISABLED"
-                                                  : std::string("JetStream out of resources, will be DISABLED"));
-    std::string adv = "{\"type\":\"io.nats.jetstream.advisory.v1.server_out_of_space\",\"server\":" + go_quote(setup_.server_name);
+    emit(server_event_kind::error,
+         stream_storage ? "JetStream out of " + std::string(display_name(*stream_storage)) + " resources, will be DISABLED"
+                        : std::string("JetStream out of resources, will be DISABLED"));
+    std::string adv =
+        "{\"type\":\"io.nats.jetstream.advisory.v1.server_out_of_space\",\"server\":" + go_quote(setup_.server_name);
     if (!stream.empty()) adv += ",\"stream\":" + go_quote(stream);
     adv += ",\"cluster\":" + go_quote(setup_.cluster_name);
     if (!config_.domain.empty()) adv += ",\"domain\":" + go_quote(config_.domain);
@@ -207,7 +209,9 @@ class jetstream_server {
     const auto now = setup_.clock();
     if (last_alert_ && now - *last_alert_ <= std::chrono::seconds(10)) return false;
     last_alert_ = now;
-    const std::string_view type = s == storage_type::memory ? "memory" : s == storage_type::file ? "file" : "unknown storage type";
+    const std::string_view type = s == storage_type::memory ? "memory"
+                                  : s == storage_type::file ? "file"
+                                                            : "unknown storage type";
     emit(server_event_kind::error, "JetStream " + std::string(type) + " resource limits exceeded for server");
     return true;
   }
@@ -279,7 +283,8 @@ class jetstream_server {
     config_result r = resolve_enable_config(cfg, setup_.dyn, setup_.probe);
     for (auto& w : r.warnings) emit(server_event_kind::warning, std::move(w));
     for (auto& d : r.debug) emit(server_event_kind::debug, std::move(d));
-    auto is_account = setup_.is_account ? setup_.is_account : [this](std::string_view n) { return registered_.count(std::string(n)) != 0; };
+    auto is_account =
+        setup_.is_account ? setup_.is_account : [this](std::string_view n) { return registered_.count(std::string(n)) != 0; };
     store_dir_report rep = check_store_dir(r.config.store_dir, is_account);
     for (auto& n : rep.notices) emit(server_event_kind::notice, std::move(n));
     if (!rep.ok()) return api_error::plain(rep.error_text);
@@ -320,8 +325,10 @@ class jetstream_server {
 
   void async_shutdown() {
     auto task = [this] { (void)shutdown(); };
-    if (setup_.run_async) setup_.run_async(task);
-    else task();
+    if (setup_.run_async)
+      setup_.run_async(task);
+    else
+      task();
   }
 
   /// §10.1 steps 15–17: remove `.snap-staging`; probe that `<acc>/streams` can
@@ -334,7 +341,8 @@ class jetstream_server {
     const fs::path acc = root / std::string(name);
     const fs::path sdir = acc / "streams";
     if (!fs::exists(sdir, ec)) {
-      if (auto err = detail::go_mkdir_all(sdir.string(), store_dir_perms)) return api_error::plain("could not create storage streams directory - " + err->text);
+      if (auto err = detail::go_mkdir_all(sdir.string(), store_dir_perms))
+        return api_error::plain("could not create storage streams directory - " + err->text);
       fs::remove(sdir, ec);
       fs::remove(acc, ec);  // only succeeds when empty
     }

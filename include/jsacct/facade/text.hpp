@@ -81,7 +81,8 @@ constexpr std::pair<std::int32_t, std::size_t> decode_rune(std::string_view s, s
   if (c0 >= 0xF0 && c0 <= 0xF4 && left >= 4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
     const unsigned char c1 = b(i + 1);
     if ((c0 == 0xF0 && c1 < 0x90) || (c0 == 0xF4 && c1 > 0x8F)) return {-1, 1};  // overlong / > U+10FFFF
-    return {static_cast<std::int32_t>(((c0 & 0x07) << 18) | ((c1 & 0x3F) << 12) | ((b(i + 2) & 0x3F) << 6) | (b(i + 3) & 0x3F)), 4};
+    return {static_cast<std::int32_t>(((c0 & 0x07) << 18) | ((c1 & 0x3F) << 12) | ((b(i + 2) & 0x3F) << 6) | (b(i + 3) & 0x3F)),
+            4};
   }
   return {-1, 1};
 }
@@ -131,13 +132,27 @@ inline std::string go_quote(std::string_view s) {
       out.append(s.substr(i, width));
     } else {
       switch (r) {
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
+        case '\a':
+          out += "\\a";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\v':
+          out += "\\v";
+          break;
         default: {
           if (r < 0x80) {
             out += "\\x";

@@ -82,24 +82,25 @@ constexpr bool is_valid_public_account_key(std::string_view key) noexcept {
 
 /// One configured account as far as validation cares.
 struct account_option {
-  std::string name;                ///< account name
-  bool jetstream_limits = false;   ///< the account has JetStream limits configured (`jetstream: enabled` or a limits block)
+  std::string name;               ///< account name
+  bool jetstream_limits = false;  ///< the account has JetStream limits configured (`jetstream: enabled` or a limits block)
   friend bool operator==(const account_option&, const account_option&) = default;
 };
 
 /// The server options `validate_jetstream_options` reads (spec §11.3).
 struct server_options {
-  bool jetstream = false;                              ///< JetStream enabled on the server
-  std::string server_name;                             ///< `server_name`
-  std::string cluster_name;                            ///< `cluster { name }`
-  int cluster_port = 0;                                ///< `cluster { listen }` port; 0 = no cluster (-1 = random, counts as set)
-  std::string jetstream_domain;                        ///< `jetstream { domain }`
-  std::map<std::string, std::string> default_js_domain;///< `default_js_domain`: account -> domain (ordered: the reported violation is deterministic)
-  std::vector<account_option> accounts;                ///< configured accounts
-  std::string system_account;                          ///< `system_account` ("" = `$SYS`)
-  std::vector<std::string> trusted_operators;          ///< non-empty = operator mode
-  std::string extension_hint;                          ///< `jetstream { extension_hint }`; lower-cased in place when valid
-  std::int64_t max_outstanding_catchup = 0;            ///< `jetstream { max_outstanding_catchup }`
+  bool jetstream = false;        ///< JetStream enabled on the server
+  std::string server_name;       ///< `server_name`
+  std::string cluster_name;      ///< `cluster { name }`
+  int cluster_port = 0;          ///< `cluster { listen }` port; 0 = no cluster (-1 = random, counts as set)
+  std::string jetstream_domain;  ///< `jetstream { domain }`
+  std::map<std::string, std::string>
+      default_js_domain;  ///< `default_js_domain`: account -> domain (ordered: the reported violation is deterministic)
+  std::vector<account_option> accounts;        ///< configured accounts
+  std::string system_account;                  ///< `system_account` ("" = `$SYS`)
+  std::vector<std::string> trusted_operators;  ///< non-empty = operator mode
+  std::string extension_hint;                  ///< `jetstream { extension_hint }`; lower-cased in place when valid
+  std::int64_t max_outstanding_catchup = 0;    ///< `jetstream { max_outstanding_catchup }`
 };
 
 namespace detail {
@@ -144,7 +145,8 @@ inline std::optional<std::string> validate_jetstream_options(server_options& opt
           return "default_js_domain contains account name " + go_quote(acc) + ", which is not a valid public account nkey";
       }
     }
-    const std::string_view sys = opts.system_account.empty() ? default_system_account_name : std::string_view(opts.system_account);
+    const std::string_view sys =
+        opts.system_account.empty() ? default_system_account_name : std::string_view(opts.system_account);
     for (const auto& [acc, domain] : opts.default_js_domain) {
       if (acc == sys) return "system account " + go_quote(acc) + " can not be in default_js_domain";
       if (domain.empty()) continue;

@@ -32,6 +32,11 @@ class tier_name {
   static tier_name of_replicas(std::int64_t replicas) noexcept {
     tier_name t;
     t.buf_[0] = 'R';
+    if (static_cast<std::uint64_t>(replicas) < 10) {  // 0..9, every valid replica count: no to_chars
+      t.buf_[1] = static_cast<char>('0' + replicas);
+      t.len_ = 2;
+      return t;
+    }
     auto [end, ec] = std::to_chars(t.buf_ + 1, t.buf_ + capacity, replicas);
     (void)ec;  // 20 digits + sign always fit in 22 characters
     t.len_ = static_cast<std::uint8_t>(end - t.buf_);

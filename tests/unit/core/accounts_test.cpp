@@ -32,7 +32,8 @@ TEST_CASE("§10.1/§14 main: enabling an enabled account is idempotent (same eng
   CHECK(eng.num_accounts() == 1);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.8, §10.2): admission against 1024 / 8192", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.8, §10.2): admission against 1024 / 8192", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(1024, 8192));
   auto limits = [](std::int64_t m, std::int64_t s) {
     account_limits l{};
@@ -66,7 +67,8 @@ TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.8, §10.2): admission against
   CHECK(err(f.create_stream(mem("22", -1, 10))) == errc::stream_invalid_config);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamJWTLimits (§7.8, §10.2): diff-checked updates on a 10 MiB server", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamJWTLimits (§7.8, §10.2): diff-checked updates on a 10 MiB server", E, engine, engine_v29,
+                   plain_engine) {
   auto jwt = [](std::int64_t m, std::int64_t d, std::int64_t streams, std::int64_t consumers, bool required) {
     account_limits l = lim(m, d, streams, consumers);
     l.max_bytes_required = required;
@@ -96,7 +98,8 @@ TEST_CASE_TEMPLATE("TestJetStreamJWTLimits (§7.8, §10.2): diff-checked updates
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamJWTExpiredAccountNotCountedTowardLimits (§7.8, §15 #30 c8af84d3d)", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamJWTExpiredAccountNotCountedTowardLimits (§7.8, §15 #30 c8af84d3d)", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(10 * MiB, 10 * MiB));
   auto a = enable(eng, "A", untiered(lim(7 * MiB, 7 * MiB)));
   CHECK(err(eng.enable_account("B", untiered(lim(7 * MiB, 7 * MiB)))) == errc::memory_resources_exceeded);
@@ -108,8 +111,8 @@ TEST_CASE_TEMPLATE("TestJetStreamJWTExpiredAccountNotCountedTowardLimits (§7.8,
   CHECK(eng.account_limits_total() == std::pair<std::int64_t, std::int64_t>{14 * MiB, 14 * MiB});
 }
 
-TEST_CASE_TEMPLATE("§7.8 sufficientResources: only positive limits count; server reservations count; memory before storage", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.8 sufficientResources: only positive limits count; server reservations count; memory before storage", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(1000, 1000));
   CHECK(eng.sufficient_resources(untiered(lim(-1, -1))) == errc::none);
   CHECK(eng.sufficient_resources(untiered(lim(0, 0))) == errc::none);
@@ -148,7 +151,8 @@ TEST_CASE("§18 #5: update from -1 to exactly the server capacity: main accepted
   CHECK(av.limits() == default_account_tiers());
 }
 
-TEST_CASE_TEMPLATE("§10.2 update: not enabled -> 10039; usage above new limits is not re-checked", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§10.2 update: not enabled -> 10039; usage above new limits is not re-checked", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   CHECK(err(eng.update_account_limits("X", untiered(lim(1, 1)))) == errc::not_enabled_for_account);
   auto a = enable(eng, "A");
@@ -180,11 +184,13 @@ TEST_CASE("§10.2 diffCheckedLimits: raw subtraction, missing tiers count as zer
   CHECK(d.at("R1").max_memory == 10);
   CHECK(d.at("R1").max_store == 20);
   // main's operand clamps -1 to 0 (§18 #5)
-  d = diff_checked_limits(untiered(lim(-1, -1)), untiered(lim(GiB, GiB)), [](std::int64_t v) { return main_limits::diff_operand(v); });
+  d = diff_checked_limits(untiered(lim(-1, -1)), untiered(lim(GiB, GiB)),
+                          [](std::int64_t v) { return main_limits::diff_operand(v); });
   CHECK(d.at("").max_memory == GiB);
 }
 
-TEST_CASE_TEMPLATE("§10.3 disable keeps stream reservations on the server; handles report 10039", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§10.3 disable keeps stream reservations on the server; handles report 10039", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto a = enable(eng, "A");
   auto s = create(a, mem("S", 100));

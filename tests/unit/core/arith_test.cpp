@@ -24,7 +24,7 @@ TEST_CASE("mul_saturate (spec §3.6)") {
   CHECK(mul_saturate(2, max_int64 / 2) == max_int64 - 1);
   CHECK(mul_saturate(2, max_int64 / 2 + 1) == max_int64);
   CHECK(mul_saturate(3, max_int64) == max_int64);
-  CHECK(mul_saturate(-1, 2) == max_int64);  // negative saturates
+  CHECK(mul_saturate(-1, 2) == max_int64);                                         // negative saturates
   CHECK(mul_saturate(std::int64_t{1} << 32, std::int64_t{1} << 32) == max_int64);  // high word non-zero
 }
 

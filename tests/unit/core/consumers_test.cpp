@@ -15,8 +15,8 @@ consumer_request consumer(std::int64_t replicas = 1, bool limitable = true, bool
 }
 }  // namespace
 
-TEST_CASE_TEMPLATE("TestJetStreamMaxConsumers (§7.6, §15 #16 e13d22baf): stream cap 2; an existing name does not count", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamMaxConsumers (§7.6, §15 #16 e13d22baf): stream cap 2; an existing name does not count", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, stream("S", storage_type::file, -1, 1, 2));
@@ -28,8 +28,8 @@ TEST_CASE_TEMPLATE("TestJetStreamMaxConsumers (§7.6, §15 #16 e13d22baf): strea
   CHECK(s.consumers() == 2);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.6 part): account cap per stream, stream cap, the smaller wins", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.6 part): account cap per stream, stream cap, the smaller wins", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(1024, 8192));
   account_limits l{};
   l.max_memory = 1024;
@@ -67,7 +67,8 @@ TEST_CASE_TEMPLATE("§7.6 the account cap is per stream, not per account", E, en
   CHECK(acc.usage().consumers == 2);
 }
 
-TEST_CASE_TEMPLATE("§7.6 cap 0 / -1 is unlimited; direct and sourcing consumers are not limited", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.6 cap 0 / -1 is unlimited; direct and sourcing consumers are not limited", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1, -1, 0)));
   auto s = create(acc, file("S"));
@@ -95,7 +96,8 @@ TEST_CASE_TEMPLATE("§7.6 removing a consumer frees a slot", E, engine, engine_v
   CHECK(acc.usage().consumers == 0);
 }
 
-TEST_CASE_TEMPLATE("§7.3 checkLimits step 1: stream MaxConsumers above the account's -> 10026 at create", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.3 checkLimits step 1: stream MaxConsumers above the account's -> 10026 at create", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1, -1, 5)));
   CHECK(err(acc.create_stream(stream("S", storage_type::file, -1, 1, 6))) == errc::maximum_consumers_limit);
@@ -113,7 +115,7 @@ TEST_CASE("§7.6 main: the consumer's own replica tier gives the account cap (c1
     CHECK(s.add_consumer(consumer(1)).ok());
     CHECK(s.add_consumer(consumer(1)).ok());
     CHECK(err(s.add_consumer(consumer(1))) == errc::maximum_consumers_limit);  // R1 cap 2
-    CHECK(s.add_consumer(consumer(3)).ok());                                  // R3 cap 3
+    CHECK(s.add_consumer(consumer(3)).ok());                                   // R3 cap 3
     CHECK(err(s.add_consumer(consumer(3))) == errc::maximum_consumers_limit);
     CHECK(err(s.add_consumer(consumer(2))) == errc::no_limits);  // no R2 tier
   }

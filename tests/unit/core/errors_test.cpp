@@ -36,20 +36,27 @@ const row spec_catalog[] = {
     {errc::stream_not_found, 404, 10059, "JSStreamNotFoundErr", "stream not found"},
     {errc::stream_restore, 500, 10062, "JSStreamRestoreErrF", "restore failed: {err}"},
     {errc::stream_update, 500, 10069, "JSStreamUpdateErrF", "{err}"},
-    {errc::stream_replicas_not_supported, 500, 10074, "JSStreamReplicasNotSupportedErr", "replicas > 1 not supported in non-clustered mode"},
+    {errc::stream_replicas_not_supported, 500, 10074, "JSStreamReplicasNotSupportedErr",
+     "replicas > 1 not supported in non-clustered mode"},
     {errc::not_enabled, 503, 10076, "JSNotEnabledErr", "JetStream not enabled"},
     {errc::stream_store_failed, 503, 10077, "JSStreamStoreFailedF", "{err}"},
-    {errc::stream_max_bytes_required, 400, 10113, "JSStreamMaxBytesRequired", "account requires a stream config to have max bytes set"},
+    {errc::stream_max_bytes_required, 400, 10113, "JSStreamMaxBytesRequired",
+     "account requires a stream config to have max bytes set"},
     {errc::no_limits, 400, 10120, "JSNoLimitsErr", "no JetStream default or applicable tiered limit present"},
-    {errc::stream_max_stream_bytes_exceeded, 400, 10122, "JSStreamMaxStreamBytesExceeded", "stream max bytes exceeds account limit max stream bytes"},
-    {errc::consumer_name_path_separators, 400, 10127, "JSConsumerNameContainsPathSeparatorsErr", "Consumer name can not contain path separators"},
-    {errc::stream_name_path_separators, 400, 10128, "JSStreamNameContainsPathSeparatorsErr", "Stream name can not contain path separators"},
+    {errc::stream_max_stream_bytes_exceeded, 400, 10122, "JSStreamMaxStreamBytesExceeded",
+     "stream max bytes exceeds account limit max stream bytes"},
+    {errc::consumer_name_path_separators, 400, 10127, "JSConsumerNameContainsPathSeparatorsErr",
+     "Consumer name can not contain path separators"},
+    {errc::stream_name_path_separators, 400, 10128, "JSStreamNameContainsPathSeparatorsErr",
+     "Stream name can not contain path separators"},
     {errc::replicas_count_negative, 400, 10133, "JSReplicasCountCannotBeNegative", "replicas count cannot be negative"},
     {errc::required_api_level, 412, 10185, "JSRequiredApiLevelErr", "JetStream minimum api level required"},
     {errc::invalid_json, 400, 10025, "JSInvalidJSONErr", "invalid JSON: {err}"},
     // not in the §12 table itself: 10121 from go-tests.md's error list, 10130 from spec §7.5.4
-    {errc::consumer_max_ack_pending_exceeded, 400, 10121, "JSConsumerMaxPendingAckExcessErrF", "consumer max ack pending exceeds system limit of {limit}"},
-    {errc::stream_name_exist_restore_failed, 400, 10130, "JSStreamNameExistRestoreFailedErr", "stream name already in use, cannot restore"},
+    {errc::consumer_max_ack_pending_exceeded, 400, 10121, "JSConsumerMaxPendingAckExcessErrF",
+     "consumer max ack pending exceeds system limit of {limit}"},
+    {errc::stream_name_exist_restore_failed, 400, 10130, "JSStreamNameExistRestoreFailedErr",
+     "stream name already in use, cannot restore"},
 };
 }  // namespace
 
@@ -83,7 +90,8 @@ TEST_CASE("§12 catalog: no entry beyond the spec table, err_codes unique") {
 }
 
 TEST_CASE("§12 ApiError text: \"<description> (<err_code>)\"") {
-  CHECK(api_error(errc::storage_resources_exceeded).text() == "insufficient storage resources available (10047)");  // spec §12 example
+  CHECK(api_error(errc::storage_resources_exceeded).text() ==
+        "insufficient storage resources available (10047)");  // spec §12 example
   CHECK(api_error(errc::account_resources_exceeded).text() == "resource limits exceeded for account (10002)");
   CHECK(api_error(errc::no_limits).text() == "no JetStream default or applicable tiered limit present (10120)");
   CHECK(api_error(errc::insufficient_resources).description() == "insufficient resources");
@@ -95,8 +103,10 @@ TEST_CASE("§12 templated descriptions substitute {err} and {limit}") {
   CHECK(api_error(errc::stream_restore, "boom").description() == "restore failed: boom");
   CHECK(api_error(errc::invalid_json, "unexpected end").description() == "invalid JSON: unexpected end");
   // go-tests.md #47/#48: "consumer max ack pending exceeds system limit of 1000"
-  CHECK(api_error(errc::consumer_max_ack_pending_exceeded, "1000").description() == "consumer max ack pending exceeds system limit of 1000");
-  CHECK(api_error(errc::consumer_max_ack_pending_exceeded, "1000").text() == "consumer max ack pending exceeds system limit of 1000 (10121)");
+  CHECK(api_error(errc::consumer_max_ack_pending_exceeded, "1000").description() ==
+        "consumer max ack pending exceeds system limit of 1000");
+  CHECK(api_error(errc::consumer_max_ack_pending_exceeded, "1000").text() ==
+        "consumer max ack pending exceeds system limit of 1000 (10121)");
 }
 
 TEST_CASE("§12 error value semantics: none, equality, error_code interop") {

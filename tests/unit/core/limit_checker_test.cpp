@@ -39,14 +39,14 @@ TEST_CASE("§3.4/§14 2.9.10 reservation footprint: R x MaxBytes for every tier,
 TEST_CASE("§7.3 checkBytesLimits main demand: -1 costs 1 byte, 0 stays 0, untiered R x, server single replica") {
   CHECK(main_limits::demand(true, -1, 1, 0).account == 1);
   CHECK(main_limits::demand(true, -1, 1, 0).server == 1);
-  CHECK(main_limits::demand(true, -1, 3, 0).account == 3);  // untiered: R x 1 byte
+  CHECK(main_limits::demand(true, -1, 3, 0).account == 3);   // untiered: R x 1 byte
   CHECK(main_limits::demand(false, -1, 3, 0).account == 1);  // tiered: flat
   CHECK(main_limits::demand(true, 0, 3, 0).account == 0);
   CHECK(main_limits::demand(true, 0, 3, 0).server == 0);
   CHECK(main_limits::demand(true, 100, 3, 0).account == 300);
   CHECK(main_limits::demand(true, 100, 3, 0).server == 100);
   CHECK(main_limits::demand(false, 100, 3, 7).account == 107);
-  CHECK(main_limits::demand(false, 100, 3, 7).server == 107);  // offset included in server bytes (306781218)
+  CHECK(main_limits::demand(false, 100, 3, 7).server == 107);           // offset included in server bytes (306781218)
   CHECK(main_limits::demand(true, MaxInt64, 1, 1).server == MaxInt64);  // addSaturate
   CHECK(main_limits::demand(true, MaxInt64, 3, 0).account == MaxInt64);
 }
@@ -56,7 +56,7 @@ TEST_CASE("§7.3 checkBytesLimits 2.9.10 demand: R x add + offset always, server
   CHECK(v29_limits::demand(true, 100, 3, 0).account == 300);
   CHECK(v29_limits::demand(false, 100, 3, 7).account == 307);
   CHECK(v29_limits::demand(false, 100, 3, 7).server == 100);
-  CHECK(v29_limits::demand(false, -1, 0, 0).account == 1);  // replicas < 1 -> 1; -1 -> 1
+  CHECK(v29_limits::demand(false, -1, 0, 0).account == 1);               // replicas < 1 -> 1; -1 -> 1
   CHECK(v29_limits::demand(false, MaxInt64, 1, 1).account == MinInt64);  // wraps
 }
 
@@ -216,7 +216,7 @@ TEST_CASE("TestJetStreamCheckBytesLimitsOverflow (§7.3, §15 #23 3cb6e31bf)") {
   const selected_limits unlimited{lim(-1, -1), ""};
   CHECK(acc.check_limits(unlimited, file("y", 2), true, 0, 0) == errc::storage_resources_exceeded);
   CHECK(acc.check_limits(unlimited, mem("y", 2), true, 0, 0) == errc::memory_resources_exceeded);
-  CHECK(acc.check_limits(unlimited, file("y", 1), true, 0, 0) == errc::none);  // exactly at MaxInt64
+  CHECK(acc.check_limits(unlimited, file("y", 1), true, 0, 0) == errc::none);   // exactly at MaxInt64
   CHECK(acc.check_limits(unlimited, file("y", 2), false, 0, 0) == errc::none);  // no server check
 }
 
@@ -227,5 +227,6 @@ TEST_CASE("§7.3 checkLimits: stream MaxConsumers above the account's -> 10026 (
   CHECK(acc.check_limits(sel, stream("s", storage_type::file, 10, 1, 6), false, 0, 0) == errc::maximum_consumers_limit);
   CHECK(acc.check_limits(sel, stream("s", storage_type::file, 0, 1, 5), false, 0, 0) == errc::none);  // 0 bytes fit limit 0
   CHECK(acc.check_limits(sel, stream("s", storage_type::file, 1, 1, 5), false, 0, 0) == errc::storage_resources_exceeded);
-  CHECK(acc.check_limits(sel, stream("s", storage_type::unset, MaxInt64, 1, 5), true, 0, 0) == errc::none);  // other storage: no check
+  CHECK(acc.check_limits(sel, stream("s", storage_type::unset, MaxInt64, 1, 5), true, 0, 0) ==
+        errc::none);  // other storage: no check
 }

@@ -21,7 +21,8 @@ errc publish(R& s, msg_lengths m) {
 template <class R>
 errc publish_v29(R& s, msg_lengths m) {
   if (auto e = s.check_publish(m); e != errc::none) return e;  // server part only
-  const auto size = static_cast<std::int64_t>(s.config().storage == storage_type::memory ? mem_store_msg_size(m) : file_store_msg_size(m));
+  const auto size =
+      static_cast<std::int64_t>(s.config().storage == storage_type::memory ? mem_store_msg_size(m) : file_store_msg_size(m));
   s.add_usage(size);
   if (auto e = s.check_stored(); e != errc::none) {
     s.add_usage(-size);
@@ -37,19 +38,19 @@ TEST_CASE("TestJWTJetStreamTiers (§7.2, §7.4, §7.6): tiered R1 streams, consu
   auto s1 = create(acc, file("testR1-1"));
   auto s2 = create(acc, file("testR1-2"));
   CHECK(err(acc.create_stream(file("testR1-3"))) == errc::maximum_streams_limit);
-  CHECK(s1.add_consumer({}).ok());  // dur1
-  CHECK(s1.add_consumer({}).ok());  // dur3
+  CHECK(s1.add_consumer({}).ok());                                   // dur1
+  CHECK(s1.add_consumer({}).ok());                                   // dur3
   CHECK(err(s1.add_consumer({})) == errc::maximum_consumers_limit);  // dur4
   CHECK(err(s1.add_consumer({})) == errc::maximum_consumers_limit);  // dur5
-  CHECK(publish(s1, msg(8, 512)) == errc::none);  // 550
-  CHECK(publish(s2, msg(8, 512)) == errc::none);  // 550
-  CHECK(acc.usage().tiers.at("R1").store == 1100);  // exactly at the limit
+  CHECK(publish(s1, msg(8, 512)) == errc::none);                     // 550
+  CHECK(publish(s2, msg(8, 512)) == errc::none);                     // 550
+  CHECK(acc.usage().tiers.at("R1").store == 1100);                   // exactly at the limit
   CHECK(publish(s1, msg(8, 1)) == errc::account_resources_exceeded);
   CHECK(acc.usage().tiers.at("R1").store == 1100);  // nothing stored
   REQUIRE(eng.update_account_limits("acc", limits_map{{"R1", lim(0, 1650, 3, 1)}}).ok());
   auto s3 = create(acc, file("testR1-3"));
   CHECK(err(acc.create_stream(file("testR1-4"))) == errc::maximum_streams_limit);
-  CHECK(s3.add_consumer({}).ok());  // dur6
+  CHECK(s3.add_consumer({}).ok());                                   // dur6
   CHECK(err(s3.add_consumer({})) == errc::maximum_consumers_limit);  // dur7
   CHECK(publish(s3, msg(8, 512)) == errc::none);
   CHECK(acc.usage().tiers.at("R1").store == 1650);
@@ -73,7 +74,7 @@ TEST_CASE("TestJWTJetStreamMaxStore (§7.2): publishing to exactly the limit, th
   CHECK(acc.usage().tiers.at("R1").store == 933);
   // the store evicts (DiscardOld): the foo stream keeps at most its MaxBytes; usage is reported by deltas
   CHECK(publish(foo, msg(3, 991)) == errc::none);  // 933 + 1024 = 1957 <= 3072
-  foo.add_usage(-933);                              // the old 933-byte message is evicted
+  foo.add_usage(-933);                             // the old 933-byte message is evicted
   CHECK(acc.usage().tiers.at("R1").store == 1024);
   CHECK(publish(bar, msg(3, 2015)) == errc::none);  // 2048
   CHECK(acc.usage().tiers.at("R1").store == 3072);  // exactly at the limit
@@ -84,7 +85,8 @@ TEST_CASE("TestJWTJetStreamMaxStore (§7.2): publishing to exactly the limit, th
 TEST_CASE("TestJetStreamClusterAccountStoreLimits R1 publish part (§7.2, §15 #22 241ad30fe)") {
   for (storage_type st : {storage_type::memory, storage_type::file}) {
     CAPTURE(static_cast<int>(st));
-    const std::int64_t unit = static_cast<std::int64_t>(st == storage_type::memory ? mem_store_msg_size(msg(1, 0)) : file_store_msg_size(msg(1, 0)));
+    const std::int64_t unit =
+        static_cast<std::int64_t>(st == storage_type::memory ? mem_store_msg_size(msg(1, 0)) : file_store_msg_size(msg(1, 0)));
     account_limits l{};
     l.max_memory = static_cast<std::int64_t>(mem_store_msg_size(msg(1, 0))) * 6;
     l.memory_max_stream_bytes = static_cast<std::int64_t>(mem_store_msg_size(msg(1, 0))) * 3;
@@ -139,18 +141,19 @@ TEST_CASE("TestJetStreamStreamFileTrackingAndLimits (§5.2, §7.2): store 9600")
   for (int i = 0; i < 10; ++i) REQUIRE(publish(t, msg(3, 100)) == errc::none);
   CHECK(acc.usage().store == 2660);
   errc last = errc::none;
-  while ((last = publish(s, msg(3, 100))) == errc::none) {
-  }
+  while ((last = publish(s, msg(3, 100))) == errc::none) {}
   CHECK(last == errc::account_resources_exceeded);
   CHECK(acc.usage().store == 9600 / 133 * 133);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamPurgeExAndAccounting (§5.2): purging half the messages halves usage", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamPurgeExAndAccounting (§5.2): purging half the messages halves usage", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   for (storage_type st : {storage_type::memory, storage_type::file}) {
     auto s = create(acc, stream(st == storage_type::memory ? "M" : "F", st));
-    const auto size = static_cast<std::int64_t>(st == storage_type::memory ? mem_store_msg_size(msg(3, 10)) : file_store_msg_size(msg(3, 10)));
+    const auto size =
+        static_cast<std::int64_t>(st == storage_type::memory ? mem_store_msg_size(msg(3, 10)) : file_store_msg_size(msg(3, 10)));
     for (int i = 0; i < 200; ++i) s.add_usage(size);  // 100 "foo" + 100 "bar"
     s.add_usage(-100 * size);                         // purge subject foo
     const auto u = acc.usage();
@@ -199,7 +202,7 @@ TEST_CASE("TestJetStreamJWTClusteredTiers arithmetic (§7.2, 1c3981bfb): tiered 
   replicate();
   CHECK(publish(t, msg(3, 517)) == errc::none);  // 1650 + 1650 == 3300
   replicate();
-  CHECK(tiered.usage().tiers.at("R3").store == 3300);  // 2 msgs x 550 x 3 replicas
+  CHECK(tiered.usage().tiers.at("R3").store == 3300);                 // 2 msgs x 550 x 3 replicas
   CHECK(publish(t, msg(3, 18)) == errc::account_resources_exceeded);  // "fail this message!"
   CHECK(tiered.usage().tiers.at("R3").store == 3300);
   const auto info = tiered.usage();
@@ -247,7 +250,7 @@ TEST_CASE("§7.2 2.9.10 post-store: reject when the total after storing exceeds 
   engine_v29 eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, 100)));
   auto s = create(acc, file("S"));
-  CHECK(publish_v29(s, msg(0, 70)) == errc::none);  // 100: exactly at the limit
+  CHECK(publish_v29(s, msg(0, 70)) == errc::none);                       // 100: exactly at the limit
   CHECK(publish_v29(s, msg(0, 0)) == errc::account_resources_exceeded);  // 130 > 100, removed
   CHECK(acc.usage().store == 100);
 }

@@ -16,7 +16,8 @@ const create_options recovering{true, false, true, false};  // §7.5.1 step 7 sk
 
 // ------------------------------------------------------------------ create flow
 
-TEST_CASE_TEMPLATE("§7.5.1 create: reserves MaxBytes on the server once, single replica (§7.9)", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.5.1 create: reserves MaxBytes on the server once, single replica (§7.9)", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   {
@@ -33,7 +34,8 @@ TEST_CASE_TEMPLATE("§7.5.1 create: reserves MaxBytes on the server once, single
   CHECK(acc.num_streams() == 0);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamUsageNoReservation (§7.9, §8.2): streams without MaxBytes reserve nothing", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamUsageNoReservation (§7.9, §8.2): streams without MaxBytes reserve nothing", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A");
   auto f1 = create(acc, file("F1"));
@@ -97,7 +99,8 @@ TEST_CASE("§15 #18 d0a653e9c: -1 <-> positive updates: main exact, 2.9.10 off b
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamStorageReservedBytes (§7.3, §7.5.3, §7.9): server 1024/1024", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamStorageReservedBytes (§7.3, §7.5.3, §7.9): server 1024/1024", E, engine, engine_v29,
+                   plain_engine) {
   struct tc {
     std::int64_t account_limit;
     std::int64_t create_bytes;
@@ -106,7 +109,7 @@ TEST_CASE_TEMPLATE("TestJetStreamStorageReservedBytes (§7.3, §7.5.3, §7.9): s
   };
   // From the upstream table: round(1024 * .666) = 682, round(512 * .666) = 341.
   const tc cases[] = {
-      {-1, 682, 683, false}, {-1, 1024, 1025, true}, {-1, 1023, 1024, false},
+      {-1, 682, 683, false},  {-1, 1024, 1025, true}, {-1, 1023, 1024, false},
       {512, 341, 342, false}, {512, 512, 513, true},  {512, 511, 512, false},
   };
   E eng(server(1024, 1024));
@@ -130,7 +133,8 @@ TEST_CASE_TEMPLATE("TestJetStreamStorageReservedBytes (§7.3, §7.5.3, §7.9): s
           CHECK(s.config().max_bytes == c.create_bytes);
         } else {
           CHECK(slot_of(eng.reserved(), st) == c.update_bytes);
-          CHECK(eng.usage_stats().reserved_store + eng.usage_stats().reserved_memory == static_cast<std::uint64_t>(c.update_bytes));
+          CHECK(eng.usage_stats().reserved_store + eng.usage_stats().reserved_memory ==
+                static_cast<std::uint64_t>(c.update_bytes));
         }
       }
       CHECK(eng.reserved() == mem_store{0, 0});  // deleted -> 0
@@ -138,7 +142,8 @@ TEST_CASE_TEMPLATE("TestJetStreamStorageReservedBytes (§7.3, §7.5.3, §7.9): s
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamReloadMaxMemAndStore (§7.3 server reservation, §9.13 reload)", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamReloadMaxMemAndStore (§7.3 server reservation, §9.13 reload)", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(128 * MiB, 128 * MiB));
   auto acc = enable(eng, "A");
   auto f1 = create(acc, file("F1", 128 * MiB));
@@ -153,8 +158,8 @@ TEST_CASE_TEMPLATE("TestJetStreamReloadMaxMemAndStore (§7.3 server reservation,
   CHECK(eng.reserved() == mem_store{256 * MiB, 256 * MiB});
 }
 
-TEST_CASE_TEMPLATE("§7.3 server reservation: exactly at capacity passes, one byte over fails; check_server=false skips it", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.3 server reservation: exactly at capacity passes, one byte over fails; check_server=false skips it", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(1000, 1000));
   auto acc = enable(eng, "A");
   auto a = create(acc, file("A", 999));
@@ -169,7 +174,8 @@ TEST_CASE_TEMPLATE("§7.3 server reservation: exactly at capacity passes, one by
   CHECK(eng.reserved().store == 1005);  // still reserved
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcement (§3.3): disk 0 refuses an unlimited file stream", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcement (§3.3): disk 0 refuses an unlimited file stream", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(1024, 0, 1, 2)));
   CHECK(err(acc.create_stream(file("S"))) == errc::storage_resources_exceeded);
@@ -178,15 +184,16 @@ TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcement (§3.3): disk 0 refus
   CHECK(m.ok());
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcementJWT (§3.3): tiered {mem 1024, disk 0}", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcementJWT (§3.3): tiered {mem 1024, disk 0}", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", limits_map{{"R1", lim(1024, 0)}});
   CHECK(err(acc.create_stream(file("S"))) == errc::storage_resources_exceeded);
   CHECK(acc.create_stream(mem("M")).ok());
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamInvalidRestoreRequests (§7.5.1/§7.5.4, create part): replicas 6, too large, max streams", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamInvalidRestoreRequests (§7.5.1/§7.5.4, create part): replicas 6, too large, max streams", E,
+                   engine, engine_v29, plain_engine) {
   // Account {max_store 1 MiB, max_streams 1}, server 2 MiB / 8 MiB (the restore path normalizes first;
   // the create flow reaches the same verdicts).
   E eng(server(2 * MiB, 8 * MiB));
@@ -213,7 +220,8 @@ TEST_CASE_TEMPLATE("§7.5.1 order: max_streams (10027) before bytes", E, engine,
   CHECK(a.update(file("A", 50)).ok());
 }
 
-TEST_CASE_TEMPLATE("§7.5.1 standalone R3 request: raw pre-check with R x (untiered) before 10074", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.5.1 standalone R3 request: raw pre-check with R x (untiered) before 10074", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, 100)));
   CHECK(err(acc.create_stream(file("S", 50, 3))) == errc::storage_resources_exceeded);  // 150 > 100
@@ -231,7 +239,8 @@ TEST_CASE_TEMPLATE("§18 #6 negative replicas -> 10133 before any tier logic", E
   CHECK(err(s.update(file("S", -1, -1))) == errc::replicas_count_negative);
 }
 
-TEST_CASE_TEMPLATE("§7.5.1 step 5: identical re-create returns the existing stream, different -> 10058", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.5.1 step 5: identical re-create returns the existing stream, different -> 10058", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, file("S", 100));
@@ -289,7 +298,8 @@ TEST_CASE("§15 #16 e13d22baf: re-create at max_streams: main OK, 2.9.10 10027")
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamClusterAccountStoreLimits R1 (§7.5.1, §7.7): check order and exact fit", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamClusterAccountStoreLimits R1 (§7.5.1, §7.7): check order and exact fit", E, engine, engine_v29,
+                   plain_engine) {
   for (storage_type st : {storage_type::memory, storage_type::file}) {
     CAPTURE(static_cast<int>(st));
     const std::int64_t store_unit = static_cast<std::int64_t>(file_store_msg_size(msg(1, 0)));  // 31
@@ -334,7 +344,8 @@ TEST_CASE("TestJWTJetStreamMaxStore (§7.5.1, §7.7): stream create part") {
 
 // ------------------------------------------------------------------ untiered R x reservations (cluster mode)
 
-TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservations (§3.4, §7.5.3): untiered 3 GiB, R3 and R1", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservations (§3.4, §7.5.3): untiered 3 GiB, R3 and R1", E, engine, engine_v29,
+                   plain_engine) {
   for (std::int64_t r : {3, 1}) {
     CAPTURE(r);
     const std::int64_t big = r == 3 ? GiB : 3 * GiB;  // fills 3 GiB
@@ -352,7 +363,8 @@ TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservations (§3.4, §7.5.3): un
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservationsCreateUpdateConsistency (§7.5.3)", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservationsCreateUpdateConsistency (§7.5.3)", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, 16 * GiB), false);
   auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
   CHECK(err(acc.create_stream(file("S", 3 * GiB, 3))) == errc::storage_resources_exceeded);
@@ -405,8 +417,9 @@ TEST_CASE("TestJetStreamClusterConfigUpdateCheckOverLimitStreamCanShrink (§7.5.
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservationsRecoveryOfOverLimitStream (§7.5.2, §15 #21/#26): recovery skips checks", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamClusterAccountReservationsRecoveryOfOverLimitStream (§7.5.2, §15 #21/#26): recovery skips checks", E, engine,
+    engine_v29, plain_engine) {
   E eng(server(GiB, 16 * GiB), false);
   auto acc = enable(eng, "A", untiered(lim(-1, GiB)));
   CHECK(err(acc.create_stream(file("S", GiB, 3))) == errc::storage_resources_exceeded);
@@ -440,18 +453,14 @@ TEST_CASE("TestJetStreamJWTHAStorageLimitsOnScaleAndUpdate (§3.4, §7.5.3, §8.
   l.max_memory = max_mem;
   engine eng(server(256 * MiB, 2 * GiB), false);
   auto acc = enable(eng, "acc", limits_map{{"R3", l}, {"R1", l}});
-  {
-    auto t = create(acc, file("TEST", max_file, 3));
-  }  // deleted
+  { auto t = create(acc, file("TEST", max_file, 3)); }  // deleted
   std::vector<engine::reservation> s;
   for (int i = 1; i <= 5; ++i) s.push_back(create(acc, file("TEST" + std::to_string(i), MiB, 3)));
   auto sixth = acc.create_stream(file("TEST6", MiB, 3));
   CHECK(err(sixth) == errc::storage_resources_exceeded);
   REQUIRE(s[0].update(file("TEST1", 512 * KiB, 3)).ok());
   REQUIRE(s[1].update(file("TEST2", 512 * KiB, 3)).ok());
-  {
-    auto t6 = create(acc, file("TEST6", MiB, 3));
-  }  // deleted again
+  { auto t6 = create(acc, file("TEST6", MiB, 3)); }  // deleted again
   auto t6 = create(acc, file("TEST6", MiB, 1));
   REQUIRE(t6.update(file("TEST6", MiB, 3)).ok());  // scale up fits exactly (5 MiB)
   CHECK(t6.tier().name() == "R3");
@@ -461,10 +470,10 @@ TEST_CASE("TestJetStreamJWTHAStorageLimitsOnScaleAndUpdate (§3.4, §7.5.3, §8.
   const auto info = acc.usage();
   REQUIRE(info.tiers.count("R1") == 1);
   REQUIRE(info.tiers.count("R3") == 1);
-  CHECK(info.tiers.at("R1").reserved_memory == 256 * 1024);       // TEST8
-  CHECK(info.tiers.at("R1").reserved_store == 2 * 1024 * 1024);   // TEST7
-  CHECK(info.tiers.at("R3").reserved_memory == 22 * 1024);        // TEST9
-  CHECK(info.tiers.at("R3").reserved_store == 5 * 1024 * 1024);   // TEST1-TEST6
+  CHECK(info.tiers.at("R1").reserved_memory == 256 * 1024);      // TEST8
+  CHECK(info.tiers.at("R1").reserved_store == 2 * 1024 * 1024);  // TEST7
+  CHECK(info.tiers.at("R3").reserved_memory == 22 * 1024);       // TEST9
+  CHECK(info.tiers.at("R3").reserved_store == 5 * 1024 * 1024);  // TEST1-TEST6
 }
 
 TEST_CASE("TestJetStreamJWTClusteredTiersChange (§3.2 tier move, §7.5.3): R1 -> R3 not x R (main)") {
@@ -534,7 +543,8 @@ TEST_CASE("TestJetStreamClusterAccountUsageDrifts (§3.2 tier move rule): usage 
   CHECK(acc.usage().tiers.at("R3").store == 0);
 }
 
-TEST_CASE_TEMPLATE("§3.2 tier move on any update once the map gains the tier; no move without limits", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§3.2 tier move on any update once the map gains the tier; no move without limits", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, file("S", 100));
@@ -578,8 +588,9 @@ TEST_CASE_TEMPLATE("§7.5.3 update on a disabled account -> 10039", E, engine, e
 
 // ------------------------------------------------------------------ delete and RAII
 
-TEST_CASE_TEMPLATE("TestJetStreamClusterStreamAccountingOnStoreError (§7.9, §15 #8 f098c253a): delete releases usage and reservation", E,
-                   engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamClusterStreamAccountingOnStoreError (§7.9, §15 #8 f098c253a): delete releases usage and reservation", E, engine,
+    engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   {
@@ -593,7 +604,8 @@ TEST_CASE_TEMPLATE("TestJetStreamClusterStreamAccountingOnStoreError (§7.9, §1
   CHECK(eng.usage_stats().store == 0);
 }
 
-TEST_CASE_TEMPLATE("§7.9 RAII: release() keeps the stream; delete_stream releases later; unknown -> 10059", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.9 RAII: release() keeps the stream; delete_stream releases later; unknown -> 10059", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   std::string name;
@@ -613,8 +625,8 @@ TEST_CASE_TEMPLATE("§7.9 RAII: release() keeps the stream; delete_stream releas
   CHECK(err(acc.delete_stream("S")) == errc::stream_not_found);
 }
 
-TEST_CASE_TEMPLATE("§7.9 RAII: moving handles transfers ownership; move-assign deletes the overwritten stream", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("§7.9 RAII: moving handles transfers ownership; move-assign deletes the overwritten stream", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto a = create(acc, file("A", 10));
@@ -639,8 +651,8 @@ TEST_CASE_TEMPLATE("§7.9 RAII: moving handles transfers ownership; move-assign 
   empty.reset();
 }
 
-TEST_CASE_TEMPLATE("§7.9/§10.3 RAII: a handle outliving a disabled account does nothing (reservation stays)", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("§7.9/§10.3 RAII: a handle outliving a disabled account does nothing (reservation stays)", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   {

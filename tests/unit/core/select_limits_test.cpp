@@ -64,8 +64,8 @@ TEST_CASE_TEMPLATE("§3.2 selectLimits on a disabled account -> 10039", E, engin
   CHECK(err(acc.delete_stream("s")) == errc::not_enabled_for_account);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamTieredLimits (§3.2): only a foreign tier -> 10120; after adding R1 the create works", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamTieredLimits (§3.2): only a foreign tier -> 10120; after adding R1 the create works", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", limits_map{{"nottheer", lim(-1, -1)}});
   auto r = acc.create_stream(file("S"));
@@ -77,7 +77,8 @@ TEST_CASE_TEMPLATE("TestJetStreamTieredLimits (§3.2): only a foreign tier -> 10
   CHECK(ok.ok());
 }
 
-TEST_CASE_TEMPLATE("§7.7 maxBytesLimits: (required, cap for the storage); (false, 0) without limits", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.7 maxBytesLimits: (required, cap for the storage); (false, 0) without limits", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB), false);
   account_limits l1 = lim(-1, -1);
   l1.max_bytes_required = true;
@@ -107,7 +108,8 @@ TEST_CASE("TestJetStreamClusterTieredReservationConsistency (§7.4): untiered 31
   CHECK(acc.count_streams("R3", probe3) == 1);
 }
 
-TEST_CASE_TEMPLATE("§7.4 countStreams/tieredReservation exclude the same name (main), include it (2.9.10)", E, engine, engine_v29) {
+TEST_CASE_TEMPLATE("§7.4 countStreams/tieredReservation exclude the same name (main), include it (2.9.10)", E, engine,
+                   engine_v29) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1)));
   auto a = create(acc, file("A", 100));
@@ -120,7 +122,8 @@ TEST_CASE_TEMPLATE("§7.4 countStreams/tieredReservation exclude the same name (
   CHECK(acc.tiered_reservation("", file("C", 100)) == 300);
 }
 
-TEST_CASE_TEMPLATE("§7.4 tieredReservation: only MaxBytes > 0 and (untiered) the same storage", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§7.4 tieredReservation: only MaxBytes > 0 and (untiered) the same storage", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1)));
   auto f1 = create(acc, file("F1", 100));

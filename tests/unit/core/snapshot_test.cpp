@@ -47,7 +47,8 @@ TEST_CASE("§8.1 main: the same account reports api.level 5 and reserved_* ") {
   CHECK(u.tiers.empty());  // untiered: no "tiers"
 }
 
-TEST_CASE_TEMPLATE("§8.1 untiered wins in the snapshot too: limits[\"\"], no tiers even with tiered entries", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§8.1 untiered wins in the snapshot too: limits[\"\"], no tiers even with tiered entries", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", limits_map{{"", lim(1, 2)}, {"R1", lim(3, 4)}});
   auto s = create(acc, file("S"));
@@ -58,8 +59,8 @@ TEST_CASE_TEMPLATE("§8.1 untiered wins in the snapshot too: limits[\"\"], no ti
   CHECK(u.store == 5);
 }
 
-TEST_CASE_TEMPLATE("§8.1 tiered: configured tiers listed with zero usage; top-level limits zero-valued; streams bumped (§15 #32)", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§8.1 tiered: configured tiers listed with zero usage; top-level limits zero-valued; streams bumped (§15 #32)",
+                   E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(0, 1100, 2, 2)}, {"R3", lim(0, 1100, 1, 1)}});
   auto s = create(acc, file("S"));
@@ -110,8 +111,8 @@ TEST_CASE("TestJetStreamJWTClusteredTiers account info (§8.1): totals, tiers, l
   CHECK(t3.limits == l3);
 }
 
-TEST_CASE_TEMPLATE("§8.1 tiered: a tier without limits and zero usage is skipped; with usage it is listed with zero limits", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§8.1 tiered: a tier without limits and zero usage is skipped; with usage it is listed with zero limits", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   acc.apply_remote_usage("n2", "R5", 0, 0);  // entry created, all zero, no limits
@@ -126,8 +127,8 @@ TEST_CASE_TEMPLATE("§8.1 tiered: a tier without limits and zero usage is skippe
   CHECK(u.store == 9);
 }
 
-TEST_CASE_TEMPLATE("§8.1 quirk: the count-gated insertion hides a limited tier compensated by an unlimited one", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("§8.1 quirk: the count-gated insertion hides a limited tier compensated by an unlimited one", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   acc.update_usage(acc.tier("R1"), storage_type::file, 10);  // limited tier with usage

@@ -9,7 +9,8 @@
 using namespace jsacct;
 using namespace coretest;
 
-TEST_CASE_TEMPLATE("§5.2 updateUsage: local, total and the server's used bytes move together", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§5.2 updateUsage: local, total and the server's used bytes move together", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto t = acc.tier("");
@@ -86,9 +87,9 @@ TEST_CASE("TestJetStreamUsageSyncDeadlock (§5.3, §15 #5 e018705a0): a task run
   auto s = create(acc, mem("S"));
   s.add_usage(200);
   actual = 200;
-  s.add_usage(-1200);  // forced to -1000, as the Go test does
+  s.add_usage(-1200);                                                // forced to -1000, as the Go test does
   CHECK(acc.usage_of(s.tier(), storage_type::memory).local == 200);  // repaired to the real value
-  s.add_usage(33);  // another publish works
+  s.add_usage(33);                                                   // another publish works
   CHECK(acc.usage_of(s.tier(), storage_type::memory).local == 233);
   CHECK(eng.used().mem == 233);
 }
@@ -167,7 +168,8 @@ TEST_CASE_TEMPLATE("§5.2/§14 2.9.10 and plain counters: 2.9.10 never repairs (
   CHECK(eng.usage_stats().store == static_cast<std::uint64_t>(std::int64_t{-100}));
 }
 
-TEST_CASE_TEMPLATE("§6.5 remote merge: a node's contribution is replaced, never accumulated", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§6.5 remote merge: a node's contribution is replaced, never accumulated", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R3", lim(-1, -1)}});
   auto t = acc.tier("R3");
@@ -186,7 +188,8 @@ TEST_CASE_TEMPLATE("§6.5 remote merge: a node's contribution is replaced, never
   CHECK(acc.storage_totals().second == 80);
 }
 
-TEST_CASE_TEMPLATE("§6.5 remote merge: an omitted tier keeps its old contribution; unknown tiers appear", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("§6.5 remote merge: an omitted tier keeps its old contribution; unknown tiers appear", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   acc.apply_remote_usage("n2", "R1", 0, 5);
@@ -223,8 +226,8 @@ TEST_CASE("§6.4 for_each_local_usage reports local values of tiers with a usage
   CHECK(seen["R5"] == mem_store{0, 0});
 }
 
-TEST_CASE_TEMPLATE("§5.7 API counters: account and server, errors count as requests; remote counters replaced", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("§5.7 API counters: account and server, errors count as requests; remote counters replaced", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A");
   acc.track_api();

@@ -206,10 +206,10 @@ TEST_CASE("dyn-config outcome table of spec §9.2 (programmatic options), main a
     std::int64_t v29_mem, v29_store;
   };
   const row rows[] = {
-      {0, GiB, ram75, GiB, ram75, disk75},                // only max store
-      {2 * GiB, 0, 2 * GiB, disk75, 2 * GiB, disk75},     // only max memory (2.9.10: via the extra override)
-      {2 * GiB, GiB, 2 * GiB, GiB, 2 * GiB, GiB},         // both: explicit path
-      {0, 0, ram75, disk75, ram75, disk75},               // neither
+      {0, GiB, ram75, GiB, ram75, disk75},             // only max store
+      {2 * GiB, 0, 2 * GiB, disk75, 2 * GiB, disk75},  // only max memory (2.9.10: via the extra override)
+      {2 * GiB, GiB, 2 * GiB, GiB, 2 * GiB, GiB},      // both: explicit path
+      {0, 0, ram75, disk75, ram75, disk75},            // neither
   };
   for (const auto& r : rows) {
     CAPTURE(r.mem);
@@ -231,7 +231,8 @@ TEST_CASE("TestJetStreamProgrammaticMaxStoreAndMaxMemory: positive values kept, 
     const char* name;
     std::int64_t mem, store;
   };
-  for (const tc& t : {tc{"only-max-store", 0, GiB}, tc{"only-max-memory", 2 * GiB, 0}, tc{"both", 2 * GiB, GiB}, tc{"neither", 0, 0}}) {
+  for (const tc& t :
+       {tc{"only-max-store", 0, GiB}, tc{"only-max-memory", 2 * GiB, 0}, tc{"both", 2 * GiB, GiB}, tc{"neither", 0, 0}}) {
     CAPTURE(t.name);
     fake_probe f;
     // Startup turns an unset 0 into -1; both spellings must behave the same.

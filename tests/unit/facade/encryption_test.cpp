@@ -29,7 +29,8 @@ namespace {
 bytes from_hex(std::string_view hex) {
   bytes out;
   const auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<std::uint8_t>(nib(hex[i]) * 16 + nib(hex[i + 1])));
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(nib(hex[i]) * 16 + nib(hex[i + 1])));
   return out;
 }
 
@@ -64,7 +65,8 @@ constexpr std::string_view recorded_key = "jsacct-test-key-0123456789abcdef";
 TEST_CASE("hchacha20: draft-irtf-cfrg-xchacha §2.2.1 test vector") {
   const bytes key = seq(32, 0);
   const bytes nonce = from_hex("000000090000004a0000000031415927");
-  const auto sub = jsacct::hchacha20(std::span<const std::uint8_t, 32>(key.data(), 32), std::span<const std::uint8_t, 16>(nonce.data(), 16));
+  const auto sub =
+      jsacct::hchacha20(std::span<const std::uint8_t, 32>(key.data(), 32), std::span<const std::uint8_t, 16>(nonce.data(), 16));
   CHECK(to_hex(sub) == "82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc");
 }
 
@@ -191,23 +193,31 @@ TEST_CASE("decrypt_meta: error texts and their order") {
 
   // Size first, even without a key.
   const bytes short_key(key_file.begin(), key_file.begin() + 63);
-  CHECK(decrypt_meta(store_cipher::chacha, short_key, meta, "$G", "S", recorded_key).error == std::optional<std::string>("encryption bad key size"));
-  CHECK(decrypt_meta(store_cipher::chacha, short_key, meta, "$G", "S", "").error == std::optional<std::string>("encryption bad key size"));
-  CHECK(decrypt_meta_v29(store_cipher::chacha, short_key, meta, "$G", "S", "").error == std::optional<std::string>("encryption bad key size"));
-  CHECK(decrypt_meta(store_cipher::chacha, {}, meta, "$G", "S", recorded_key).error == std::optional<std::string>("encryption bad key size"));
+  CHECK(decrypt_meta(store_cipher::chacha, short_key, meta, "$G", "S", recorded_key).error ==
+        std::optional<std::string>("encryption bad key size"));
+  CHECK(decrypt_meta(store_cipher::chacha, short_key, meta, "$G", "S", "").error ==
+        std::optional<std::string>("encryption bad key size"));
+  CHECK(decrypt_meta_v29(store_cipher::chacha, short_key, meta, "$G", "S", "").error ==
+        std::optional<std::string>("encryption bad key size"));
+  CHECK(decrypt_meta(store_cipher::chacha, {}, meta, "$G", "S", recorded_key).error ==
+        std::optional<std::string>("encryption bad key size"));
 
   // No current key: not enabled, even with a previous key.
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "").error == std::optional<std::string>("encryption not enabled"));
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "").error ==
+        std::optional<std::string>("encryption not enabled"));
   CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "", recorded_key).error ==
         std::optional<std::string>("encryption not enabled"));
-  CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", "").error == std::optional<std::string>("encryption not enabled"));
+  CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", "").error ==
+        std::optional<std::string>("encryption not enabled"));
 
   // Nothing works.
   const std::optional<std::string> unrecoverable("unable to recover keys");
   CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "wrong").error == unrecoverable);
   CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "wrong", "also-wrong").error == unrecoverable);
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "A", "S", recorded_key).error == unrecoverable);   // account is the info
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "T", recorded_key).error == unrecoverable);  // stream is the context
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "A", "S", recorded_key).error ==
+        unrecoverable);  // account is the info
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "T", recorded_key).error ==
+        unrecoverable);  // stream is the context
   CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", "wrong").error ==
         std::optional<std::string>("chacha20poly1305: message authentication failed"));
 

@@ -100,7 +100,10 @@ TEST_CASE("§9.4 step 2: a file where the store dir should be") {
   harness h;
   jetstream_server s(h.setup());
   fs::create_directories(h.dir.path / "x");
-  { std::FILE* f = std::fopen((h.dir.path / "x" / "jetstream").c_str(), "w"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen((h.dir.path / "x" / "jetstream").c_str(), "w");
+    std::fclose(f);
+  }
   jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
   c.store_dir = (h.dir.path / "x").string();
   const api_error e = s.enable(c);
@@ -143,7 +146,10 @@ TEST_CASE("§9.8 restart: a failing enable is logged and swallowed") {
   harness h;
   jetstream_server s(h.setup());
   fs::create_directories(h.dir.path / "y");
-  { std::FILE* f = std::fopen((h.dir.path / "y" / "jetstream").c_str(), "w"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen((h.dir.path / "y" / "jetstream").c_str(), "w");
+    std::fclose(f);
+  }
   jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
   c.store_dir = (h.dir.path / "y").string();
   CHECK_FALSE(s.restart(c));  // the shutdown's success is returned
@@ -227,7 +233,7 @@ TEST_CASE("TestJetStreamEnableAndDisableAccount (§10.1, §10.3)") {
   CHECK(s.account_configured("$FOO"));
   REQUIRE_FALSE(s.disable_account("$FOO"));
   CHECK(s.num_accounts() == 0);
-  CHECK(s.account_configured("$FOO"));  // configured limits are kept (§10.3)
+  CHECK(s.account_configured("$FOO"));                   // configured limits are kept (§10.3)
   CHECK(s.disable_account("$BAR").err_code() == 10039);  // never enabled
   CHECK(s.enable_account("$UNREGISTERED").text() == "jetstream account not registered");
 }

@@ -82,8 +82,10 @@ TEST_CASE("TestJetStreamStoreDirectoryFix: account dirs beside <store>/jetstream
   REQUIRE(rep.ok());
   CHECK(rep.error_text.empty());
   REQUIRE(rep.notices.size() == 2);
-  CHECK(rep.notices[0] == "JetStream relocated account \"" + (sd / "$G").string() + "\" to \"" + (sd / "jetstream" / "$G").string() + "\"");
-  CHECK(rep.notices[1] == "JetStream relocated account \"" + (sd / "B").string() + "\" to \"" + (sd / "jetstream" / "B").string() + "\"");
+  CHECK(rep.notices[0] ==
+        "JetStream relocated account \"" + (sd / "$G").string() + "\" to \"" + (sd / "jetstream" / "$G").string() + "\"");
+  CHECK(rep.notices[1] ==
+        "JetStream relocated account \"" + (sd / "B").string() + "\" to \"" + (sd / "jetstream" / "B").string() + "\"");
   CHECK(names_in(sd) == std::set<std::string>{"jetstream", "notes.txt", "other"});
   CHECK(names_in(sd / "jetstream") == std::set<std::string>{"$G", "B"});
   CHECK(read_file(sd / "jetstream" / "$G" / "streams" / "TEST" / "meta.inf") == "{\"name\":\"TEST\"}");
@@ -188,9 +190,11 @@ TEST_CASE("check_store_dir: a failing rename is returned, after its notice") {
   const auto rep = check_store_dir(store, accounts({"A", "B"}));
   CHECK_FALSE(rep.ok());
   CHECK(rep.error == std::errc::not_a_directory);
-  CHECK(rep.error_text == "rename " + (t.path / "A").string() + " " + (t.path / "jetstream" / "A").string() + ": not a directory");
+  CHECK(rep.error_text ==
+        "rename " + (t.path / "A").string() + " " + (t.path / "jetstream" / "A").string() + ": not a directory");
   REQUIRE(rep.notices.size() == 1);  // logged before the failed move; B is never tried
-  CHECK(rep.notices[0] == "JetStream relocated account \"" + (t.path / "A").string() + "\" to \"" + (t.path / "jetstream" / "A").string() + "\"");
+  CHECK(rep.notices[0] ==
+        "JetStream relocated account \"" + (t.path / "A").string() + "\" to \"" + (t.path / "jetstream" / "A").string() + "\"");
   CHECK(fs::is_directory(t.path / "A"));
   CHECK(fs::is_directory(t.path / "B"));
 }
@@ -240,7 +244,8 @@ TEST_CASE("prepare_store_dir: not a directory") {
   write_file(t.path / "file", "x");
   CHECK(prepare_store_dir((t.path / "file").string()) == std::optional<std::string>("storage directory is not a directory"));
   // Below a file: stat fails with ENOTDIR (not "does not exist"), reported the same way.
-  CHECK(prepare_store_dir((t.path / "file" / "sub").string()) == std::optional<std::string>("storage directory is not a directory"));
+  CHECK(prepare_store_dir((t.path / "file" / "sub").string()) ==
+        std::optional<std::string>("storage directory is not a directory"));
 }
 
 TEST_CASE("prepare_store_dir: could not create storage directory") {

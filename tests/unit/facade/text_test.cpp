@@ -33,8 +33,8 @@ TEST_CASE("friendly_bytes: the spec §11.5 table, row by row") {
 TEST_CASE("friendly_bytes: more boundaries and the values the server prints") {
   CHECK(friendly_bytes(std::int64_t{1}) == "1 B");
   CHECK(friendly_bytes(std::int64_t{1025}) == "1.00 KB");
-  CHECK(friendly_bytes(std::int64_t{1000000000}) == "953.67 MB");  // `max_file_store: 1G` (§9.2)
-  CHECK(friendly_bytes(std::int64_t{10} * 1024 * 1024) == "10.00 MB");   // oracle banner (§16)
+  CHECK(friendly_bytes(std::int64_t{1000000000}) == "953.67 MB");       // `max_file_store: 1G` (§9.2)
+  CHECK(friendly_bytes(std::int64_t{10} * 1024 * 1024) == "10.00 MB");  // oracle banner (§16)
   CHECK(friendly_bytes(std::int64_t{1} << 40) == "1.00 TB");
   CHECK(friendly_bytes(std::int64_t{1} << 50) == "1.00 PB");
   CHECK(friendly_bytes((std::int64_t{1} << 60) - 1) == "1.00 EB");
@@ -52,10 +52,10 @@ TEST_CASE("friendly_bytes: unsigned and other integer types") {
   CHECK(friendly_bytes(std::uint64_t{0}) == "0 B");
   CHECK(friendly_bytes(std::uint64_t{1048576}) == "1.00 MB");
   CHECK(friendly_bytes(std::numeric_limits<std::uint64_t>::max()) == "16.00 EB");
-  CHECK(friendly_bytes(1536) == "1.50 KB");            // int
-  CHECK(friendly_bytes(-5) == "-5 B");                 // int
-  CHECK(friendly_bytes(2048u) == "2.00 KB");           // unsigned
-  CHECK(friendly_bytes(1024LL * 1024) == "1.00 MB");   // long long
+  CHECK(friendly_bytes(1536) == "1.50 KB");           // int
+  CHECK(friendly_bytes(-5) == "-5 B");                // int
+  CHECK(friendly_bytes(2048u) == "2.00 KB");          // unsigned
+  CHECK(friendly_bytes(1024LL * 1024) == "1.00 MB");  // long long
   CHECK(friendly_bytes(std::uint32_t{4294967295u}) == "4.00 GB");
 }
 
@@ -95,19 +95,19 @@ TEST_CASE("is_valid_subject (spec §11.3)") {
   CHECK(jsacct::is_valid_subject("foo.>"));
   CHECK(jsacct::is_valid_subject(">"));
   CHECK(jsacct::is_valid_subject("*"));
-  CHECK(jsacct::is_valid_subject("x>"));                // only a bare '>' token is a wildcard
+  CHECK(jsacct::is_valid_subject("x>"));  // only a bare '>' token is a wildcard
   CHECK(jsacct::is_valid_subject("a>.b"));
-  CHECK(jsacct::is_valid_subject("$JS.a.b.API.>"));     // domain "a.b": valid subject, invalid name
+  CHECK(jsacct::is_valid_subject("$JS.a.b.API.>"));  // domain "a.b": valid subject, invalid name
   CHECK(jsacct::is_valid_subject("$JS.*.API.>"));
   CHECK(jsacct::is_valid_subject("$JS.x>.API.>"));
-  CHECK(jsacct::is_valid_subject("a\vb"));              // VT is not whitespace here
+  CHECK(jsacct::is_valid_subject("a\vb"));  // VT is not whitespace here
   CHECK(jsacct::is_valid_subject("\v"));
   CHECK_FALSE(jsacct::is_valid_subject(""));
   CHECK_FALSE(jsacct::is_valid_subject("."));
   CHECK_FALSE(jsacct::is_valid_subject("foo."));
   CHECK_FALSE(jsacct::is_valid_subject(".foo"));
   CHECK_FALSE(jsacct::is_valid_subject("foo..bar"));
-  CHECK_FALSE(jsacct::is_valid_subject(">.foo"));       // '>' must be last
+  CHECK_FALSE(jsacct::is_valid_subject(">.foo"));  // '>' must be last
   CHECK_FALSE(jsacct::is_valid_subject("$JS.>.API.>"));
   CHECK_FALSE(jsacct::is_valid_subject("$JS.a b.API.>"));
   for (const char* ws : {" ", "\t", "\n", "\f", "\r"}) {
@@ -126,16 +126,16 @@ TEST_CASE("go_quote renders like Go's %q") {
   CHECK(jsacct::go_quote("\a\b\f\v") == R"("\a\b\f\v")");
   CHECK(jsacct::go_quote("\x01\x1f\x7f"s) == R"("\x01\x1f\x7f")");
   CHECK(jsacct::go_quote("\0"s) == R"("\x00")");
-  CHECK(jsacct::go_quote("caf\xc3\xa9") == "\"caf\xc3\xa9\"");            // printable rune kept
+  CHECK(jsacct::go_quote("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // printable rune kept
   CHECK(jsacct::go_quote("\xe6\x97\xa5\xe6\x9c\xac") == "\"\xe6\x97\xa5\xe6\x9c\xac\"");
   CHECK(jsacct::go_quote("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");  // U+1F600
-  CHECK(jsacct::go_quote("\xff") == R"("\xff")");                        // invalid UTF-8 byte
-  CHECK(jsacct::go_quote("\xc3") == R"("\xc3")");                        // truncated sequence
-  CHECK(jsacct::go_quote("\xc0\xaf") == R"("\xc0\xaf")");                // overlong
-  CHECK(jsacct::go_quote("\xed\xa0\x80") == R"("\xed\xa0\x80")");        // surrogate
-  CHECK(jsacct::go_quote("\xc2\x85") == R"("\u0085")");                  // C1 control
-  CHECK(jsacct::go_quote("\xc2\xa0") == R"("\u00a0")");                  // no-break space
-  CHECK(jsacct::go_quote("\xe2\x80\x8b") == R"("\u200b")");              // zero-width space
-  CHECK(jsacct::go_quote("\xef\xbb\xbf") == R"("\ufeff")");              // BOM
-  CHECK(jsacct::go_quote("\xf3\xb0\x80\x80") == R"("\U000f0000")");      // private use, plane 15
+  CHECK(jsacct::go_quote("\xff") == R"("\xff")");                         // invalid UTF-8 byte
+  CHECK(jsacct::go_quote("\xc3") == R"("\xc3")");                         // truncated sequence
+  CHECK(jsacct::go_quote("\xc0\xaf") == R"("\xc0\xaf")");                 // overlong
+  CHECK(jsacct::go_quote("\xed\xa0\x80") == R"("\xed\xa0\x80")");         // surrogate
+  CHECK(jsacct::go_quote("\xc2\x85") == R"("\u0085")");                   // C1 control
+  CHECK(jsacct::go_quote("\xc2\xa0") == R"("\u00a0")");                   // no-break space
+  CHECK(jsacct::go_quote("\xe2\x80\x8b") == R"("\u200b")");               // zero-width space
+  CHECK(jsacct::go_quote("\xef\xbb\xbf") == R"("\ufeff")");               // BOM
+  CHECK(jsacct::go_quote("\xf3\xb0\x80\x80") == R"("\U000f0000")");       // private use, plane 15
 }

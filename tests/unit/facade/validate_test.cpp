@@ -132,7 +132,8 @@ TEST_CASE("validate rule 1b: default_js_domain in operator mode needs account NK
   o.default_js_domain = {{"A", "hub"}};
   CHECK(err(o) == R"(default_js_domain contains account name "A", which is not a valid public account nkey)");
   o.default_js_domain = {{user_key, "hub"}};
-  CHECK(err(o) == std::string("default_js_domain contains account name \"") + user_key + "\", which is not a valid public account nkey");
+  CHECK(err(o) ==
+        std::string("default_js_domain contains account name \"") + user_key + "\", which is not a valid public account nkey");
   // Operator mode does not look at configured accounts or their JetStream limits.
   o.accounts = {{acc_key_1, true}};
   o.default_js_domain = {{acc_key_1, "hub"}};

@@ -96,8 +96,8 @@ struct msg {
     return *this;
   }
   /// First record: mem, store, api, errors, extra count, name length, name.
-  msg& head(std::int64_t mem, std::int64_t store, std::uint64_t api, std::uint64_t err, std::uint32_t extra,
-            std::uint64_t len, std::string_view name = {}) {
+  msg& head(std::int64_t mem, std::int64_t store, std::uint64_t api, std::uint64_t err, std::uint32_t extra, std::uint64_t len,
+            std::string_view name = {}) {
     return i64(mem).i64(store).u64(api).u64(err).u32(extra).u64(len).str(name);
   }
   /// Extra record: mem, store, name length, name.
@@ -453,7 +453,7 @@ TEST_CASE("decode: a corrupt third record keeps the first two applied") {
   const auto v = decode_usage_update(m.span());
   CHECK(v.status() == status::corrupt_extra_record);
   CHECK(v.declared_extra() == 3);
-  CHECK(v.size() == 2);  // record index 2 is the corrupt one ...
+  CHECK(v.size() == 2);                    // record index 2 is the corrupt one ...
   CHECK(v.consumed() == 44 + 2 + 24 + 2);  // ... and starts here
   CHECK(records_of(v) == std::vector<usage_record>{{"R1", 1, 10}, {"R2", 2, 20}});
   CHECK_FALSE(v.applies_api());
@@ -550,7 +550,7 @@ TEST_CASE("node_id_from_subject") {
   CHECK_FALSE(node_id_from_subject("").has_value());
   CHECK_FALSE(node_id_from_subject("nodots").has_value());
   CHECK_FALSE(node_id_from_subject(".").has_value());
-  CHECK_FALSE(node_id_from_subject(".node").has_value());  // the '.' must be at index > 0
+  CHECK_FALSE(node_id_from_subject(".node").has_value());        // the '.' must be at index > 0
   CHECK_FALSE(node_id_from_subject("$JSC.ARU.A.").has_value());  // empty remainder
   CHECK_FALSE(node_id_from_subject("a.b.").has_value());
   CHECK(usage_update_no_node_warning == "Received remote usage update with no remote node");
