@@ -19,9 +19,11 @@
 /// with a status telling exactly which part a receiver applies (spec §6.5).
 #pragma once
 
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <iterator>
 #include <optional>
@@ -127,11 +129,37 @@ concept usage_update_buffer = requires(B& b, std::size_t n) {
 
 namespace detail {
 
+// Little-endian integers of `width` (4 or 8) bytes. At run time on a little-endian
+// host each is one unaligned load/store (memcpy of the whole value); the byte
+// loop remains for constant evaluation and big-endian hosts.
 constexpr void store_le(std::byte* p, std::uint64_t v, std::size_t width) noexcept {
+  if (!std::is_constant_evaluated() && std::endian::native == std::endian::little) {
+    if (width == 8) {
+      std::memcpy(p, &v, 8);
+      return;
+    }
+    if (width == 4) {
+      const auto w = static_cast<std::uint32_t>(v);
+      std::memcpy(p, &w, 4);
+      return;
+    }
+  }
   for (std::size_t i = 0; i < width; ++i) p[i] = static_cast<std::byte>(v >> (8 * i));
 }
 
 constexpr std::uint64_t load_le(const std::byte* p, std::size_t width) noexcept {
+  if (!std::is_constant_evaluated() && std::endian::native == std::endian::little) {
+    if (width == 8) {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    if (width == 4) {
+      std::uint32_t w;
+      std::memcpy(&w, p, 4);
+      return w;
+    }
+  }
   std::uint64_t v = 0;
   for (std::size_t i = 0; i < width; ++i) v |= std::to_integer<std::uint64_t>(p[i]) << (8 * i);
   return v;
@@ -168,6 +196,36 @@ std::size_t encoded_size(const R& tiers, Proj proj = {}) {
   return size;
 }
 
+namespace detail {
+
+/// Writes the encoding of a non-empty `tiers` at `out`, which holds at least
+/// `encoded_size(tiers, proj)` bytes (the callers size it once).
+template <class R, class Proj>
+void encode_into(std::byte* out, std::uint64_t api, std::uint64_t errors, const R& tiers, const Proj& proj) {
+  std::byte* p = out;
+  std::size_t count = 0;
+  for (auto&& t : tiers) {
+    const usage_record r = to_record(std::invoke(proj, t));
+    store_le(p, static_cast<std::uint64_t>(r.mem), 8);
+    store_le(p + 8, static_cast<std::uint64_t>(r.store), 8);
+    if (count == 0) {
+      store_le(p + 16, api, 8);
+      store_le(p + 24, errors, 8);
+      store_le(p + 36, r.name.size(), 8);  // the count at 32 is written once all tiers are known
+      p += usage_update_header_size;
+    } else {
+      store_le(p + 16, r.name.size(), 8);
+      p += usage_update_record_header_size;
+    }
+    if (!r.name.empty()) std::memcpy(p, r.name.data(), r.name.size());
+    p += r.name.size();
+    ++count;
+  }
+  store_le(out + 32, static_cast<std::uint32_t>(count - 1), 4);
+}
+
+}  // namespace detail
+
 /// Encodes `tiers` (the first one visited goes into the fixed header) with this
 /// server's API counters `api` and `errors` into `out`, snprintf-style: returns
 /// `encoded_size(tiers)` and writes the bytes only if that fits in `out`
@@ -181,25 +239,7 @@ std::size_t encode_usage_update(std::uint64_t api, std::uint64_t errors, const R
                                 Proj proj = {}) {
   const std::size_t size = encoded_size(tiers, proj);
   if (size == 0 || size > out.size()) return size;
-  std::byte* p = out.data();
-  std::size_t count = 0;
-  for (auto&& t : tiers) {
-    const usage_record r = detail::to_record(std::invoke(proj, t));
-    detail::store_le(p, static_cast<std::uint64_t>(r.mem), 8);
-    detail::store_le(p + 8, static_cast<std::uint64_t>(r.store), 8);
-    if (count == 0) {
-      detail::store_le(p + 16, api, 8);
-      detail::store_le(p + 24, errors, 8);
-      detail::store_le(p + 36, r.name.size(), 8);  // the count at 32 is written once all tiers are known
-      p += usage_update_header_size;
-    } else {
-      detail::store_le(p + 16, r.name.size(), 8);
-      p += usage_update_record_header_size;
-    }
-    for (char c : r.name) *p++ = static_cast<std::byte>(c);
-    ++count;
-  }
-  detail::store_le(out.data() + 32, static_cast<std::uint32_t>(count - 1), 4);
+  detail::encode_into(out.data(), api, errors, tiers, proj);
   return size;
 }
 
@@ -211,10 +251,7 @@ template <class R, class Buffer, class Proj = std::identity>
 std::size_t encode_usage_update(std::uint64_t api, std::uint64_t errors, const R& tiers, Buffer& out, Proj proj = {}) {
   const std::size_t size = encoded_size(tiers, proj);
   out.resize(size);
-  if (size != 0) {
-    auto* bytes = reinterpret_cast<std::byte*>(out.data());
-    (void)encode_usage_update(api, errors, tiers, std::span<std::byte>(bytes, size), proj);
-  }
+  if (size != 0) detail::encode_into(reinterpret_cast<std::byte*>(out.data()), api, errors, tiers, proj);
   return size;
 }
 
