@@ -400,13 +400,21 @@ class account_handle {
   result<selected_limits> select_locked(const stream_config& c) const {
     if (auto it = st_->limits.find(std::string_view{}); it != st_->limits.end()) return selected_limits{it->second, ""};
     const auto t = st_->server->selector.tier_of(c);
-    const std::string_view name = t;
+    return select_tier_locked(std::string_view(t));
+  }
+
+  /// select_locked for a config whose selector tier (bucket_of) is `name`.
+  result<selected_limits> select_tier_locked(std::string_view name) const {
+    if (auto it = st_->limits.find(std::string_view{}); it != st_->limits.end()) return selected_limits{it->second, ""};
     if (auto it = st_->limits.find(name); it != st_->limits.end()) return selected_limits{it->second, std::string(name)};
     return errc::no_limits;
   }
 
   std::pair<bool, std::int64_t> max_bytes_limits_locked(const stream_config& c) const {
-    auto sel = select_locked(c);
+    return max_bytes_limits_of(select_locked(c), c);
+  }
+
+  static std::pair<bool, std::int64_t> max_bytes_limits_of(const result<selected_limits>& sel, const stream_config& c) {
     if (!sel) return {false, 0};
     const auto& l = sel->limits;
     return {l.max_bytes_required, c.storage == storage_type::memory ? l.memory_max_stream_bytes : l.store_max_stream_bytes};
@@ -423,15 +431,26 @@ class account_handle {
   }
 
   std::int64_t count_streams_locked(std::string_view tier, const stream_config& c) const {
+    return count_streams_locked(tier, c, tier.empty() ? std::string() : bucket_of(c));
+  }
+
+  /// count_streams_locked with `b` == bucket_of(c) computed by the caller (unused when `tier` is empty).
+  /// Buckets are never erased: one with streams == 0 counts as absent.
+  std::int64_t count_streams_locked(std::string_view tier, const stream_config& c, std::string_view b) const {
     const auto* same = L::count_same_name ? nullptr : same_name(c);
     if (tier.empty()) return static_cast<std::int64_t>(st_->streams.size()) - (same ? 1 : 0);
-    const std::string b = bucket_of(c);
     auto it = st_->buckets.find(b);
     const std::int64_t n = it == st_->buckets.end() ? 0 : it->second.streams;
     return n - (same && same->bucket == b ? 1 : 0);
   }
 
   std::int64_t tiered_reservation_locked(std::string_view tier, const stream_config& c) const {
+    return tiered_reservation_locked(tier, c, tier.empty() ? std::string() : bucket_of(c));
+  }
+
+  /// tiered_reservation_locked with `b` == bucket_of(c) computed by the caller (unused when `tier` is empty).
+  /// Buckets are never erased: one with streams == 0 is skipped as absent.
+  std::int64_t tiered_reservation_locked(std::string_view tier, const stream_config& c, std::string_view b) const {
     const int slot = reservation_slot(c.storage);
     const bool untiered = tier.empty();
     const bool mix = !untiered && L::tiered_sum_ignores_storage;
@@ -443,10 +462,10 @@ class account_handle {
       return mix ? part(b, 0) + part(b, 1) : part(b, slot);
     };
     int128 sum = 0;
-    const std::string b = untiered ? std::string() : bucket_of(c);
     if (untiered) {
-      for (const auto& [_, bk] : st_->buckets) sum += bucket_sum(bk);
-    } else if (auto it = st_->buckets.find(b); it != st_->buckets.end()) {
+      for (const auto& [_, bk] : st_->buckets)
+        if (bk.streams != 0) sum += bucket_sum(bk);
+    } else if (auto it = st_->buckets.find(b); it != st_->buckets.end() && it->second.streams != 0) {
       sum += bucket_sum(it->second);
     }
     // Other streams only: take the same-named stream's share back out.
@@ -460,7 +479,7 @@ class account_handle {
   std::pair<std::uint64_t, std::uint64_t> reserved_storage_locked(std::string_view tier) const {
     int128 m = 0, f = 0;
     for (const auto& [name, bk] : st_->buckets) {
-      if (!tier.empty() && name != tier) continue;
+      if (bk.streams == 0 || (!tier.empty() && name != tier)) continue;  // empty buckets are kept: absent
       m += bk.max_bytes[0];
       f += bk.max_bytes[1];
     }
@@ -505,8 +524,11 @@ class account_handle {
     return c;
   }
 
-  errc check_max_bytes_locked(const stream_config& c) const {
-    const auto [required, cap] = max_bytes_limits_locked(c);
+  errc check_max_bytes_locked(const stream_config& c) const { return check_max_bytes_of(select_locked(c), c); }
+
+  /// check_max_bytes_locked with the selection for `c` made by the caller.
+  static errc check_max_bytes_of(const result<selected_limits>& sel, const stream_config& c) {
+    const auto [required, cap] = max_bytes_limits_of(sel, c);
     if (required && c.max_bytes <= 0) return errc::stream_max_bytes_required;
     if (cap > 0 && c.max_bytes > cap) return errc::stream_max_stream_bytes_exceeded;
     return errc::none;
@@ -522,7 +544,8 @@ class account_handle {
       bk.untiered_footprint[s] += sign * static_cast<int128>(L::footprint(true, r.cfg.replicas, r.cfg.max_bytes));
       bk.tiered_footprint[s] += sign * static_cast<int128>(L::footprint(false, r.cfg.replicas, r.cfg.max_bytes));
     }
-    if (bk.streams == 0) st_->buckets.erase(r.bucket);
+    // An emptied bucket is kept (every reader treats streams == 0 as absent): the
+    // next create in the tier reuses its node instead of allocating one.
   }
 
   void unregister_locked(const std::string& name) {
@@ -725,12 +748,17 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   if (st_->removed) return errc::not_enabled_for_account;
   if (raw.replicas < 0) return errc::replicas_count_negative;  // invalid before any tier logic (§18 #6)
   // Step 2: pre-check on the raw request.
+  std::string raw_bucket;
+  std::optional<result<selected_limits>> raw_sel;
   if (o.raw_precheck) {
-    auto sel = select_locked(raw);
+    raw_bucket = bucket_of(raw);
+    raw_sel.emplace(select_tier_locked(raw_bucket));
+    auto& sel = *raw_sel;
     if (!sel) return sel.error();
-    if (sel->limits.max_streams > 0 && count_streams_locked(sel->tier, raw) >= sel->limits.max_streams) return errc::maximum_streams_limit;
+    if (sel->limits.max_streams > 0 && count_streams_locked(sel->tier, raw, raw_bucket) >= sel->limits.max_streams)
+      return errc::maximum_streams_limit;
     if (o.check_limits) {
-      const std::int64_t res = tiered_reservation_locked(sel->tier, raw);
+      const std::int64_t res = tiered_reservation_locked(sel->tier, raw, raw_bucket);
       if (auto e = check_limits(*sel, raw, o.check_server, res, 0); e != errc::none) return e;
     }
   }
@@ -738,7 +766,12 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   auto norm = normalize(raw);
   if (!norm) return norm.error();
   const stream_config& c = *norm;
-  if (auto e = check_max_bytes_locked(c); e != errc::none) return e;
+  // The tier of the normalized config, and its limits, computed once for steps 3-8
+  // (reused from step 2 when the raw config selects the same tier; the limits
+  // cannot change in between: the account lock is held).
+  std::string bucket = bucket_of(c);
+  result<selected_limits> sel = (raw_sel && raw_bucket == bucket) ? std::move(*raw_sel) : select_tier_locked(bucket);
+  if (auto e = check_max_bytes_of(sel, c); e != errc::none) return e;
   // Step 4.
   if (st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
   // Step 5.
@@ -747,14 +780,13 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
     return errc::stream_name_exist;
   }
   // Steps 6-7.
-  auto sel = select_locked(c);
   if (!sel) return sel.error();
   const int slot = reservation_slot(c.storage);
   const std::int64_t commit = c.max_bytes > 0 ? c.max_bytes : 0;
   bool check_server = false;
   std::int64_t server_bytes = 0;
   if (o.check_limits) {
-    const std::int64_t res = tiered_reservation_locked(sel->tier, c);
+    const std::int64_t res = tiered_reservation_locked(sel->tier, c, bucket);
     if (auto e = check_account_locked(*sel, c, res, 0); e != errc::none) return e;
     check_server = o.check_server;
     server_bytes = L::demand(sel->untiered(), c.max_bytes, c.replicas, 0).server;
@@ -763,7 +795,7 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   if (auto e = reserve_server(slot, check_server, server_bytes, commit); e != errc::none) return e;
   auto rec = std::make_unique<detail::stream_record<P>>();
   rec->cfg = c;
-  rec->bucket = bucket_of(c);
+  rec->bucket = std::move(bucket);
   tier_t* t = st_->tier(sel->tier);
   rec->tier.store(t);
   t->streams += 1;
