@@ -72,11 +72,29 @@ struct stripe_slot {
   stripe_slot& operator=(const stripe_slot&) = delete;
 };
 
+/// The calling thread's stripe, cached in a constant-initialized thread_local
+/// (no guard, no TLS wrapper on the hot path); ~0 = not assigned yet.
+inline thread_local std::size_t thread_stripe_cache = ~std::size_t{0};
+
+/// First use on a thread: take a stripe (held until the thread ends) and cache it.
+/// Out of line so that add() stays small enough to inline.
+#if defined(__GNUC__)
+[[gnu::noinline, gnu::cold]]
+#endif
+inline std::size_t assign_thread_stripe() noexcept {
+  thread_local const stripe_slot slot;
+  thread_stripe_cache = slot.index;
+  return slot.index;
+}
+
 /// The calling thread's stripe, in [0, active_stripes()): distinct for live
 /// threads as long as there are no more live users than active stripes.
+/// (A thread_local destructor that adds after the slot was given back keeps
+/// using the cached index: a shared stripe for that moment, sums stay exact.)
 inline std::size_t thread_stripe() noexcept {
-  thread_local const stripe_slot slot;
-  return slot.index;
+  const std::size_t s = thread_stripe_cache;
+  if (s != ~std::size_t{0}) [[likely]] return s;
+  return assign_thread_stripe();
 }
 
 }  // namespace detail
