@@ -107,7 +107,7 @@ constexpr std::int64_t k_srv_file = std::int64_t{1} << 50;  // 1 PiB
 constexpr std::int64_t k_acc_mem = std::int64_t{64} << 20;  // 64 MiB
 constexpr std::int64_t k_acc_file = std::int64_t{1} << 30;  // 1 GiB
 constexpr std::int64_t k_mib = std::int64_t{1} << 20;
-constexpr std::string_view k_subj = "orders.eu.created";    // 17 bytes
+constexpr std::string_view k_subj = "orders.eu.created";  // 17 bytes
 constexpr std::string_view k_remote = "RNODE0001";
 constexpr std::array<std::string_view, 4> k_tiers{"R1", "R3", "R5", "R7"};
 
@@ -221,12 +221,13 @@ void AcctUpdateUsageParallelDistinct(benchmark::State& state) {
   auto a = accts[static_cast<std::size_t>(state.thread_index()) % accts.size()].a;
   auto t = accts[static_cast<std::size_t>(state.thread_index()) % accts.size()].t;
   // Which stripe of the server's used-bytes counter this thread adds to
-  // (jsacct::detail::thread_stripe(), round-robin per thread ever created,
-  // modulo the 8 stripes). Reported as "stripe_shared" = 1 when two threads
+  // (jsacct::detail::thread_stripe(): the lowest free stripe among the live
+  // threads, shared only when every active stripe is taken). Reported as "stripe_shared" = 1 when two threads
   // of this run landed on the same stripe (false sharing inside the engine).
   static std::array<std::atomic<std::size_t>, 2> stripe{};
   constexpr std::size_t stripes = 8;  // detail::server_state<...>::stripes for atomic_counters
-  if (state.thread_index() < 2) stripe[static_cast<std::size_t>(state.thread_index())] = jsacct::detail::thread_stripe() % stripes;
+  if (state.thread_index() < 2)
+    stripe[static_cast<std::size_t>(state.thread_index())] = jsacct::detail::thread_stripe() % stripes;
   alloc_probe ap;
   std::int64_t d = k_delta;
   for (auto _ : state) {
@@ -587,11 +588,14 @@ void register_policy(const std::string& pol) {
   for (int n : {1, 16, 256})
     reg("JetStreamUsage_" + std::to_string(n) + "Streams/" + pol, [n](benchmark::State& s) { JetStreamUsage<Engine>(s, n); });
   for (int n : {1, 4})
-    reg("SendClusterUsageUpdateEncode/tiers=" + std::to_string(n) + "/" + pol, [n](benchmark::State& s) { SendClusterUsageUpdateEncode<Engine>(s, n); });
+    reg("SendClusterUsageUpdateEncode/tiers=" + std::to_string(n) + "/" + pol,
+        [n](benchmark::State& s) { SendClusterUsageUpdateEncode<Engine>(s, n); });
   for (int n : {1, 4})
-    reg("RemoteUpdateUsageDecode/tiers=" + std::to_string(n) + "/" + pol, [n](benchmark::State& s) { RemoteUpdateUsageDecode<Engine>(s, n); });
+    reg("RemoteUpdateUsageDecode/tiers=" + std::to_string(n) + "/" + pol,
+        [n](benchmark::State& s) { RemoteUpdateUsageDecode<Engine>(s, n); });
   for (int n : {10, 100, 1000})
-    reg("SufficientResources_" + std::to_string(n) + "Accounts/" + pol, [n](benchmark::State& s) { SufficientResources<Engine>(s, n); });
+    reg("SufficientResources_" + std::to_string(n) + "Accounts/" + pol,
+        [n](benchmark::State& s) { SufficientResources<Engine>(s, n); });
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ void ScaleRegisterStreams(benchmark::State& state) {
     const std::size_t before = heap_in_use();
     state.ResumeTiming();
     const auto t0 = std::chrono::steady_clock::now();
-    for (std::int64_t i = 0; i < streams; ++i) held.push_back(acc[static_cast<std::size_t>(i % accounts)].create_stream(cfgs[static_cast<std::size_t>(i)], o).value());
+    for (std::int64_t i = 0; i < streams; ++i)
+      held.push_back(acc[static_cast<std::size_t>(i % accounts)].create_stream(cfgs[static_cast<std::size_t>(i)], o).value());
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.PauseTiming();
     bytes = heap_in_use() - before;

@@ -161,7 +161,8 @@ class account_handle {
     const int slot = reservation_slot(c.storage);
     if (slot < 0) return errc::none;
     const byte_demand d = L::demand(sel.untiered(), c.max_bytes, c.replicas, offset);
-    if (L::server_exceeds(st_->server->max[slot].load(), st_->server->reserved[slot].load(), d.server)) return backend_error(slot);
+    if (L::server_exceeds(st_->server->max[slot].load(), st_->server->reserved[slot].load(), d.server))
+      return backend_error(slot);
     return errc::none;
   }
 
@@ -197,7 +198,8 @@ class account_handle {
     const tier_t& e = *t.e_;
     const int slot = usage_slot(s);
     const auto& srv = *st_->server;
-    if (L::server_would_exceed(srv.used[slot].load(), srv.max[slot].load(), 0)) return refused(event_kind::server_limit_hit, e, s, errc::insufficient_resources);
+    if (L::server_would_exceed(srv.used[slot].load(), srv.max[slot].load(), 0))
+      return refused(event_kind::server_limit_hit, e, s, errc::insufficient_resources);
     if constexpr (L::check_before_store) {
       if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
       const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
@@ -362,8 +364,8 @@ class account_handle {
     srv.used[slot].add(delta);
     lk.unlock();
     if (srv.events) {
-      std::string text = std::string(slot == 0 ? "MemStore" : "FileStore") + " usage drift of " + friendly_bytes(actual) + " vs " +
-                         friendly_bytes(before) + " detected for account \"" + st_->name + "\"";
+      std::string text = std::string(slot == 0 ? "MemStore" : "FileStore") + " usage drift of " + friendly_bytes(actual) +
+                         " vs " + friendly_bytes(before) + " detected for account \"" + st_->name + "\"";
       srv.events(event{event_kind::usage_repaired, st_->name, std::string(tier), s, before, actual, errc::none, std::move(text)});
     }
     return delta;
@@ -378,7 +380,9 @@ class account_handle {
   template <limit_checker, tier_selector, counter_policy>
   friend class basic_engine;
 
-  static errc backend_error(int slot) noexcept { return slot == 0 ? memory_backend::resources_exceeded : file_backend::resources_exceeded; }
+  static errc backend_error(int slot) noexcept {
+    return slot == 0 ? memory_backend::resources_exceeded : file_backend::resources_exceeded;
+  }
 
   errc refused(event_kind k, const tier_t& e, storage_type s, errc why) const noexcept {
     const auto& srv = *st_->server;
@@ -458,9 +462,7 @@ class account_handle {
     auto part = [&](const detail::reservation_bucket& b, int s) {
       return untiered ? b.untiered_footprint[static_cast<std::size_t>(s)] : b.tiered_footprint[static_cast<std::size_t>(s)];
     };
-    auto bucket_sum = [&](const detail::reservation_bucket& b) {
-      return mix ? part(b, 0) + part(b, 1) : part(b, slot);
-    };
+    auto bucket_sum = [&](const detail::reservation_bucket& b) { return mix ? part(b, 0) + part(b, 1) : part(b, slot); };
     int128 sum = 0;
     if (untiered) {
       for (const auto& [_, bk] : st_->buckets)
@@ -486,7 +488,8 @@ class account_handle {
     return {static_cast<std::uint64_t>(wrap_cast(m)), static_cast<std::uint64_t>(wrap_cast(f))};
   }
 
-  errc check_account_locked(const selected_limits& sel, const stream_config& c, std::int64_t current, std::int64_t offset) const noexcept {
+  errc check_account_locked(const selected_limits& sel, const stream_config& c, std::int64_t current,
+                            std::int64_t offset) const noexcept {
     if (c.max_consumers > 0 && sel.limits.max_consumers > 0 && c.max_consumers > sel.limits.max_consumers)
       return errc::maximum_consumers_limit;
     const int slot = reservation_slot(c.storage);
@@ -586,7 +589,8 @@ class account_handle {
     if (!srv.events) return;
     try {
       const auto t = srv.selector.tier_of(c);
-      srv.events(event{event_kind::reservation_refused, st_->name, std::string(std::string_view(t)), c.storage, 0, 0, e.id(), e.description()});
+      srv.events(event{event_kind::reservation_refused, st_->name, std::string(std::string_view(t)), c.storage, 0, 0, e.id(),
+                       e.description()});
     } catch (...) {  // an event sink must not turn a refusal into a crash
     }
   }
@@ -635,7 +639,10 @@ class [[nodiscard]] stream_reservation {
  public:
   stream_reservation() noexcept = default;
   stream_reservation(stream_reservation&& o) noexcept
-      : acct_(std::move(o.acct_)), rec_(std::exchange(o.rec_, nullptr)), owns_(std::exchange(o.owns_, false)), created_(o.created_) {}
+      : acct_(std::move(o.acct_)),
+        rec_(std::exchange(o.rec_, nullptr)),
+        owns_(std::exchange(o.owns_, false)),
+        created_(o.created_) {}
   stream_reservation& operator=(stream_reservation&& o) noexcept {
     if (this != &o) {
       reset();
@@ -724,7 +731,9 @@ class [[nodiscard]] stream_reservation {
     return rec_->bytes;
   }
   /// Publish check before storing a message of these lengths (spec §7.1–7.2).
-  errc check_publish(msg_lengths m) const noexcept { return acct_.check_publish(tier(), rec_->cfg.storage, rec_->cfg.replicas, m); }
+  errc check_publish(msg_lengths m) const noexcept {
+    return acct_.check_publish(tier(), rec_->cfg.storage, rec_->cfg.replicas, m);
+  }
   /// Account check after storing (2.9.10; none for main).
   errc check_stored() const noexcept { return acct_.check_stored(tier(), rec_->cfg.storage); }
 
@@ -816,7 +825,8 @@ result<void> account_handle<T>::delete_stream(std::string_view name) {
 }
 
 template <class T>
-result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r, const stream_config& raw, const update_options& o) {
+result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r, const stream_config& raw,
+                                                     const update_options& o) {
   auto norm = normalize(raw);
   if (!norm) return norm.error();
   stream_config c = *norm;
@@ -854,7 +864,8 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   bucket_add(r, +1);
   // Tier move (§3.2): on every applied update, if the replica tier has limits and differs.
   const std::string target = bucket_of(c);
-  if (target != r.tier.load()->name && st_->limits.find(target) != st_->limits.end()) retier_locked(r, st_->tier(target), o.stored_bytes);
+  if (target != r.tier.load()->name && st_->limits.find(target) != st_->limits.end())
+    retier_locked(r, st_->tier(target), o.stored_bytes);
   return {};
 }
 

@@ -50,15 +50,15 @@ class tier_name {
 
 /// main `tierName(replicas)`: "R<n>", with 0 treated as 1 (tier_name_of(0) == "R1");
 /// a negative count prints as is ("R-1").
-inline tier_name tier_name_of(std::int64_t replicas) noexcept {
-  return tier_name::of_replicas(replicas == 0 ? 1 : replicas);
-}
+inline tier_name tier_name_of(std::int64_t replicas) noexcept { return tier_name::of_replicas(replicas == 0 ? 1 : replicas); }
 
 /// 2.9.10 `tierName(cfg)`: "R<Replicas>" with no 0 -> 1 mapping ("R0").
 inline tier_name tier_name_of_v29(std::int64_t replicas) noexcept { return tier_name::of_replicas(replicas); }
 
 /// main `isSameTier(a, b)`: max(1, a) == max(1, b).
-constexpr bool is_same_tier(std::int64_t a, std::int64_t b) noexcept { return std::max<std::int64_t>(1, a) == std::max<std::int64_t>(1, b); }
+constexpr bool is_same_tier(std::int64_t a, std::int64_t b) noexcept {
+  return std::max<std::int64_t>(1, a) == std::max<std::int64_t>(1, b);
+}
 
 /// 2.9.10 `isSameTier`: plain equality of the replica counts.
 constexpr bool is_same_tier_v29(std::int64_t a, std::int64_t b) noexcept { return a == b; }

@@ -81,7 +81,8 @@ inline thread_local std::size_t thread_stripe_cache = ~std::size_t{0};
 #if defined(__GNUC__)
 [[gnu::noinline, gnu::cold]]
 #endif
-inline std::size_t assign_thread_stripe() noexcept {
+inline std::size_t
+assign_thread_stripe() noexcept {
   thread_local const stripe_slot slot;
   thread_stripe_cache = slot.index;
   return slot.index;
@@ -93,7 +94,8 @@ inline std::size_t assign_thread_stripe() noexcept {
 /// using the cached index: a shared stripe for that moment, sums stay exact.)
 inline std::size_t thread_stripe() noexcept {
   const std::size_t s = thread_stripe_cache;
-  if (s != ~std::size_t{0}) [[likely]] return s;
+  if (s != ~std::size_t{0}) [[likely]]
+    return s;
   return assign_thread_stripe();
 }
 
@@ -122,12 +124,16 @@ class striped_counter {
   void add(std::int64_t d) noexcept {
     // thread_stripe() < active_stripes(), so the index is below active_
     // (when Stripes < active_stripes(), the modulo keeps it below Stripes == active_).
-    if constexpr (Stripes == 1) cells_[0].c.add(d);
-    else cells_[detail::thread_stripe() % Stripes].c.add(d);
+    if constexpr (Stripes == 1)
+      cells_[0].c.add(d);
+    else
+      cells_[detail::thread_stripe() % Stripes].c.add(d);
   }
 
  private:
-  struct alignas(cache_line) cell { C c; };
+  struct alignas(cache_line) cell {
+    C c;
+  };
   struct none {};
   std::array<cell, Stripes> cells_{};
   [[no_unique_address]] std::conditional_t<(Stripes > 1), std::size_t, none> active_{};

@@ -110,8 +110,7 @@ concept usage_record_like = requires(const T& t) {
 /// `[](const auto& kv) { return usage_record{kv.first, kv.second.mem, kv.second.store}; }`.
 template <class R, class Proj = std::identity>
 concept usage_record_range =
-    std::ranges::forward_range<const R> &&
-    std::invocable<const Proj&, std::ranges::range_reference_t<const R>> &&
+    std::ranges::forward_range<const R> && std::invocable<const Proj&, std::ranges::range_reference_t<const R>> &&
     usage_record_like<std::remove_cvref_t<std::invoke_result_t<const Proj&, std::ranges::range_reference_t<const R>>>>;
 
 /// A resizable contiguous container of single bytes that encode output can be
@@ -122,10 +121,11 @@ concept usage_update_buffer = requires(B& b, std::size_t n) {
   b.resize(n);
   { b.size() } -> std::convertible_to<std::size_t>;
   { b.data() } -> std::convertible_to<const void*>;
-} && (std::same_as<std::remove_cvref_t<decltype(*std::declval<B&>().data())>, char> ||
-      std::same_as<std::remove_cvref_t<decltype(*std::declval<B&>().data())>, unsigned char> ||
-      std::same_as<std::remove_cvref_t<decltype(*std::declval<B&>().data())>, std::byte>) &&
-     !std::is_const_v<std::remove_reference_t<decltype(*std::declval<B&>().data())>>;
+}
+&&(std::same_as<std::remove_cvref_t<decltype(*std::declval<B&>().data())>, char> ||
+   std::same_as<std::remove_cvref_t<decltype(*std::declval<B&>().data())>, unsigned char> ||
+   std::same_as<std::remove_cvref_t<decltype(*std::declval<B&>().data())>,
+                std::byte>)&&!std::is_const_v<std::remove_reference_t<decltype(*std::declval<B&>().data())>>;
 
 namespace detail {
 
@@ -184,8 +184,7 @@ constexpr usage_record to_record(const Rec& r) noexcept {
 /// `44 + L0 + Σ_{k≥1}(24 + Lk)`, or 0 when `tiers` is empty (nothing is sent
 /// for an empty usage map: upstream 9ee03aedd).
 template <class R, class Proj = std::identity>
-  requires usage_record_range<R, Proj>
-std::size_t encoded_size(const R& tiers, Proj proj = {}) {
+requires usage_record_range<R, Proj> std::size_t encoded_size(const R& tiers, Proj proj = {}) {
   std::size_t size = 0;
   bool first = true;
   for (auto&& t : tiers) {
@@ -234,9 +233,8 @@ void encode_into(std::byte* out, std::uint64_t api, std::uint64_t errors, const 
 /// (nats-server iterates a Go map: any order is valid). The extra-record count
 /// is a u32 on the wire; more than 2^32 tiers is a precondition violation.
 template <class R, class Proj = std::identity>
-  requires usage_record_range<R, Proj>
-std::size_t encode_usage_update(std::uint64_t api, std::uint64_t errors, const R& tiers, std::span<std::byte> out,
-                                Proj proj = {}) {
+requires usage_record_range<R, Proj> std::size_t encode_usage_update(std::uint64_t api, std::uint64_t errors, const R& tiers,
+                                                                     std::span<std::byte> out, Proj proj = {}) {
   const std::size_t size = encoded_size(tiers, proj);
   if (size == 0 || size > out.size()) return size;
   detail::encode_into(out.data(), api, errors, tiers, proj);
@@ -247,8 +245,10 @@ std::size_t encode_usage_update(std::uint64_t api, std::uint64_t errors, const R
 /// size (cleared when `tiers` is empty) and the size is returned. Once `out`
 /// has the capacity, the steady path does not allocate.
 template <class R, class Buffer, class Proj = std::identity>
-  requires usage_record_range<R, Proj> && usage_update_buffer<Buffer>
-std::size_t encode_usage_update(std::uint64_t api, std::uint64_t errors, const R& tiers, Buffer& out, Proj proj = {}) {
+requires usage_record_range<R, Proj> && usage_update_buffer<Buffer> std::size_t encode_usage_update(std::uint64_t api,
+                                                                                                    std::uint64_t errors,
+                                                                                                    const R& tiers, Buffer& out,
+                                                                                                    Proj proj = {}) {
   const std::size_t size = encoded_size(tiers, proj);
   out.resize(size);
   if (size != 0) detail::encode_into(reinterpret_cast<std::byte*>(out.data()), api, errors, tiers, proj);
@@ -282,23 +282,34 @@ constexpr bool applies_api(usage_update_status s) noexcept {
 /// nats-server main's warning text for `s`, or "" when no warning is logged.
 constexpr std::string_view warning_text(usage_update_status s) noexcept {
   switch (s) {
-    case usage_update_status::too_short: return "Ignoring remote usage update with size too short";
-    case usage_update_status::corrupt_first_record: return "Received corrupt remote usage update";
-    case usage_update_status::corrupt_extra_record: return "Received corrupt remote usage update on excess record";
-    default: return "";
+    case usage_update_status::too_short:
+      return "Ignoring remote usage update with size too short";
+    case usage_update_status::corrupt_first_record:
+      return "Received corrupt remote usage update";
+    case usage_update_status::corrupt_extra_record:
+      return "Received corrupt remote usage update on excess record";
+    default:
+      return "";
   }
 }
 
 /// Short name of `s` ("complete", "legacy", ...), for logs and test output.
 constexpr std::string_view to_string(usage_update_status s) noexcept {
   switch (s) {
-    case usage_update_status::complete: return "complete";
-    case usage_update_status::legacy: return "legacy";
-    case usage_update_status::truncated: return "truncated";
-    case usage_update_status::corrupt_extra_record: return "corrupt_extra_record";
-    case usage_update_status::corrupt_first_record: return "corrupt_first_record";
-    case usage_update_status::too_short: return "too_short";
-    default: return "unknown";
+    case usage_update_status::complete:
+      return "complete";
+    case usage_update_status::legacy:
+      return "legacy";
+    case usage_update_status::truncated:
+      return "truncated";
+    case usage_update_status::corrupt_extra_record:
+      return "corrupt_extra_record";
+    case usage_update_status::corrupt_first_record:
+      return "corrupt_first_record";
+    case usage_update_status::too_short:
+      return "too_short";
+    default:
+      return "unknown";
   }
 }
 
@@ -327,9 +338,9 @@ class usage_update_view {
         // Validated by decode_usage_update: this record lies entirely inside the buffer.
         const std::byte* p = data_ + next_;
         const std::uint64_t len = detail::load_le(p + 16, 8);
-        cur_ = usage_record{detail::name_at(p + usage_update_record_header_size, len),
-                            static_cast<std::int64_t>(detail::load_le(p, 8)),
-                            static_cast<std::int64_t>(detail::load_le(p + 8, 8))};
+        cur_ =
+            usage_record{detail::name_at(p + usage_update_record_header_size, len),
+                         static_cast<std::int64_t>(detail::load_le(p, 8)), static_cast<std::int64_t>(detail::load_le(p + 8, 8))};
         next_ += usage_update_record_header_size + static_cast<std::size_t>(len);
       }
       return *this;

@@ -60,7 +60,10 @@ TEST_CASE("striped_counter: sums stay exact with threads coming and going") {
   // wrapping, like Go's int64
   counter8 w;
   w.add(std::numeric_limits<std::int64_t>::max());
-  on_thread([&w] { w.add(1); return 0; });
+  on_thread([&w] {
+    w.add(1);
+    return 0;
+  });
   CHECK(w.load() == std::numeric_limits<std::int64_t>::min());
 }
 
