@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <jsacct/jsacct.hpp>
+#include <jsacct/observe/json.hpp>
 #include <nlohmann/json.hpp>
 
 #include "result_writer.hpp"
@@ -1044,29 +1045,6 @@ class replayer {
 
   // ------------------------------------------------------------ info
 
-  static json limits_json(const jsacct::account_limits& l) {
-    return json{{"max_memory", l.max_memory},
-                {"max_storage", l.max_store},
-                {"max_streams", l.max_streams},
-                {"max_consumers", l.max_consumers},
-                {"max_ack_pending", l.max_ack_pending},
-                {"memory_max_stream_bytes", l.memory_max_stream_bytes},
-                {"storage_max_stream_bytes", l.store_max_stream_bytes},
-                {"max_bytes_required", l.max_bytes_required}};
-  }
-  static json tier_json(const jsacct::tier_stats& t) {
-    json j{{"memory", t.memory},
-           {"storage", t.store},
-           {"streams", t.streams},
-           {"consumers", t.consumers},
-           {"limits", limits_json(t.limits)}};
-    if (L::report_reserved) {
-      j["reserved_memory"] = t.reserved_memory;
-      j["reserved_storage"] = t.reserved_store;
-    }
-    return j;
-  }
-
   json account_info(const std::string& name, const account_rt& a) const {
     const account& acc = servers_.front().accts.at(name);
     jsacct::account_stats st = acc.usage();
@@ -1096,13 +1074,10 @@ class replayer {
         }
       }
     }
-    json j = tier_json(st);
-    if (!st.domain.empty()) j["domain"] = st.domain;
-    if (!st.tiers.empty()) {
-      json t = json::object();
-      for (const auto& [tn, ts] : st.tiers) t[tn] = tier_json(ts);
-      j["tiers"] = t;
-    }
+    json j;
+    jsacct::json_options o = jsacct::json_options_for<L>();
+    o.api = false;  // the recordings carry no API counters (FORMAT.md)
+    jsacct::to_json(j, st, o);
     return j;
   }
 

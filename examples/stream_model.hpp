@@ -39,19 +39,21 @@ inline bool subject_matches(std::string_view filter, std::string_view subject) {
   }
 }
 
+/// The `.`-separated tokens of a subject.
+inline std::vector<std::string_view> subject_tokens(std::string_view s) {
+  std::vector<std::string_view> t;
+  while (true) {
+    auto p = s.find('.');
+    t.push_back(s.substr(0, p));
+    if (p == std::string_view::npos) break;
+    s = s.substr(p + 1);
+  }
+  return t;
+}
+
 /// True when some subject could match both filters (wildcard-aware overlap).
 inline bool subjects_overlap(std::string_view a, std::string_view b) {
-  auto split = [](std::string_view s) {
-    std::vector<std::string_view> t;
-    while (true) {
-      auto p = s.find('.');
-      t.push_back(s.substr(0, p));
-      if (p == std::string_view::npos) break;
-      s = s.substr(p + 1);
-    }
-    return t;
-  };
-  auto x = split(a), y = split(b);
+  auto x = subject_tokens(a), y = subject_tokens(b);
   for (std::size_t i = 0;; ++i) {
     if (i == x.size() || i == y.size()) return x.size() == y.size();
     if (x[i] == ">" || y[i] == ">") return true;
@@ -61,17 +63,7 @@ inline bool subjects_overlap(std::string_view a, std::string_view b) {
 
 /// Is `sub` a subset of `super` (every subject matching sub matches super)?
 inline bool subject_subset(std::string_view sub, std::string_view super) {
-  auto split = [](std::string_view s) {
-    std::vector<std::string_view> t;
-    while (true) {
-      auto p = s.find('.');
-      t.push_back(s.substr(0, p));
-      if (p == std::string_view::npos) break;
-      s = s.substr(p + 1);
-    }
-    return t;
-  };
-  auto x = split(sub), y = split(super);
+  auto x = subject_tokens(sub), y = subject_tokens(super);
   for (std::size_t i = 0;; ++i) {
     if (i == y.size()) return i == x.size();
     if (y[i] == ">") return i < x.size();

@@ -48,6 +48,7 @@
 
 #include <jsacct/facade/dyn_config.hpp>
 #include <jsacct/facade/validate.hpp>
+#include <jsacct/observe/json.hpp>
 #include <jsacct/types.hpp>
 #include <nlohmann/json.hpp>
 
@@ -190,20 +191,6 @@ inline validate_input load_validate_input(const std::string& path) {
   return parse_validate_input(j);
 }
 
-/// The JSON of one account's limits with nats-server's field names (spec §2.3, no omitempty).
-inline nlohmann::ordered_json limits_json(const jsacct::account_limits& l) {
-  nlohmann::ordered_json j;
-  j["max_memory"] = l.max_memory;
-  j["max_storage"] = l.max_store;
-  j["max_streams"] = l.max_streams;
-  j["max_consumers"] = l.max_consumers;
-  j["max_ack_pending"] = l.max_ack_pending;
-  j["memory_max_stream_bytes"] = l.memory_max_stream_bytes;
-  j["storage_max_stream_bytes"] = l.store_max_stream_bytes;
-  j["max_bytes_required"] = l.max_bytes_required;
-  return j;
-}
-
 /// The JSON of a JetStream config with nats-server's field names and omitempty
 /// (spec §2.2); 2.9.10 has no sync_interval, sync_always, unique_tag, strict.
 inline nlohmann::ordered_json config_json(const jsacct::jetstream_config& c, jsacct::server_version v) {
@@ -268,7 +255,8 @@ inline validate_outcome run_validate(validate_input in, const probe_override& ov
     doc["config"] = nullptr;
   }
   nlohmann::ordered_json accs = nlohmann::ordered_json::object();
-  for (const auto& [name, lim] : in.account_limits) accs[name] = lim ? limits_json(*lim) : nlohmann::ordered_json(nullptr);
+  for (const auto& [name, lim] : in.account_limits)
+    accs[name] = lim ? nlohmann::ordered_json(*lim) : nlohmann::ordered_json(nullptr);
   doc["accounts"] = std::move(accs);
   doc["warnings"] = std::move(warnings);
   doc["debug"] = std::move(debug);
