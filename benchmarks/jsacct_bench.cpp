@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // jsacct-bench: Google Benchmark equivalents of the Go reference benchmarks in
-// shared/perf/go-baseline (nats-server v2.9.10, accounting_bench_test.go).
+// benchmarks/go-reference (nats-server v2.9.10, accounting_reference_test.go).
 // Same names, same operation, same fixture; see benchmarks/README.md.
 //
 // Every benchmark is registered as  <GoName>/<counters>  where <counters> is

@@ -64,7 +64,7 @@ void ScaleEnableAccounts(benchmark::State& state) {
   state.counters["ns_per_account"] = seconds * 1e9 / static_cast<double>(n);
   state.counters["bytes_per_account"] = static_cast<double>(bytes) / static_cast<double>(n);
 }
-BENCHMARK(ScaleEnableAccounts)->Arg(10)->Arg(1000)->Arg(100000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(ScaleEnableAccounts)->Arg(10)->Arg(1000)->Arg(10000)->Arg(100000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // 1,000,000 live stream reservations spread over 10,000 accounts.
 void ScaleRegisterStreams(benchmark::State& state) {
