@@ -105,3 +105,83 @@ TEST_CASE("§2.3 dynamic limits and default tiers") {
   CHECK(d.begin()->second == dynamic_account_limits);
   CHECK(js_api_level == 5);  // §2.6
 }
+
+TEST_CASE("§4 sizes saturate at UINT64_MAX instead of wrapping (issue 17: 2^63 + 0 + 2^63 counted as 30 bytes)") {
+  constexpr std::uint64_t U = std::numeric_limits<std::uint64_t>::max();
+  constexpr std::uint64_t I = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  constexpr std::uint64_t half = std::uint64_t{1} << 63;
+  CHECK(msg_size_saturated == U);
+  // The wrapped sums were 16 and 30 (mem / file) for {2^63, 0, 2^63}.
+  CHECK(mem_store_msg_size(msg(half, half)) == U);
+  CHECK(file_store_msg_size(msg(half, half)) == U);
+  CHECK(mem_store_msg_size(msg(U, 0)) == U);
+  CHECK(file_store_msg_size(msg(U, 0)) == U);
+  CHECK(file_store_msg_size(msg(0, 0, U)) == U);  // header alone
+  CHECK(file_store_msg_size(msg(U, U, U)) == U);
+  CHECK(mem_store_msg_size(msg(U, U, U)) == U);
+  CHECK(file_store_msg_size(msg(1, U - 1)) == U);  // S + M fits, the overhead does not
+  CHECK(mem_store_msg_size(msg(1, U - 1)) == U);
+  // Exact up to the top: the last sums that fit.
+  CHECK(mem_store_msg_size(msg(0, U - 16)) == U);
+  CHECK(mem_store_msg_size(msg(0, U - 17)) == U - 1);
+  CHECK(file_store_msg_size(msg(0, U - 31)) == U - 1);
+  CHECK(file_store_msg_size(msg(0, U - 36, 1)) == U - 1);
+  CHECK(file_store_msg_size(msg(0, U - 35, 1)) == U);
+  // INT64_MAX lengths do not overflow 64 bits: exact.
+  CHECK(mem_store_msg_size(msg(I, 0)) == I + 16);
+  CHECK(file_store_msg_size(msg(0, I)) == I + 30);
+  CHECK(file_store_msg_size(msg(0, I, 1)) == I + 35);
+  CHECK(file_store_msg_size(msg(I, I)) == U);  // 2^64 - 2 + 30 does not fit: saturated
+  static_assert(file_store_msg_size(msg_lengths{half, 0, half}) == U);
+  static_assert(mem_store_msg_size(msg_lengths{U, U, U}) == U);
+}
+
+TEST_CASE("§7.2 huge messages are refused by check_publish with 10002 (issue 17: they passed a 100-byte limit)") {
+  constexpr std::uint64_t U = std::numeric_limits<std::uint64_t>::max();
+  constexpr std::uint64_t half = std::uint64_t{1} << 63;
+  const std::uint64_t I = static_cast<std::uint64_t>(MaxInt64);
+  for (const storage_type st : {storage_type::file, storage_type::memory}) {
+    CAPTURE(st);
+    for (const bool tiered : {false, true}) {
+      CAPTURE(tiered);
+      engine eng(server(MaxInt64, MaxInt64));
+      const auto l = lim(100, 100);
+      auto acc = enable(eng, "A", tiered ? limits_map{{"R1", l}} : untiered(l));
+      auto s = create(acc, stream("S", st));
+      s.add_usage(10);  // the tier has a usage entry: the check runs (§7.2 step 2)
+      CHECK(s.check_publish(msg(1, 1)) == errc::none);
+      CHECK(s.check_publish(msg(half, half)) == errc::account_resources_exceeded);
+      CHECK(s.check_publish(msg(U, 0)) == errc::account_resources_exceeded);
+      CHECK(s.check_publish(msg(0, U)) == errc::account_resources_exceeded);
+      CHECK(s.check_publish(msg(U, U, U)) == errc::account_resources_exceeded);
+      CHECK(s.check_publish(msg(0, half, half)) == errc::account_resources_exceeded);
+      CHECK(s.check_publish(msg(I, 0)) == errc::account_resources_exceeded);
+      CHECK(s.check_publish(msg(0, I, 1)) == errc::account_resources_exceeded);
+    }
+  }
+}
+
+TEST_CASE("§7.2 publish check at the int64 edge: a size of exactly INT64_MAX fits a MaxInt64 limit, one more does not") {
+  constexpr std::uint64_t U = std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t I = static_cast<std::uint64_t>(MaxInt64);
+  for (const storage_type st : {storage_type::file, storage_type::memory}) {
+    CAPTURE(st);
+    const std::uint64_t overhead = st == storage_type::file ? 30 : 16;
+    engine eng(server(MaxInt64, MaxInt64));
+    auto acc = enable(eng, "A", untiered(lim(MaxInt64, MaxInt64)));
+    auto s = create(acc, stream("S", st));
+    s.add_usage(0);
+    CHECK(s.check_publish(msg(0, I - overhead)) == errc::none);
+    CHECK(s.check_publish(msg(0, I - overhead + 1)) == errc::account_resources_exceeded);
+    CHECK(s.check_publish(msg(0, U)) == errc::account_resources_exceeded);
+    s.add_usage(1);  // now one byte less room
+    CHECK(s.check_publish(msg(0, I - overhead)) == errc::account_resources_exceeded);
+    CHECK(s.check_publish(msg(0, I - overhead - 1)) == errc::none);
+  }
+  // -1 (unlimited): even a saturated size passes the account part.
+  engine eng(server(MaxInt64, MaxInt64));
+  auto acc = enable(eng, "A", untiered(lim(-1, -1)));
+  auto s = create(acc, file("S"));
+  s.add_usage(10);
+  CHECK(s.check_publish(msg(U, U, U)) == errc::none);
+}
