@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// The publish op on the simulated servers: each message's size as the store
+/// counts it, the engine's usage checks, the stream's own limits and discard
+/// policy, and the acks collapsed into runs as the oracle records them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include <jsacct/jsacct.hpp>
+#include <nlohmann/json.hpp>
+
+#include "result_writer.hpp"
+#include "scenario.hpp"
+#include "server_errors.hpp"
+#include "simulated_cluster.hpp"
+#include "stream_model.hpp"
+
+namespace jsacct_cli {
+
+/// One message; returns the sequence or the error.
+template <class Engine>
+std::variant<std::uint64_t, op_error> publish_one(simulated_cluster<Engine>& sim,
+                                                  typename simulated_cluster<Engine>::stream_rt& s, const std::string& subject,
+                                                  std::uint64_t hdr, std::uint64_t payload) {
+  constexpr bool v29 = simulated_cluster<Engine>::v29;
+  const auto& c = s.cfg;
+  if (c.max_msg_size >= 0 && hdr + payload > static_cast<std::uint64_t>(c.max_msg_size)) return srv_err::msg_too_big();
+  const jsacct::msg_lengths m{subject.size(), hdr, payload};
+  const std::uint64_t size = c.storage == "memory" ? jsacct::mem_store_msg_size(m) : jsacct::file_store_msg_size(m);
+  auto& leader = s.res.at(s.peers.front());
+  if (auto e = leader.check_publish(m); e != jsacct::errc::none) return op_error::of(e);
+  if (v29 && sim.sc.cluster()) {  // 2.9.10 clustered leader pre-check: store total vs MaxStore (also for memory)
+    auto acc = leader.account();
+    auto sel = acc.select_limits(c.accounting());
+    if (sel) {
+      const auto u = acc.usage_of(leader.tier(), jsacct::storage_type::file);
+      const std::int64_t lim = sel->limits.max_store;
+      if (lim > 0 && u.total + static_cast<std::int64_t>(size) * c.replicas > lim)
+        return op_error::of(jsacct::errc::account_resources_exceeded);
+    }
+  }
+  if (c.discard == "new") {
+    if (c.max_msgs > 0 && s.store.messages() >= static_cast<std::uint64_t>(c.max_msgs)) return srv_err::max_msgs();
+    if (c.max_bytes > 0 && s.store.bytes() + size > static_cast<std::uint64_t>(c.max_bytes)) return srv_err::max_bytes();
+  }
+  auto delta = [&](std::int64_t d) { sim.add_usage(s, d); };
+  const std::uint64_t seq = s.store.store(subject, size, delta);
+  s.store.enforce(c, subject, delta);
+  sim.exchange_usage();
+  if (auto e = leader.check_stored(); e != jsacct::errc::none) {  // 2.9.10: stored, checked, removed; the sequence is burnt
+    s.store.remove(seq, delta);
+    sim.exchange_usage();
+    return op_error::of(e);
+  }
+  if (c.retention == "interest" && s.consumers.empty()) {  // no interest: acknowledged, then dropped at once
+    s.store.remove(seq, delta);
+    sim.exchange_usage();
+  }
+  return seq;
+}
+
+/// A publish op: `count` messages, acks collapsed into runs.
+template <class Engine>
+json publish(simulated_cluster<Engine>& sim, const op_spec& op, json& rec) {
+  const std::string subject = op.str("subject");
+  const std::int64_t count = op.num("count", 1), size = op.num("size", 0), hb = op.num("header_bytes", 0);
+  rec["subject"] = subject;
+  rec["count"] = count;
+  rec["size"] = size;
+  rec["header_bytes"] = hb;
+  auto& a = sim.accounts.at(op.account);
+  json runs = json::array();
+  std::string cur_key;
+  bool all_ok = true;
+  auto push = [&](json entry, const std::string& key, std::optional<std::uint64_t> seq) {
+    if (!runs.empty() && key == cur_key) {
+      json& cur = runs.back();
+      if (seq) {
+        if (cur["last_seq"].get<std::uint64_t>() + 1 == *seq) {
+          cur["last_seq"] = *seq;
+          cur["n"] = cur["n"].get<std::int64_t>() + 1;
+          return;
+        }
+      } else {
+        cur["n"] = cur["n"].get<std::int64_t>() + 1;
+        return;
+      }
+    }
+    entry["n"] = 1;
+    if (seq) {
+      entry["first_seq"] = *seq;
+      entry["last_seq"] = *seq;
+    }
+    cur_key = key;
+    runs.push_back(std::move(entry));
+  };
+  std::map<std::string, std::uint64_t> failures;
+  for (std::int64_t n = 0; n < count; ++n) {
+    auto* s = a.mode == account_mode::enabled ? sim.stream_for_subject(a, subject) : nullptr;
+    if (s == nullptr) {
+      all_ok = false;
+      push(json{{"no_responders", true}}, "nr", std::nullopt);
+      failures["no responders"] += 1;
+      continue;
+    }
+    auto r = publish_one(sim, *s, subject, static_cast<std::uint64_t>(hb), static_cast<std::uint64_t>(size));
+    if (auto* e = std::get_if<op_error>(&r)) {
+      all_ok = false;
+      json entry{{"error", e->to_json()}, {"stream", s->cfg.name}};
+      push(entry, compact(entry), std::nullopt);
+      failures[s->cfg.name + "\x1f" + std::to_string(e->code) + "\x1f" + std::to_string(e->err_code) + "\x1f" + e->description] +=
+          1;
+    } else {
+      push(json{{"stream", s->cfg.name}}, "ok:" + s->cfg.name, std::get<std::uint64_t>(r));
+    }
+  }
+  for (const auto& [k, n] : failures) {
+    decision d{op.index, op.op, op.account, subject, {}, n};
+    if (k == "no responders") {
+      d.error.description = k;
+    } else {
+      auto p1 = k.find('\x1f'), p2 = k.find('\x1f', p1 + 1), p3 = k.find('\x1f', p2 + 1);
+      d.target = k.substr(0, p1);
+      d.error = op_error{std::stoi(k.substr(p1 + 1, p2 - p1 - 1)), std::stoi(k.substr(p2 + 1, p3 - p2 - 1)), k.substr(p3 + 1)};
+    }
+    sim.rejections.push_back(d);
+  }
+  rec["acks"] = runs;
+  rec["ok"] = all_ok;
+  return rec;
+}
+
+}  // namespace jsacct_cli
