@@ -161,8 +161,8 @@ class account_handle {
     const int slot = reservation_slot(c.storage);
     if (slot < 0) return errc::none;
     const byte_demand d = L::demand(sel.untiered(), c.max_bytes, c.replicas, offset);
-    if (L::server_exceeds(st_->server->max[slot].load(), st_->server->reserved[slot].load(), d.server))
-      return backend_error(slot);
+    const auto i = static_cast<std::size_t>(slot);
+    if (L::server_exceeds(st_->server->max[i].load(), st_->server->reserved[i].load(), d.server)) return backend_error(slot);
     return errc::none;
   }
 
@@ -179,7 +179,7 @@ class account_handle {
   /// local result schedules drift repair (§5.3), never inline.
   void update_usage(tier_ref<T> t, storage_type s, std::int64_t delta) noexcept {
     tier_t& e = *t.e_;
-    const int slot = usage_slot(s);
+    const std::size_t slot = usage_slot(s);
     if (e.has_usage.load() == 0) e.has_usage.store(1);
     const std::int64_t now = e.local[slot].add(delta);
     st_->server->used[slot].add(delta);
@@ -196,7 +196,7 @@ class account_handle {
   /// Lock-free.
   errc check_publish(tier_ref<T> t, storage_type s, std::int64_t replicas, msg_lengths m) const noexcept {
     const tier_t& e = *t.e_;
-    const int slot = usage_slot(s);
+    const std::size_t slot = usage_slot(s);
     const auto& srv = *st_->server;
     if (L::server_would_exceed(srv.used[slot].load(), srv.max[slot].load(), 0))
       return refused(event_kind::server_limit_hit, e, s, errc::insufficient_resources);
@@ -218,7 +218,7 @@ class account_handle {
       return errc::none;
     } else {
       const tier_t& e = *t.e_;
-      const int slot = usage_slot(s);
+      const std::size_t slot = usage_slot(s);
       if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
       if (e.has_usage.load() == 0) return errc::none;
       if (L::exceeds_after_store(e.limit[slot].load(), e.stream_cap[slot].load(), e.total(slot)))
@@ -237,7 +237,7 @@ class account_handle {
     std::int64_t local = 0, remote = 0, total = 0;
   };
   tier_usage usage_of(tier_ref<T> t, storage_type s) const noexcept {
-    const int slot = usage_slot(s);
+    const std::size_t slot = usage_slot(s);
     return {t.e_->local[slot].load(), t.e_->remote[slot].load(), t.e_->total(slot)};
   }
 
@@ -356,7 +356,7 @@ class account_handle {
     lock_t lk(st_->mu);
     tier_t* e = st_->find_tier(tier);
     if (e == nullptr || e->has_usage.load() == 0) return 0;
-    const int slot = usage_slot(s);
+    const std::size_t slot = usage_slot(s);
     const std::int64_t before = e->local[slot].load();
     const std::int64_t delta = wrap_sub(actual, before);
     if (delta == 0) return 0;
@@ -459,10 +459,10 @@ class account_handle {
     const bool untiered = tier.empty();
     const bool mix = !untiered && L::tiered_sum_ignores_storage;
     if (slot < 0 && !mix) return 0;
-    auto part = [&](const detail::reservation_bucket& b, int s) {
-      return untiered ? b.untiered_footprint[static_cast<std::size_t>(s)] : b.tiered_footprint[static_cast<std::size_t>(s)];
+    auto part = [&](const detail::reservation_bucket& rb, int s) {
+      return untiered ? rb.untiered_footprint[static_cast<std::size_t>(s)] : rb.tiered_footprint[static_cast<std::size_t>(s)];
     };
-    auto bucket_sum = [&](const detail::reservation_bucket& b) { return mix ? part(b, 0) + part(b, 1) : part(b, slot); };
+    auto bucket_sum = [&](const detail::reservation_bucket& rb) { return mix ? part(rb, 0) + part(rb, 1) : part(rb, slot); };
     int128 sum = 0;
     if (untiered) {
       for (const auto& [_, bk] : st_->buckets)
@@ -503,13 +503,14 @@ class account_handle {
   /// Server reservation: check and commit atomically (CAS), or just commit.
   errc reserve_server(int slot, bool check, std::int64_t check_bytes, std::int64_t commit) noexcept {
     if (slot < 0) return errc::none;
+    const auto i = static_cast<std::size_t>(slot);
     auto& srv = *st_->server;
     if (!check) {
-      if (commit != 0) srv.reserved[slot].add(commit);
+      if (commit != 0) srv.reserved[i].add(commit);
       return errc::none;
     }
-    const std::int64_t max = srv.max[slot].load();
-    const bool ok = srv.reserved[slot].update_if([&](std::int64_t cur) -> std::optional<std::int64_t> {
+    const std::int64_t max = srv.max[i].load();
+    const bool ok = srv.reserved[i].update_if([&](std::int64_t cur) -> std::optional<std::int64_t> {
       if (L::server_exceeds(max, cur, check_bytes)) return std::nullopt;
       return wrap_add(cur, commit);
     });
@@ -561,7 +562,7 @@ class account_handle {
     t->consumers -= r.consumers;
     st_->consumers -= r.consumers;
     const int slot = reservation_slot(r.cfg.storage);
-    if (slot >= 0 && r.cfg.max_bytes > 0) st_->server->reserved[slot].add(-r.cfg.max_bytes);
+    if (slot >= 0 && r.cfg.max_bytes > 0) st_->server->reserved[static_cast<std::size_t>(slot)].add(-r.cfg.max_bytes);
     st_->streams.erase(it);
   }
 
@@ -569,7 +570,7 @@ class account_handle {
   /// another (Go's two updateUsage calls; the server total does not change).
   static void move_usage(tier_t& from, tier_t& to, storage_type s, std::int64_t bytes) noexcept {
     if (bytes == 0) return;
-    const int slot = usage_slot(s);
+    const std::size_t slot = usage_slot(s);
     if (to.has_usage.load() == 0) to.has_usage.store(1);
     if (from.has_usage.load() == 0) from.has_usage.store(1);
     from.local[slot].add(-bytes);
@@ -855,7 +856,7 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   } else {  // storage changed: the old reservation leaves one budget, the new one enters the other
     const std::int64_t add = c.max_bytes > 0 ? c.max_bytes : 0;
     if (auto e = reserve_server(slot, check_server, add, add); e != errc::none) return e;
-    if (old_slot >= 0 && old.max_bytes > 0) st_->server->reserved[old_slot].add(-old.max_bytes);
+    if (old_slot >= 0 && old.max_bytes > 0) st_->server->reserved[static_cast<std::size_t>(old_slot)].add(-old.max_bytes);
   }
   // Apply: bucket membership follows the new config.
   bucket_add(r, -1);

@@ -113,7 +113,7 @@ class basic_engine {
   }
   /// spec §7.1 `js.wouldExceedLimits(type, sz)`. Lock-free.
   bool would_exceed_limits(storage_type s, std::int64_t sz) const noexcept {
-    const int slot = usage_slot(s);
+    const std::size_t slot = usage_slot(s);
     return L::server_would_exceed(srv_->used[slot].load(), srv_->max[slot].load(), sz);
   }
   /// spec §7.1 `js.limitsExceeded(type)`.

@@ -48,7 +48,7 @@ struct alignas(cache_line) tier_entry {
   std::int64_t streams = 0;    ///< streams whose stream tier is this tier
   std::int64_t consumers = 0;  ///< their consumers
 
-  std::int64_t total(int slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
+  std::int64_t total(std::size_t slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
 
   void set_limits(const account_limits* l) noexcept {
     limits = l ? *l : account_limits{};

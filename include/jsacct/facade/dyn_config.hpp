@@ -114,8 +114,8 @@ inline std::optional<std::int64_t> read_cgroup_limit(const std::string& file) {
   std::string word;
   if (!in || !(in >> word) || word == "max") return std::nullopt;
   std::int64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
-  if (ec != std::errc{} || ptr != word.data() + word.size() || v <= 0) return std::nullopt;
+  const auto [ptr, parse_err] = std::from_chars(word.data(), word.data() + word.size(), v);
+  if (parse_err != std::errc{} || ptr != word.data() + word.size() || v <= 0) return std::nullopt;
   return v;
 }
 
@@ -123,8 +123,8 @@ inline std::optional<std::int64_t> read_cgroup_limit(const std::string& file) {
 /// cgroup v1 `/sys/fs/cgroup/memory/memory.limit_in_bytes`; nullopt if none.
 /// (cgroup v1's "unlimited" is a huge number, which never undercuts RAM.)
 inline std::optional<std::int64_t> real_process_memory_limit() {
-  std::error_code ec;
-  if (std::filesystem::exists("/sys/fs/cgroup/memory.max", ec)) return read_cgroup_limit("/sys/fs/cgroup/memory.max");
+  std::error_code fs_err;
+  if (std::filesystem::exists("/sys/fs/cgroup/memory.max", fs_err)) return read_cgroup_limit("/sys/fs/cgroup/memory.max");
   return read_cgroup_limit("/sys/fs/cgroup/memory/memory.limit_in_bytes");
 }
 

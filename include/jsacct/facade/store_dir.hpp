@@ -44,10 +44,10 @@ inline std::string go_dir(std::string_view path) {
 /// Sorted entry names of `dir` (Go's `os.ReadDir` order); empty on any error.
 inline std::vector<std::string> list_dir_names(const std::string& dir) {
   std::vector<std::string> names;
-  std::error_code ec;
-  std::filesystem::directory_iterator it(dir, ec), end;
-  for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
-  if (ec) return {};
+  std::error_code fs_err;
+  std::filesystem::directory_iterator it(dir, fs_err), end;
+  for (; !fs_err && it != end; it.increment(fs_err)) names.push_back(it->path().filename().string());
+  if (fs_err) return {};
   std::sort(names.begin(), names.end());
   return names;
 }

@@ -4,6 +4,7 @@
 /// which maps a run-time storage_type onto them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "jsacct/concepts/storage_backend.hpp"
@@ -42,7 +43,7 @@ constexpr decltype(auto) visit_usage_backend(storage_type t, F&& f) {
 }
 
 /// Index of the usage counter for `t`: 0 memory, 1 file (and anything else).
-constexpr int usage_slot(storage_type t) noexcept { return t == storage_type::memory ? 0 : 1; }
+constexpr std::size_t usage_slot(storage_type t) noexcept { return t == storage_type::memory ? 0 : 1; }
 
 /// Reservation rule (spec §2.1): explicit memory and file cases; any other value is -1 (nothing).
 constexpr int reservation_slot(storage_type t) noexcept {
