@@ -5,6 +5,8 @@
 /// every rejection carries: nats-server's `code`, `err_code` and `description`.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>

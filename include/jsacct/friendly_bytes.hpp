@@ -5,6 +5,8 @@
 /// Core-level so that engine events can use it without the facade.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <concepts>

@@ -3,13 +3,14 @@
 /// Umbrella header: the whole core (vocabulary, policies, engine).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include "jsacct/check/main_limits.hpp"
 #include "jsacct/check/v29_limits.hpp"
 #include "jsacct/concepts/limit_checker.hpp"
 #include "jsacct/concepts/storage_backend.hpp"
 #include "jsacct/concepts/tier_selector.hpp"
 #include "jsacct/concepts/usage_counter.hpp"
-#include "jsacct/config.hpp"
 #include "jsacct/detail/arith.hpp"
 #include "jsacct/engine/account.hpp"
 #include "jsacct/engine/basic_engine.hpp"

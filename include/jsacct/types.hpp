@@ -5,14 +5,14 @@
 /// usage snapshots, with nats-server's JSON field names noted on each field.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include "jsacct/config.hpp"
 
 namespace jsacct {
 

@@ -5,9 +5,13 @@
   header_check.py list  <include-dir>   print "<header>\t<dep>" per public header
                                          (<dep> is a Meson dependency name, or "-")
   header_check.py pragma <source-root>  fail unless every public header has "#pragma once"
+                                         and includes jsacct/config.hpp first (the C++20 gate)
   header_check.py detail <source-root>  fail if an example or consumer includes a
                                          jsacct/detail/ header (not public API)
   header_check.py check <source-root>   both
+  header_check.py cxx17 <include-dir> <compiler> [args...]
+                                         each public header, included in a -std=c++17 TU,
+                                         must fail with exactly one error: CXX20_MESSAGE
 
 A header that needs an optional dependency says so with a line
 "// jsacct: requires <meson-dependency-name>"; OPTIONAL_BY_PATH covers
@@ -21,6 +25,10 @@ OPTIONAL_BY_PATH = {
     "jsacct/facade/encryption.hpp": "libcrypto",  # OpenSSL; #error without it
 }
 MARKER = re.compile(r"^\s*//\s*jsacct:\s*requires\s+(\S+)\s*$", re.M)
+FIRST_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
+CONFIG = "jsacct/config.hpp"
+CXX20_MESSAGE = "jsacct requires C++20 or later"
+DIAGNOSTIC_ERROR = re.compile(r"^\S.*?:\s*(fatal )?error[: ]", re.M)
 DETAIL_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]jsacct/detail/', re.M)
 
 
@@ -46,7 +54,10 @@ def pragma_problems(src):
         text = (src / "include" / rel).read_text(encoding="utf-8")
         if not re.search(r"^\s*#\s*pragma\s+once\b", text, re.M):
             bad.append(f"include/{rel}: no #pragma once")
-    print(f"{len(headers(src / 'include'))} public headers checked for #pragma once")
+        first = FIRST_INCLUDE.search(text)
+        if rel != CONFIG and (first is None or first.group(1) != CONFIG):
+            bad.append(f"include/{rel}: the first #include must be \"{CONFIG}\" (the C++20 gate)")
+    print(f"{len(headers(src / 'include'))} public headers checked for #pragma once and {CONFIG} first")
     return bad
 
 
@@ -57,6 +68,30 @@ def detail_problems(src):
            for p in users if DETAIL_INCLUDE.search(p.read_text(encoding="utf-8"))]
     print(f"{len(users)} example/consumer sources checked for jsacct/detail/ includes")
     return bad
+
+
+def cmd_cxx17(include_dir, compiler):
+    """Each header under -std=c++17: a failed compile whose only error names C++20."""
+    import subprocess
+    import tempfile
+    bad = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel in headers(include_dir):
+            tu = pathlib.Path(tmp, "cxx17.cpp")
+            tu.write_text(f"#include <{rel}>\nint main() {{ return 0; }}\n", encoding="utf-8")
+            r = subprocess.run(compiler + ["-std=c++17", "-fsyntax-only", "-I", include_dir, str(tu)],
+                               capture_output=True, text=True)
+            out = r.stdout + r.stderr
+            errors = DIAGNOSTIC_ERROR.findall(out)
+            if r.returncode == 0:
+                bad.append(f"{rel}: compiles under -std=c++17")
+            elif len(errors) != 1 or CXX20_MESSAGE not in out:
+                bad.append(f"{rel}: {len(errors)} errors under -std=c++17, expected exactly one "
+                           f"saying \"{CXX20_MESSAGE}\":\n{out[:2000]}")
+    print(f"{len(headers(include_dir))} public headers compiled with -std=c++17: {len(bad)} problems")
+    for b in bad:
+        print(b)
+    return 1 if bad else 0
 
 
 def cmd_check(what, src):
@@ -73,6 +108,8 @@ def cmd_check(what, src):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) >= 4 and sys.argv[1] == "cxx17":
+        sys.exit(cmd_cxx17(sys.argv[2], sys.argv[3:]))
     if len(sys.argv) != 3 or sys.argv[1] not in ("list", "pragma", "detail", "check"):
         sys.exit(__doc__)
     sys.exit(cmd_list(sys.argv[2]) if sys.argv[1] == "list" else cmd_check(sys.argv[1], sys.argv[2]))

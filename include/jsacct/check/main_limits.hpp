@@ -5,6 +5,8 @@
 /// plus jsacct's fixes of the upstream defects listed in spec §18.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <string_view>

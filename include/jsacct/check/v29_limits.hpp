@@ -4,6 +4,8 @@
 /// server we can run, used to replay scenarios recorded from it.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <string_view>

@@ -4,6 +4,8 @@
 /// The engine sequences the flows of spec §7; a checker decides every number.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <concepts>
 #include <cstdint>
 #include <string_view>

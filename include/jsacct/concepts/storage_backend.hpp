@@ -4,6 +4,8 @@
 /// for the accounting core (spec §2.1, §3.3, §4, §7).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <concepts>
 #include <cstdint>
 

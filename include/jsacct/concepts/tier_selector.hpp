@@ -3,6 +3,8 @@
 /// The `tier_selector` concept: which tier a stream belongs to (spec §3.1–3.2).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <concepts>
 #include <string_view>
 

@@ -5,6 +5,8 @@
 /// guards its bookkeeping.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <concepts>
 #include <cstdint>
 #include <mutex>

@@ -5,9 +5,9 @@
 /// two's-complement wrap where Go uses plain int64 arithmetic.
 #pragma once
 
-#include <cstdint>
-
 #include "jsacct/config.hpp"
+
+#include <cstdint>
 
 namespace jsacct {
 

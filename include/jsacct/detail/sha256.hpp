@@ -6,6 +6,8 @@
 /// hashing and makes no constant-time promises. Everything is `constexpr`.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>

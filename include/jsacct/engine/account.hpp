@@ -5,6 +5,8 @@
 /// through a `tier_ref` and take no lock, touch no map and allocate nothing.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>

@@ -5,6 +5,8 @@
 /// limit updates (diffCheckedLimits), server-level checks and stats.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <map>

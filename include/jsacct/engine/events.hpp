@@ -3,6 +3,8 @@
 /// Events the engine reports instead of logging (the library never logs).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <string>

@@ -5,6 +5,8 @@
 /// types (`basic_engine`, `account_handle`, `stream_reservation`) wrap it.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -20,7 +22,6 @@
 #include "jsacct/concepts/storage_backend.hpp"
 #include "jsacct/concepts/tier_selector.hpp"
 #include "jsacct/concepts/usage_counter.hpp"
-#include "jsacct/config.hpp"
 #include "jsacct/detail/arith.hpp"
 #include "jsacct/engine/events.hpp"
 #include "jsacct/storage/backends.hpp"

@@ -8,6 +8,8 @@
 /// limit, statvfs(3) and `$TMPDIR`.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
@@ -28,7 +30,6 @@
 #include <utility>
 #include <vector>
 
-#include "jsacct/config.hpp"
 #include "jsacct/facade/text.hpp"
 #include "jsacct/types.hpp"
 

@@ -11,6 +11,9 @@
 /// XChaCha20-Poly1305, so it is built from HChaCha20 (implemented here) and
 /// OpenSSL's IETF ChaCha20-Poly1305.
 #pragma once
+
+#include "jsacct/config.hpp"
+
 // jsacct: requires libcrypto
 
 #if !__has_include(<openssl/evp.h>)

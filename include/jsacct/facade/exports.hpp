@@ -6,6 +6,8 @@
 /// into a bus is the embedder's job; these functions only say what to wire.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <array>
 #include <optional>
 #include <string>

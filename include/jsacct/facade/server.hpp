@@ -8,6 +8,8 @@
 /// shutdown requests reach the embedder as `server_event`s.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>

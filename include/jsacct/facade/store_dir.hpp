@@ -8,6 +8,8 @@
 /// Go would print (`mkdir <path>: <reason>`, `rename <old> <new>: <reason>`).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -6,6 +6,8 @@
 /// used inside error texts.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include "jsacct/friendly_bytes.hpp"
 
 #include <charconv>

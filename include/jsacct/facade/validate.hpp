@@ -7,6 +7,8 @@
 /// in operator mode.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <array>
 #include <cstdint>
 #include <map>

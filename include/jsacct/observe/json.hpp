@@ -22,6 +22,8 @@
 /// Only this header (and observe/ users) needs nlohmann_json; the core does not.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstdint>
 #include <string>
 #include <type_traits>

@@ -38,6 +38,8 @@
 /// replica MaxBytes sums nats-server main reports (0 with 2.9.10 semantics).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstdint>
 #include <initializer_list>
 #include <span>

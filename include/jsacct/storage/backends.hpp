@@ -4,6 +4,8 @@
 /// which maps a run-time storage_type onto them.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
 

@@ -11,6 +11,8 @@
 /// (10002); a size above `INT64_MAX` cannot be stored as usage either.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstdint>
 #include <limits>
 

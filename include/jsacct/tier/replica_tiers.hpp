@@ -3,6 +3,8 @@
 /// The shipped tier selectors: tiers by replica count, as nats-server names them.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include "jsacct/concepts/tier_selector.hpp"
 #include "jsacct/tier/tier_name.hpp"
 

@@ -3,6 +3,8 @@
 /// Tier names (spec §3.1): "R<replicas>", held inline so naming a tier never allocates.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>

@@ -22,6 +22,8 @@
 /// (concurrent counter policy required). All members are thread-safe.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <nats/nats.h>
 
 #include <algorithm>

@@ -4,6 +4,8 @@
 /// and plain (a single-threaded embedder pays no atomics and no locks).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <mutex>

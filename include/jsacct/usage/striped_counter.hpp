@@ -4,6 +4,8 @@
 /// line (the server-wide used-bytes counters are bumped by every account).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -15,7 +17,6 @@
 #include <type_traits>
 
 #include "jsacct/concepts/usage_counter.hpp"
-#include "jsacct/config.hpp"
 #include "jsacct/detail/arith.hpp"
 
 namespace jsacct {

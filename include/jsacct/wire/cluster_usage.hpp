@@ -9,6 +9,8 @@
 /// (e.g. jsacct/transport/nats_usage_sync.hpp) moves the bytes.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

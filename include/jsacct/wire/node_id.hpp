@@ -6,6 +6,8 @@
 /// must derive it exactly as nats-server does: "S1" -> "sQnRv29R".
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <string>

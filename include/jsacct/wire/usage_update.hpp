@@ -19,6 +19,8 @@
 /// with a status telling exactly which part a receiver applies (spec §6.5).
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <bit>
 #include <concepts>
 #include <cstddef>
