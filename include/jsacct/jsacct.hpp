@@ -17,6 +17,7 @@
 #include "jsacct/engine/events.hpp"
 #include "jsacct/error.hpp"
 #include "jsacct/friendly_bytes.hpp"
+#include "jsacct/names.hpp"
 #include "jsacct/storage/backends.hpp"
 #include "jsacct/storage/msg_size.hpp"
 #include "jsacct/tier/replica_tiers.hpp"
