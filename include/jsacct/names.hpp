@@ -7,6 +7,8 @@
 /// subjects from names (the facade) checks them first with the same functions.
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
