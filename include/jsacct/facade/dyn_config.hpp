@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "jsacct/facade/detail/paths.hpp"
 #include "jsacct/facade/text.hpp"
 #include "jsacct/types.hpp"
 
@@ -46,60 +47,6 @@ inline constexpr std::string_view temp_store_dir_warning =
     "Temporary storage directory used, data could be lost on system reboot";
 
 namespace detail {
-
-/// Go's `filepath.Join` for POSIX paths: joins the non-empty parts with `/`
-/// and cleans the result (`.`/`..` resolved lexically, duplicate and trailing
-/// separators removed; an empty result is "").
-inline std::string go_join(std::initializer_list<std::string_view> parts) {
-  std::string joined;
-  for (auto p : parts) {
-    if (p.empty()) continue;
-    if (!joined.empty()) joined += '/';
-    joined += p;
-  }
-  if (joined.empty()) return joined;
-  std::string out = std::filesystem::path(joined).lexically_normal().generic_string();
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out.empty() ? std::string(".") : out;
-}
-
-/// Go's text for an errno (its syscall table): the C library message with a
-/// lower-case first letter, e.g. "permission denied", "not a directory".
-inline std::string go_errno_text(int err) {
-  std::string m = std::generic_category().message(err);
-  if (!m.empty() && m[0] >= 'A' && m[0] <= 'Z') m[0] = static_cast<char>(m[0] - 'A' + 'a');
-  return m;
-}
-
-/// An OS error as Go renders a failed call: `<op> <path>: <reason>`.
-struct os_error {
-  std::error_code code;
-  std::string text;
-};
-
-/// Go's `os.MkdirAll(path, perm)`: returns the first failure as
-/// `mkdir <path-of-the-failing-component>: <reason>`.
-inline std::optional<os_error> go_mkdir_all(const std::string& path, mode_t perm) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return std::nullopt;
-    return os_error{std::error_code(ENOTDIR, std::generic_category()), "mkdir " + path + ": " + go_errno_text(ENOTDIR)};
-  }
-  std::size_t i = path.size();
-  while (i > 0 && path[i - 1] == '/') --i;
-  std::size_t j = i;
-  while (j > 0 && path[j - 1] != '/') --j;
-  if (j > 1) {
-    if (auto err = go_mkdir_all(path.substr(0, j - 1), perm)) return err;
-  }
-  if (::mkdir(path.c_str(), perm) != 0) {
-    const int err = errno;
-    struct stat lst {};
-    if (::lstat(path.c_str(), &lst) == 0 && S_ISDIR(lst.st_mode)) return std::nullopt;
-    return os_error{std::error_code(err, std::generic_category()), "mkdir " + path + ": " + go_errno_text(err)};
-  }
-  return std::nullopt;
-}
 
 /// Total RAM from sysinfo(2) (`totalram × mem_unit`), 0 on failure.
 inline std::int64_t real_total_memory() {

@@ -33,16 +33,6 @@ namespace jsacct {
 
 namespace detail {
 
-/// Go's `filepath.Dir` for POSIX paths.
-inline std::string go_dir(std::string_view path) {
-  const auto slash = path.rfind('/');
-  if (slash == std::string_view::npos) return ".";
-  const std::string_view head = path.substr(0, slash + 1);
-  std::string out = std::filesystem::path(std::string(head)).lexically_normal().generic_string();
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out.empty() ? std::string(".") : out;
-}
-
 /// Sorted entry names of `dir` (Go's `os.ReadDir` order); empty on any error.
 inline std::vector<std::string> list_dir_names(const std::string& dir) {
   std::vector<std::string> names;
@@ -119,8 +109,13 @@ inline store_dir_report check_store_dir(const std::string& store_dir, const std:
 /// `could not create storage directory - <mkdir error>`; an existing one must
 /// be a directory (`storage directory is not a directory`, also when it cannot
 /// be examined) in which a temporary `_test_*` file can be created and removed
-/// (`storage directory is not writable`). nullopt on success.
+/// (`storage directory is not writable`). nullopt on success. A `dir` longer
+/// than PATH_MAX - 1 bytes fails with `could not create storage directory -
+/// mkdir <dir>: file name too long (the path is N bytes long; ...)` (nats-server
+/// says `storage directory is not a directory` then, which misleads).
 inline std::optional<std::string> prepare_store_dir(const std::string& dir) {
+  if (dir.size() > detail::max_path_length)  // stat would fail with ENAMETOOLONG; say why instead
+    return "could not create storage directory - " + detail::go_mkdir_all(dir, store_dir_perms).value_or(detail::os_error{}).text;
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT) {
