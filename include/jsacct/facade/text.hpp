@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// Text helpers of the facade layer (spec §11.3–§11.5): `friendly_bytes` (from
-/// jsacct/friendly_bytes.hpp, re-exported), the name and subject validity rules used
-/// for JetStream domains and asset names, and `go_quote`, Go's `%q` rendering
-/// used inside error texts.
+/// jsacct/friendly_bytes.hpp, re-exported), the name rules (from jsacct/names.hpp,
+/// re-exported: `is_valid_name` checks JetStream domains), the subject validity
+/// rule, and `go_quote`, Go's `%q` rendering used inside error texts.
 #pragma once
 
 #include "jsacct/config.hpp"
 
 #include "jsacct/friendly_bytes.hpp"
+#include "jsacct/names.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -21,21 +22,6 @@
 #include <utility>
 
 namespace jsacct {
-
-/// nats-server's `isValidName` (spec §11.4): non-empty and free of space, TAB,
-/// CR, LF, FF, `.`, `*` and `>`. Other control characters (e.g. VT) are allowed.
-/// Used for the JetStream domain (both versions) and, in 2.9.10, stream and
-/// consumer names.
-constexpr bool is_valid_name(std::string_view name) noexcept {
-  if (name.empty()) return false;
-  return name.find_first_of(std::string_view(" \t\r\n\f.*>")) == std::string_view::npos;
-}
-
-/// nats-server main's `isValidAssetName` (spec §11.4): `is_valid_name` and, in
-/// addition, no `\` and no `/`. Used for stream and consumer names.
-constexpr bool is_valid_asset_name(std::string_view name) noexcept {
-  return is_valid_name(name) && name.find_first_of(std::string_view("\\/")) == std::string_view::npos;
-}
 
 /// nats-server's `IsValidSubject` (spec §11.3, last paragraph): non-empty;
 /// every `.`-separated token non-empty; a multi-character token contains no
