@@ -15,6 +15,7 @@
 #include <jsacct/jsacct.hpp>
 #include <nlohmann/json.hpp>
 
+#include "go_json.hpp"
 #include "scenario.hpp"
 #include "server_errors.hpp"
 #include "simulated_cluster.hpp"
@@ -56,15 +57,22 @@ json consumer_create(simulated_cluster<Engine>& sim, const op_spec& op, json& re
   auto& a = sim.accounts.at(op.account);
   if (sim.gate(rec, op, a)) return rec;
   const std::string target = stream + "/" + durable;
-  auto it = a.streams.find(stream);
-  if (it == a.streams.end()) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_not_found), target), rec;
-  auto& s = it->second;
-  if (!sim.sc.cluster() && cfg.value("num_replicas", std::int64_t{0}) > 1)
-    return sim.fail(rec, op, op_error::of(jsacct::errc::stream_replicas_not_supported), target), rec;
+  {  // The request is decoded into Go's ConsumerConfig before anything else is looked at.
+    auto decoded = go_decode(cfg, go_consumer_config());
+    if (!decoded) return sim.fail(rec, op, srv_err::invalid_json(), target), rec;
+    cfg = std::move(*decoded);
+  }
+  if (cfg.value("deliver_policy", std::string()) == "undefined") cfg["deliver_policy"] = "all";  // decodes as DeliverAll
   consumer_model c;
   c.durable = cfg.value("durable_name", std::string());
   if (c.durable != durable)
     return sim.fail(rec, op, {400, 10017, "consumer name in subject does not match durable name in request"}, target), rec;
+  // A single server refuses more than one replica before it looks the stream up.
+  if (!sim.sc.cluster() && cfg.value("num_replicas", std::int64_t{0}) > 1)
+    return sim.fail(rec, op, op_error::of(jsacct::errc::stream_replicas_not_supported), target), rec;
+  auto it = a.streams.find(stream);
+  if (it == a.streams.end()) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_not_found), target), rec;
+  auto& s = it->second;
   c.ack_policy = cfg.value("ack_policy", std::string("explicit"));
   c.deliver_policy = cfg.value("deliver_policy", std::string("all"));
   c.filter_subject = cfg.value("filter_subject", std::string());
@@ -77,21 +85,48 @@ json consumer_create(simulated_cluster<Engine>& sim, const op_spec& op, json& re
   if (std::find(acks.begin(), acks.end(), c.ack_policy) == acks.end() ||
       std::find(delivers.begin(), delivers.end(), c.deliver_policy) == delivers.end())
     return sim.fail(rec, op, srv_err::invalid_json(), target), rec;
-  if (c.deliver_policy == "by_start_sequence")
-    return sim.fail(rec, op,
-                    {400, 10094, "consumer delivery policy is deliver by start sequence, but optional start sequence is not set"},
-                    target),
-           rec;
-  if (c.deliver_policy == "by_start_time")
-    return sim.fail(rec, op,
-                    {400, 10094, "consumer delivery policy is deliver by start time, but optional start time is not set"},
-                    target),
-           rec;
-  if (c.deliver_policy == "last_per_subject" && c.filter_subject.empty())
-    return sim.fail(rec, op,
-                    {400, 10094, "consumer delivery policy is deliver last per subject, but optional filter subject is not set"},
-                    target),
-           rec;
+  // checkConsumerCfg: the replica count against the parent stream comes first, before any limit.
+  if (c.num_replicas > 0 && c.num_replicas > s.cfg.replicas)
+    return sim.fail(rec, op, {400, 10126, "consumer config replica count exceeds parent stream"}, target), rec;
+  if (c.num_replicas < 0) return sim.fail(rec, op, op_error::of(jsacct::errc::replicas_count_negative), target), rec;
+  {  // Start position conflicts (checkConsumerCfg), 10094.
+    const std::uint64_t opt_seq = cfg.value("opt_start_seq", std::uint64_t{0});
+    const bool opt_time = cfg.contains("opt_start_time");
+    auto bad_start = [&](const char* dp, const char* start) {
+      return op_error{
+          400, 10094,
+          std::string("consumer delivery policy is deliver ") + dp + ", but optional start " + start + " is also set"};
+    };
+    auto not_set = [&](const char* dp, const char* what) {
+      return op_error{400, 10094,
+                      std::string("consumer delivery policy is deliver ") + dp + ", but optional " + what + " is not set"};
+    };
+    std::optional<op_error> e;
+    const std::string& dp = c.deliver_policy;
+    const char* label = dp == "all" ? "all" : dp == "last" ? "last" : dp == "last_per_subject" ? "last per subject" : "new";
+    if (dp == "all" || dp == "last" || dp == "last_per_subject" || dp == "new") {
+      if (opt_seq > 0)
+        e = bad_start(label, "sequence");
+      else if (opt_time)
+        e = bad_start(label, "time");
+      else if (dp == "last_per_subject" && c.filter_subject.empty())
+        e = not_set(label, "filter subject");
+    } else if (dp == "by_start_sequence") {
+      if (opt_seq == 0)
+        e = not_set("by start sequence", "start sequence");
+      else if (opt_time)
+        e = bad_start("by start sequence", "time");
+    } else if (dp == "by_start_time") {
+      if (!opt_time)
+        e = not_set("by start time", "start time");
+      else if (opt_seq != 0)
+        e = bad_start("by start time", "start sequence");
+    }
+    if (e) return sim.fail(rec, op, *e, target), rec;
+    if (dp == "by_start_sequence") c.start_seq = opt_seq;
+    // by_start_time needs message timestamps, which the stream layer does not keep.
+    if (dp == "by_start_time") return sim.fail(rec, op, {0, 0, "deliver by start time is not modelled"}, target), rec;
+  }
   if (c.max_deliver == 0) c.max_deliver = -1;
   // Account limits of the stream (2.9.10: the stream's, one combined cap).
   auto& leader = sim.acct_on(s.peers.front(), op.account);
@@ -110,7 +145,7 @@ json consumer_create(simulated_cluster<Engine>& sim, const op_spec& op, json& re
     for (const auto& subj : s.cfg.subjects) ok = ok || subject_subset(c.filter_subject, subj);
     if (!ok) return sim.fail(rec, op, srv_err::filter_subset(), target), rec;
   }
-  c.effective_replicas = (c.num_replicas == 0 || c.num_replicas > s.cfg.replicas) ? s.cfg.replicas : c.num_replicas;
+  c.effective_replicas = c.num_replicas == 0 ? s.cfg.replicas : c.num_replicas;  // 0 follows the stream
   auto existing = s.consumers.find(durable);
   const bool is_update = existing != s.consumers.end();
   if (is_update && existing->second.deliver_policy != c.deliver_policy)

@@ -127,14 +127,20 @@ json server_info(const simulated_cluster<Engine>& sim) {
       for (const auto& [sn, s] : a.streams) {
         if (std::find(s.peers.begin(), s.peers.end(), static_cast<int>(i)) == s.peers.end()) continue;
         streams += 1;
-        consumers += s.consumers.size();
         messages += s.store.messages();
         bytes += s.store.bytes();
-        if (sim.sc.cluster()) {
-          if (s.cfg.replicas > 1) ha += 1;
-          for (const auto& [cn, c] : s.consumers)
-            if (c.effective_replicas > 1) ha += 1;
-        }
+        if (sim.sc.cluster() && s.cfg.replicas > 1) ha += 1;
+      }
+    }
+  }
+  // A consumer lives on as many servers as it has replicas (0: the stream's), whatever the stream's peers;
+  // only the sums over the servers are reported, so where each replica sits does not matter.
+  for (const auto& [an, a] : sim.accounts) {
+    for (const auto& [sn, s] : a.streams) {
+      for (const auto& [cn, c] : s.consumers) {
+        const auto n = static_cast<std::uint64_t>(sim.sc.cluster() ? c.effective_replicas : 1);
+        consumers += n;
+        if (sim.sc.cluster() && c.effective_replicas > 1) ha += n;
       }
     }
   }

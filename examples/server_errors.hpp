@@ -28,6 +28,9 @@ struct op_error {
 namespace srv_err {
 inline op_error invalid_json() { return {400, 10025, "invalid JSON"}; }
 inline op_error bad_request() { return {400, 10003, "bad request"}; }
+inline op_error no_message_found() {
+  return {500, 10051, "no message found"};
+}  // JSStreamGeneralErrorF around the memory store's ErrStoreMsgNotFound
 inline op_error stream_mismatch() { return {400, 10056, "stream name in subject does not match request"}; }
 inline op_error overlap() { return {400, 10065, "subjects overlap with an existing stream"}; }
 inline op_error invalid_config(const std::string& s) { return {500, 10052, s}; }

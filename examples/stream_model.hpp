@@ -87,6 +87,7 @@ struct full_stream_config {
   std::string description;
   bool allow_direct = false, allow_rollup_hdrs = false, deny_delete = false, deny_purge = false, mirror_direct = false,
        sealed = false, no_ack = false;
+  bool mirror = false;  ///< a mirror is configured (only its presence is modelled)
   friend bool operator==(const full_stream_config&, const full_stream_config&) = default;
 
   jsacct::storage_type storage_type() const {
@@ -102,6 +103,17 @@ struct full_stream_config {
     c.max_consumers = max_consumers;
     return c;
   }
+};
+
+/// How a store compacts. nats-server 2.9.10's memory store answers "no message found"
+/// when the compact point is a missing sequence inside its range, and leaves its
+/// per-subject state alone; its file store and both stores of main do neither.
+enum class compact_rule { exact, memory_v29 };
+
+/// What a purge did: messages removed, or refused because the compact point has no message.
+struct purge_result {
+  std::uint64_t purged = 0;
+  bool no_message = false;
 };
 
 struct stored_msg {
@@ -184,12 +196,14 @@ class msg_store {
     enforce_limits(c, d);
   }
 
-  /// Purge: optional subject filter, keep the last `keep` (matching) messages,
-  /// or remove everything below `seq`. Returns the number purged.
-  std::uint64_t purge(const std::optional<std::string>& filter, std::optional<std::uint64_t> seq,
-                      std::optional<std::uint64_t> keep, const delta_fn& d) {
+  /// Purge: optional subject filter, keep the last `keep` (matching) messages, or
+  /// remove everything below `seq` (0: not given; without a filter, seq 1 purges
+  /// everything). `rule` says how this store compacts (purge by seq, or keep without a filter).
+  purge_result purge(const std::optional<std::string>& filter, std::uint64_t seq, std::uint64_t keep, compact_rule rule,
+                     const delta_fn& d) {
     const bool filtered = filter && !filter->empty() && *filter != ">";
-    if (!filtered && !seq && (!keep || *keep == 0)) {  // full purge
+    if (seq == 1) seq = 0;                     // nothing lies below sequence 1
+    if (!filtered && seq == 0 && keep == 0) {  // full purge
       const std::uint64_t n = msgs_.size();
       std::int64_t total = 0;
       for (const auto& [_, m] : msgs_) total += static_cast<std::int64_t>(m.size);
@@ -198,42 +212,28 @@ class msg_store {
       bytes_ = 0;
       first_ = last_ + 1;
       if (total != 0) d(-total);
-      return n;
+      return {n, false};
     }
-    if (!filtered && keep && !seq) {  // keep N: compact to last_seq - N + 1 (sequence based, like the stores)
-      if (*keep >= msgs_.size()) return 0;
-      seq = last_ + 1 - *keep;
-      keep.reset();
-    }
-    if (!filtered && seq) {  // compact
-      std::uint64_t n = 0;
-      std::vector<std::uint64_t> del;
-      for (const auto& [s, _] : msgs_)
-        if (s < *seq) del.push_back(s);
-      for (auto s : del) n += remove(s, d) ? 1 : 0;
-      if (*seq > last_ + 1) {
-        last_ = *seq - 1;
-        first_ = *seq;
-      } else if (msgs_.empty()) {
-        first_ = std::max(first_, *seq);
+    if (!filtered) {
+      if (seq == 0) {  // keep N: compact to last_seq - N + 1 (sequence based, like the stores)
+        if (keep >= msgs_.size()) return {};
+        seq = last_ + 1 - keep;
       }
-      return n;
+      return compact(seq, rule, d);
     }
     std::vector<std::uint64_t> match;
     for (const auto& [s, m] : msgs_)
-      if (!filtered || subject_matches(*filter, m.subject)) match.push_back(s);
+      if (subject_matches(*filter, m.subject)) match.push_back(s);
     std::vector<std::uint64_t> del;
-    if (keep) {
-      if (match.size() > *keep) del.assign(match.begin(), match.end() - static_cast<std::ptrdiff_t>(*keep));
-    } else if (seq) {
-      for (auto s : match)
-        if (s < *seq) del.push_back(s);
+    if (keep > 0) {
+      if (match.size() > keep) del.assign(match.begin(), match.end() - static_cast<std::ptrdiff_t>(keep));
     } else {
-      del = match;
+      for (auto s : match)
+        if (seq == 0 || s < seq) del.push_back(s);
     }
     std::uint64_t n = 0;
     for (auto s : del) n += remove(s, d) ? 1 : 0;
-    return n;
+    return {n, false};
   }
 
   /// Drop everything (stream delete); reports the released bytes.
@@ -245,6 +245,31 @@ class msg_store {
   }
 
  private:
+  /// Remove everything below `seq` (the stores' Compact).
+  purge_result compact(std::uint64_t seq, compact_rule rule, const delta_fn& d) {
+    const bool mem29 = rule == compact_rule::memory_v29;
+    // 2.9.10's memory store needs a message at `seq` when seq is inside its range.
+    if (mem29 && seq <= last_ && msgs_.find(seq) == msgs_.end()) return {0, true};
+    std::uint64_t n = 0;
+    std::int64_t total = 0;
+    for (auto it = msgs_.begin(); it != msgs_.end() && it->first < seq;) {
+      // 2.9.10's memory store leaves its per-subject state (num_subjects) as it was.
+      if (!mem29 && --per_subject_[it->second.subject] == 0) per_subject_.erase(it->second.subject);
+      bytes_ -= it->second.size;
+      total += static_cast<std::int64_t>(it->second.size);
+      it = msgs_.erase(it);
+      ++n;
+    }
+    if (seq > last_ + 1) {  // past the end: the next message gets `seq`
+      last_ = seq - 1;
+      first_ = seq;
+    } else {
+      fix_first();
+    }
+    if (total != 0) d(-total);
+    return {n, false};
+  }
+
   void fix_first() {
     if (msgs_.empty())
       first_ = last_ + 1;

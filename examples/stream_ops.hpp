@@ -15,6 +15,7 @@
 #include <jsacct/jsacct.hpp>
 #include <nlohmann/json.hpp>
 
+#include "go_json.hpp"
 #include "info_json.hpp"
 #include "scenario.hpp"
 #include "server_errors.hpp"
@@ -26,6 +27,18 @@ namespace jsacct_cli {
 
 /// A name the stream API accepts (others time out: no subscription matches).
 inline bool valid_stream_name(const std::string& n) { return !n.empty() && n.find_first_of(" \t\r\n\f.*>") == std::string::npos; }
+
+/// Standalone create: the limits pre-check on the raw request (tier, max_streams, bytes), in the server's order.
+template <class Account>
+std::optional<op_error> raw_precheck(Account& acc, const jsacct::stream_config& raw) {
+  auto sel = acc.select_limits(raw);
+  if (!sel) return op_error::of(sel.error());
+  if (sel->limits.max_streams > 0 && acc.count_streams(sel->tier, raw) >= sel->limits.max_streams)
+    return op_error::of(jsacct::errc::maximum_streams_limit);
+  if (auto e = acc.check_limits(*sel, raw, true, acc.tiered_reservation(sel->tier, raw), 0); e != jsacct::errc::none)
+    return op_error::of(e);
+  return std::nullopt;
+}
 
 template <class Engine>
 json stream_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec) {
@@ -46,11 +59,21 @@ json stream_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
   jsacct::stream_config raw;
   if (auto e = parse_stream_request(req, c, raw, v29)) return sim.fail(rec, op, *e, name), rec;
   if (c.name != name) return sim.fail(rec, op, srv_err::stream_mismatch(), name), rec;
+  // The create handler's own config checks, before the clustered / standalone paths split.
+  if (c.sealed) return sim.fail(rec, op, srv_err::invalid_config("stream configuration for create can not be sealed"), name), rec;
+  if (c.mirror_direct && !c.mirror)
+    return sim.fail(rec, op, srv_err::invalid_config("stream has no mirror but does have mirror direct"), name), rec;
   auto existing = a.streams.find(name);
   const bool same = existing != a.streams.end() && existing->second.cfg == c;
   if (sim.sc.cluster()) return cluster_create(sim, op, rec, a, c, same);
 
   auto& acc = sim.acct_on(0, op.account);
+  if (v29 && raw.replicas < 0) {
+    // 2.9.10 runs the limits pre-check on the raw request (tier "R-1", max_streams, bytes)
+    // before normalization finds the negative count.
+    if (auto e = raw_precheck(acc, raw)) return sim.fail(rec, op, *e, name), rec;
+    return sim.fail(rec, op, op_error::of(jsacct::errc::replicas_count_negative), name), rec;
+  }
   if (sim.overlaps_other(a, c) && !same) {
     // The server finds the overlap after the pre-check, the config checks and the
     // existing-name check but before the reservation check: run those first.
@@ -86,12 +109,7 @@ template <class Engine>
 std::optional<op_error> precheck_until_overlap(const simulated_cluster<Engine>& sim,
                                                typename simulated_cluster<Engine>::account& acc, const jsacct::stream_config& raw,
                                                const full_stream_config& c, bool exists) {
-  auto sel = acc.select_limits(raw);
-  if (!sel) return op_error::of(sel.error());
-  if (sel->limits.max_streams > 0 && acc.count_streams(sel->tier, raw) >= sel->limits.max_streams)
-    return op_error::of(jsacct::errc::maximum_streams_limit);
-  if (auto e = acc.check_limits(*sel, raw, true, acc.tiered_reservation(sel->tier, raw), 0); e != jsacct::errc::none)
-    return op_error::of(e);
+  if (auto e = raw_precheck(acc, raw)) return e;
   const auto norm = c.accounting();
   const auto [required, cap] = acc.max_bytes_limits(norm);
   if (required && norm.max_bytes <= 0) return op_error::of(jsacct::errc::stream_max_bytes_required);
@@ -109,7 +127,8 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   const std::string& name = c.name;
   auto& meta = sim.acct_on(0, op.account);
   const auto norm = c.accounting();
-  // 1. Normalization and validation first.
+  // 1. Normalization and validation first (checkStreamCfg: before any tier or limits logic).
+  if (norm.replicas < 0) return sim.fail(rec, op, op_error::of(jsacct::errc::replicas_count_negative), name), rec;
   if (norm.replicas > 5) return sim.fail(rec, op, srv_err::invalid_config("maximum replicas is 5"), name), rec;
   const auto [required, cap] = meta.max_bytes_limits(norm);
   if (required && norm.max_bytes <= 0) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_max_bytes_required), name), rec;
@@ -118,6 +137,11 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   // 2. Existing assignment.
   auto existing = a.streams.find(name);
   if (existing != a.streams.end() && !same) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_name_exist), name), rec;
+  if (v29 && same) {  // 2.9.10 forwards an identical create as a stream info request: no overlap or limits check
+    rec["ok"] = true;
+    rec["result"] = stream_result(existing->second);
+    return rec;
+  }
   if (!same && sim.overlaps_other(a, c)) return sim.fail(rec, op, srv_err::overlap(), name), rec;
   // 3. Meta leader limits check with the account's assignments.
   auto sel = meta.select_limits(norm);
@@ -197,6 +221,7 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
   auto& s = it->second;
   const auto norm = c.accounting();
   auto& leader = sim.acct_on(s.peers.front(), op.account);
+  if (norm.replicas < 0) return sim.fail(rec, op, op_error::of(jsacct::errc::replicas_count_negative), name), rec;
   if (norm.replicas > 5) return sim.fail(rec, op, srv_err::invalid_config("maximum replicas is 5"), name), rec;
   const auto [required, cap] = leader.max_bytes_limits(norm);
   if (required && norm.max_bytes <= 0) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_max_bytes_required), name), rec;
@@ -209,28 +234,12 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
   if (c.retention != s.cfg.retention)
     return sim.fail(rec, op, srv_err::invalid_config("stream configuration update can not change retention policy"), name), rec;
   if (sim.overlaps_other(a, c)) return sim.fail(rec, op, srv_err::overlap(), name), rec;
-  if (!sim.sc.cluster() && !(v29 && norm.replicas > 1)) {
+  if (!sim.sc.cluster()) {
+    // The engine decides standalone updates, replica changes included (2.9.10 accepts them: the
+    // account then counts replicas x max_bytes, the server still reserves max_bytes once).
     jsacct::update_options uo;
     uo.stored_bytes = static_cast<std::int64_t>(s.store.bytes());
     auto r = s.res.at(0).update(norm, uo);
-    if (!r) return sim.fail(rec, op, op_error::of(r.error()), name), rec;
-  } else if (!sim.sc.cluster()) {
-    // 2.9.10 accepts a standalone update to replicas > 1 (no 10074 on update, oracle-verified);
-    // the engine refuses it, so check with the engine's primitives and apply with the accounting replicas of the stream.
-    auto sel = leader.select_limits(norm);
-    if (!sel) return sim.fail(rec, op, op_error::of(sel.error()), name), rec;
-    const jsacct::update_plan plan = L::plan_update(sel->untiered(), s.cfg.accounting(), norm);
-    jsacct::stream_config probe = norm;
-    probe.max_bytes = plan.add_bytes;
-    const std::int64_t reserved = L::combine(leader.tiered_reservation(sel->tier, norm), plan.own_reserved);
-    if (auto e = leader.check_limits(*sel, probe, true, reserved, plan.offset); e != jsacct::errc::none)
-      return sim.fail(rec, op, op_error::of(e), name), rec;
-    jsacct::update_options uo;
-    uo.check_limits = false;
-    uo.stored_bytes = static_cast<std::int64_t>(s.store.bytes());
-    jsacct::stream_config applied = norm;
-    applied.replicas = 1;
-    auto r = s.res.at(0).update(applied, uo);
     if (!r) return sim.fail(rec, op, op_error::of(r.error()), name), rec;
   } else {
     auto sel = leader.select_limits(norm);
@@ -330,31 +339,34 @@ json stream_purge(simulated_cluster<Engine>& sim, const op_spec& op, json& rec) 
   if (!body.empty()) rec["request"] = body;
   auto& a = sim.accounts.at(op.account);
   if (sim.gate(rec, op, a)) return rec;
+  // The body is decoded (and seq with keep refused) before the stream is looked up.
+  std::optional<std::string> filter;
+  std::uint64_t seq = 0, keep = 0;
+  if (!body.empty()) {
+    const auto req = go_decode(body, go_purge_request());
+    if (!req) return sim.fail(rec, op, srv_err::invalid_json(), name), rec;
+    if (req->contains("filter")) filter = req->at("filter").get<std::string>();
+    if (req->contains("seq")) seq = req->at("seq").get<std::uint64_t>();
+    if (req->contains("keep")) keep = req->at("keep").get<std::uint64_t>();
+    if (seq > 0 && keep > 0) return sim.fail(rec, op, srv_err::bad_request(), name), rec;
+  }
   auto it = a.streams.find(name);
   if (it == a.streams.end()) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_not_found), name), rec;
   auto& s = it->second;
-  std::optional<std::string> filter;
-  std::optional<std::uint64_t> seq, keep;
-  if (op.has("filter")) filter = op.str("filter");
-  if (op.has("seq")) {
-    const auto v = op.num("seq");
-    if (v > 0) seq = static_cast<std::uint64_t>(v);
-  }
-  if (op.has("keep")) {
-    const auto v = op.num("keep");
-    if (v > 0) keep = static_cast<std::uint64_t>(v);
-  }
-  if (seq && keep) return sim.fail(rec, op, srv_err::bad_request(), name), rec;
+  if (s.cfg.sealed) return sim.fail(rec, op, {400, 10109, "invalid operation on sealed stream"}, name), rec;
+  if (s.cfg.deny_purge) return sim.fail(rec, op, {500, 10110, "stream purge not permitted"}, name), rec;
   // 2.9.10 quirk (oracle-verified): a subject-filtered purge of a file stream does not
   // lower the account/server usage (the store's own byte count is right).
   const bool filtered = filter && !filter->empty() && *filter != ">";
   const bool drift = v29 && filtered && s.cfg.storage == "file";
-  const auto n = s.store.purge(filter, seq, keep, [&](std::int64_t d) {
+  const compact_rule rule = v29 && s.cfg.storage == "memory" ? compact_rule::memory_v29 : compact_rule::exact;
+  const auto r = s.store.purge(filter, seq, keep, rule, [&](std::int64_t d) {
     if (!drift) sim.add_usage(s, d);
   });
+  if (r.no_message) return sim.fail(rec, op, srv_err::no_message_found(), name), rec;
   sim.exchange_usage();
   rec["ok"] = true;
-  rec["result"] = json{{"success", true}, {"purged", n}};
+  rec["result"] = json{{"success", true}, {"purged", r.purged}};
   return rec;
 }
 

@@ -6,6 +6,7 @@
 /// config normalization, both semantics).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include <jsacct/jsacct.hpp>
 #include <nlohmann/json.hpp>
 
+#include "go_json.hpp"
 #include "scenario.hpp"
 #include "server_errors.hpp"
 #include "stream_model.hpp"
@@ -44,10 +46,26 @@ inline json build_stream_request(const op_spec& op, const json& base) {
   return cfg;
 }
 
+/// A subject a stream may hold (nats-server's IsValidSubject): non-empty tokens, no
+/// whitespace, `>` only as the last token.
+inline bool valid_subject(const std::string& subject) {
+  if (subject.empty()) return false;
+  bool full_wildcard = false;
+  for (auto t : subject_tokens(subject)) {
+    if (t.empty() || full_wildcard) return false;
+    if (t.find_first_of(" \t\n\r\f") != std::string_view::npos) return false;
+    if (t == ">") full_wildcard = true;
+  }
+  return true;
+}
+
 /// Decode a request body into a normalized config and the raw accounting view;
 /// `v29` selects nats-server 2.9.10's normalization (main otherwise).
-inline std::optional<op_error> parse_stream_request(const json& req, full_stream_config& c, jsacct::stream_config& raw,
+inline std::optional<op_error> parse_stream_request(const json& body, full_stream_config& c, jsacct::stream_config& raw,
                                                     bool v29) {
+  const auto decoded = go_decode(body, go_stream_config());  // the Go struct decoding comes first
+  if (!decoded) return srv_err::invalid_json();
+  const json& req = *decoded;
   auto i64 = [&](const char* k, std::int64_t d) { return req.contains(k) ? req.at(k).get<std::int64_t>() : d; };
   auto str = [&](const char* k) { return req.contains(k) ? req.at(k).get<std::string>() : std::string(); };
   auto flag = [&](const char* k) { return req.contains(k) && req.at(k).get<bool>(); };
@@ -96,6 +114,7 @@ inline std::optional<op_error> parse_stream_request(const json& req, full_stream
   c.deny_purge = flag("deny_purge");
   c.mirror_direct = flag("mirror_direct");
   c.sealed = flag("sealed");
+  c.mirror = req.contains("mirror");
   c.no_ack = flag("no_ack");
   c.duplicate_window = i64("duplicate_window", 0);
   constexpr std::int64_t two_min = 120'000'000'000;
@@ -105,6 +124,12 @@ inline std::optional<op_error> parse_stream_request(const json& req, full_stream
   if (c.max_age != 0 && c.duplicate_window > c.max_age)
     return srv_err::invalid_config("duplicates window can not be larger then max age");
   if (c.subjects.empty()) c.subjects = {c.name};
+  for (std::size_t i = 0; i < c.subjects.size(); ++i) {
+    if (std::find(c.subjects.begin(), c.subjects.begin() + static_cast<std::ptrdiff_t>(i), c.subjects[i]) !=
+        c.subjects.begin() + static_cast<std::ptrdiff_t>(i))
+      return srv_err::invalid_config("duplicate subjects detected");
+    if (!valid_subject(c.subjects[i])) return srv_err::invalid_config("invalid subject");
+  }
   return std::nullopt;
 }
 
