@@ -28,9 +28,11 @@
 
 #include "jsacct/engine/basic_engine.hpp"
 #include "jsacct/error.hpp"
+#include "jsacct/facade/detail/paths.hpp"
 #include "jsacct/facade/dyn_config.hpp"
 #include "jsacct/facade/store_dir.hpp"
 #include "jsacct/facade/text.hpp"
+#include "jsacct/names.hpp"
 #include "jsacct/types.hpp"
 
 namespace jsacct {
@@ -221,14 +223,24 @@ class jetstream_server {
   // ---------------------------------------------------------------- accounts (§10)
 
   /// spec §10.1 `EnableJetStream(limits)`: "jetstream account not registered",
-  /// "jetstream can not be enabled on the system account", empty limits ->
-  /// dynamic defaults (assigned even if a later step fails), 10076 without
-  /// JetStream, idempotent when enabled, sufficientResources (10028 / 10047,
-  /// standalone), the streams-directory writability probe.
+  /// "jetstream can not be enabled on the system account", the account name
+  /// rule of `check_account_name` (10051: the name becomes a directory below
+  /// the store dir; refused before anything changes), empty limits -> dynamic
+  /// defaults (assigned even if a later step fails), 10076 without JetStream,
+  /// idempotent when enabled, sufficientResources (10028 / 10047, standalone),
+  /// the streams-directory writability probe. Every path built from the name
+  /// is joined like Go's `filepath.Join` and must lie below the store dir.
   api_error enable_account(std::string_view name, limits_map limits = {}) {
     std::lock_guard lk(mu_);
     if (registered_.count(std::string(name)) == 0) return api_error::plain("jetstream account not registered");
     if (name == setup_.system_account) return api_error::plain("jetstream can not be enabled on the system account");
+    if (auto valid = check_account_name(name); !valid) return valid.error();
+    std::string acc_dir;
+    if (js_ && !disabled_) {
+      auto dir = detail::join_under(config_.store_dir, {name});
+      if (!dir) return outside_store_dir(name);
+      acc_dir = std::move(*dir);
+    }
     if (limits.empty()) limits = default_account_tiers();
     configured_[std::string(name)] = limits;  // step 5: assigned even if a later step fails
     if (!js_ || disabled_) return errc::not_enabled;
@@ -236,7 +248,7 @@ class jetstream_server {
     auto r = js_->enable_account(name, std::move(limits));
     if (!r) return r.error();
     emit(server_event_kind::debug, "Enabled JetStream for account " + go_quote(name));
-    return probe_account_dirs(name);
+    return probe_account_dirs(acc_dir);
   }
 
   /// spec §10.2 `UpdateJetStreamLimits`: 10076 without JetStream, 10039 when
@@ -335,21 +347,27 @@ class jetstream_server {
 
   /// §10.1 steps 15–17: remove `.snap-staging`; probe that `<acc>/streams` can
   /// be created (then remove it and an empty `<acc>`); remove `<acc>/__snapshots__`.
-  api_error probe_account_dirs(std::string_view name) {
+  /// `acc_dir` is the account's directory, already checked to lie below the store dir.
+  api_error probe_account_dirs(const std::string& acc_dir) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    const fs::path root(config_.store_dir);
-    fs::remove_all(root / ".snap-staging", ec);
-    const fs::path acc = root / std::string(name);
-    const fs::path sdir = acc / "streams";
+    fs::remove_all(detail::go_join({config_.store_dir, ".snap-staging"}), ec);
+    const std::string sdir = detail::go_join({acc_dir, "streams"});
     if (!fs::exists(sdir, ec)) {
-      if (auto err = detail::go_mkdir_all(sdir.string(), store_dir_perms))
+      if (auto err = detail::go_mkdir_all(sdir, store_dir_perms))
         return api_error::plain("could not create storage streams directory - " + err->text);
       fs::remove(sdir, ec);
-      fs::remove(acc, ec);  // only succeeds when empty
+      fs::remove(acc_dir, ec);  // only succeeds when empty
     }
-    fs::remove_all(acc / "__snapshots__", ec);
+    fs::remove_all(detail::go_join({acc_dir, "__snapshots__"}), ec);
     return {};
+  }
+
+  /// The refusal of a name whose directory would not lie below the store dir.
+  api_error outside_store_dir(std::string_view name) const {
+    return api_error(
+        errc::stream_general,
+        "account name " + go_quote(name) + " does not name a directory below the store directory " + go_quote(config_.store_dir));
   }
 
   void emit(server_event_kind k, std::string text, std::string subject = {}) const {

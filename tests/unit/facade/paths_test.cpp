@@ -30,6 +30,7 @@ using jsacct::detail::go_clean;
 using jsacct::detail::go_dir;
 using jsacct::detail::go_join;
 using jsacct::detail::go_mkdir_all;
+using jsacct::detail::join_under;
 using jsacct::detail::max_path_length;
 
 namespace {
@@ -221,4 +222,44 @@ TEST_CASE("go_mkdir_all: Go's results for files in the way, trailing and doubled
   err = go_mkdir_all("", 0700);
   REQUIRE(err.has_value());
   CHECK(err->text == "mkdir : no such file or directory");
+}
+
+TEST_CASE("join_under: joined like Go, refused unless strictly below the root") {
+  using namespace std::string_literals;
+  // An absolute part stays under the root, as in Go's filepath.Join.
+  CHECK(join_under("/store", {"/x/victim"}) == "/store/x/victim");
+  CHECK(join_under("/store/", {"acc", "streams"}) == "/store/acc/streams");
+  CHECK(join_under("/store", {"a/../b"}) == "/store/b");
+  CHECK(join_under("/store", {"a", "", "b"}) == "/store/a/b");
+  CHECK(join_under("store", {"a"}) == "store/a");
+  CHECK(join_under("/", {"a"}) == "/a");
+  CHECK(join_under(".", {"a"}) == "a");
+  CHECK(join_under("", {"a"}) == "a");
+  CHECK(join_under("../..", {"a"}) == "../../a");
+  CHECK(join_under("/store", {"...", "..a"}) == "/store/.../..a");
+  CHECK(join_under("/store", {"../store/a"}) == "/store/a");  // out and back in: lexically below
+  // Climbing out, or landing on the root itself.
+  for (const std::string_view part : {"..", "../x", "a/../..", "a/../../store2", "/..", ".", "", "a/..", "//"}) {
+    CAPTURE(part);
+    CHECK_FALSE(join_under("/store", {part}).has_value());
+  }
+  CHECK_FALSE(join_under("/store", {"a", "../.."}).has_value());
+  CHECK_FALSE(join_under("/store", {}).has_value());
+  CHECK_FALSE(join_under("/", {".."}).has_value());
+  CHECK_FALSE(join_under(".", {".."}).has_value());
+  CHECK(join_under(".", {"/a"}) == "a");
+  CHECK_FALSE(join_under("..", {".."}).has_value());
+  CHECK_FALSE(join_under("../..", {"../a"}).has_value());
+  CHECK_FALSE(join_under("/store", {"../store"}).has_value());
+  CHECK_FALSE(join_under("/st", {"../store/x"}).has_value());  // a sibling that shares the prefix
+  // NUL anywhere: the OS would see a shorter path.
+  CHECK_FALSE(join_under("/store", {"a\0b"s}).has_value());
+  CHECK_FALSE(join_under("/store", {"a\0/../.."s}).has_value());
+  CHECK_FALSE(join_under("/store", {"\0"s}).has_value());
+  CHECK_FALSE(join_under(std::string("/st\0re", 6), {"a"}).has_value());
+  // Very long parts: linear, no recursion.
+  const std::string deep = repeat("a/", 50'000);
+  CHECK((join_under("/store", {deep}) == "/store/" + deep.substr(0, deep.size() - 1)));
+  CHECK_FALSE(join_under("/store", {deep + repeat("../", 50'001)}).has_value());
+  CHECK((join_under("/store", {deep + repeat("../", 49'999)}) == "/store/a"));
 }

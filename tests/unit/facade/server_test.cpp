@@ -6,10 +6,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "jsacct/facade/server.hpp"
+#include "temp_tree.hpp"
 
 using namespace jsacct;
 namespace fs = std::filesystem;
@@ -284,4 +287,88 @@ TEST_CASE("TestJetStreamJWTLimits: diff-checked updates keep the old limits on f
   CHECK_FALSE(s.update_account_limits("A", {{"", l2}}));  // re-applying: the diff is 0, not double counted
   CHECK(s.update_account_limits("A", {{"", too_big}}).err_code() == 10047);
   CHECK(s.lookup_account("A")->limits().at("") == l2);  // old limits stay in force
+}
+
+// ---------------------------------------------------------------- issue 17 item 9: paths from account names
+
+TEST_CASE("enable_account(\"/x/victim\") leaves /x/victim/__snapshots__ alone (the reported data loss)") {
+  harness h;
+  const fs::path root = h.dir.path;
+  fs::create_directories(root / "x" / "victim" / "__snapshots__");
+  { std::ofstream(root / "x" / "victim" / "__snapshots__" / "keep") << "not the store's"; }
+  fs::create_directories(root / "x" / "victim" / "empty-dir");
+  jetstream_server s(h.setup());
+  jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
+  c.store_dir = (root / "store").string();
+  REQUIRE_FALSE(s.enable(c));                                   // (api_error: false = success)
+  const std::string victim = (root / "x" / "victim").string();  // an absolute account name
+  s.register_account(victim);
+  const auto before = facade_test::snapshot(root);
+
+  const api_error e = s.enable_account(victim);  // ran remove_all("<root>/x/victim/__snapshots__")
+  CHECK(e.err_code() == 10051);
+  CHECK(e.description() == "account name can not contain path separators");
+  CHECK(facade_test::snapshot(root) == before);  // nothing changed anywhere, the store included
+  CHECK(fs::exists(root / "x" / "victim" / "__snapshots__" / "keep"));
+  CHECK_FALSE(s.account_enabled(victim));
+  CHECK_FALSE(s.account_configured(victim));  // refused before the limits are recorded
+  CHECK(s.num_accounts() == 0);
+}
+
+TEST_CASE("enable_account: absolute, '..', NUL, empty and very long names change nothing on disk") {
+  harness h;
+  const fs::path root = h.dir.path;
+  fs::create_directories(root / "outside" / "__snapshots__");
+  fs::create_directories(root / "store" / "jetstream" / "__snapshots__");
+  jetstream_server s(h.setup());
+  jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
+  c.store_dir = (root / "store").string();
+  REQUIRE_FALSE(s.enable(c));
+  using namespace std::string_literals;
+  const std::vector<std::string> names{
+      "/",
+      "..",
+      "../outside",
+      "../../x",
+      "x/../..",
+      "/etc",
+      "a/b",
+      "a\\b",
+      "",
+      ".",
+      "a.b",
+      "..\\outside",
+      "\0"s,
+      "a\0b"s,
+      "a\0/../../x"s,
+      " ",
+      "a\tb",
+      "*",
+      ">",
+      std::string(256, 'a'),
+      std::string(100'000, 'a'),
+      std::string(5000, '/'),
+  };
+  const auto before = facade_test::snapshot(root);
+  for (const auto& name : names) {
+    CAPTURE(name.size());
+    CAPTURE(name.substr(0, 40));
+    s.register_account(name);
+    const api_error e = s.enable_account(name);
+    CHECK(e.err_code() == 10051);
+    CHECK_FALSE(s.account_enabled(name));
+    CHECK_FALSE(s.account_configured(name));
+    CHECK(facade_test::snapshot(root) == before);
+  }
+  CHECK(s.num_accounts() == 0);
+  CHECK(s.enable_account(std::string(300, 'a')).description() ==
+        "jetstream account not registered");  // the registry is asked first
+
+  // The longest name that is allowed (255 bytes) works and leaves the tree as it was:
+  // its directories are created for the probe and removed again.
+  const std::string longest(255, 'L');
+  s.register_account(longest);
+  CHECK_FALSE(s.enable_account(longest));
+  CHECK(s.account_enabled(longest));
+  CHECK(facade_test::snapshot(root) == before);
 }

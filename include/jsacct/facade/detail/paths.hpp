@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// Path helpers of the facade, ported from the behaviour of Go's `path/filepath`
-/// and `os` (POSIX only): `go_clean`, `go_join`, `go_dir`, `go_mkdir_all` and
-/// Go's texts of OS errors. Not public API (namespace `jsacct::detail`): the
-/// facade's public functions use them and report failures in their own error
-/// shape.
+/// and `os` (POSIX only): `go_clean`, `go_join`, `go_dir`, `go_mkdir_all`,
+/// Go's texts of OS errors, and `join_under`, which joins like Go and refuses
+/// a result that is not strictly below the directory it starts from. Not
+/// public API (namespace `jsacct::detail`): the facade's public functions use
+/// them and report failures in their own error shape.
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -86,6 +87,40 @@ inline std::string go_dir(std::string_view path) {
   const auto slash = path.rfind('/');
   if (slash == std::string_view::npos) return ".";
   return go_clean(path.substr(0, slash + 1));
+}
+
+/// True if the cleaned path `p` names something strictly below the cleaned
+/// directory `root` (lexically: symbolic links are not followed).
+inline bool is_strictly_below(std::string_view root, std::string_view p) noexcept {
+  const auto starts_with_dotdot = [](std::string_view s) {
+    return s == ".." || (s.size() > 2 && s[0] == '.' && s[1] == '.' && s[2] == '/');
+  };
+  if (p == root) return false;
+  if (root == "/") return !p.empty() && p.front() == '/';
+  if (root == ".") return !p.empty() && p.front() != '/' && !starts_with_dotdot(p);
+  if (p.size() <= root.size() + 1 || p.substr(0, root.size()) != root || p[root.size()] != '/') return false;
+  // Only a root made of `..` elements can be followed by another `..` in a clean path.
+  return !starts_with_dotdot(p.substr(root.size() + 1));
+}
+
+/// `go_join({root, parts...})` when the result lies strictly below `root`
+/// (compared after cleaning both), nullopt otherwise: for a part that climbs
+/// out with `..`, a part that is empty or `.` so that the result is `root`
+/// itself, or any NUL byte (the OS would cut the path there).
+inline std::optional<std::string> join_under(std::string_view root, std::initializer_list<std::string_view> parts) {
+  if (root.find('\0') != std::string_view::npos) return std::nullopt;
+  for (const std::string_view p : parts)
+    if (p.find('\0') != std::string_view::npos) return std::nullopt;
+  const std::string clean_root = go_clean(root);
+  std::string joined = clean_root;
+  for (const std::string_view p : parts) {
+    if (p.empty()) continue;
+    joined.push_back('/');
+    joined.append(p);
+  }
+  joined = go_clean(joined);
+  if (!is_strictly_below(clean_root, joined)) return std::nullopt;
+  return joined;
 }
 
 /// Go's text for an errno (its syscall table): the C library message with a
