@@ -98,7 +98,8 @@ inline std::optional<op_error> parse_stream_request(const json& body, full_strea
   raw.replicas = i64("num_replicas", 0);
   raw.max_bytes = i64("max_bytes", 0);
   raw.max_consumers = i64("max_consumers", 0);
-  auto norm = [](std::int64_t v) { return v == 0 ? -1 : v; };
+  // 0 means unset (-1); main also maps every value below -1 to -1, 2.9.10 keeps it (oracle-verified).
+  auto norm = [v29](std::int64_t v) { return (v == 0 || (!v29 && v < -1)) ? -1 : v; };
   c.replicas = raw.replicas == 0 ? 1 : raw.replicas;
   // 2.9.10 maps only 0 to -1 and echoes other negative values (oracle-verified); main maps every value < -1 too.
   c.max_bytes = (raw.max_bytes == 0 || (!v29 && raw.max_bytes < -1)) ? -1 : raw.max_bytes;
@@ -107,6 +108,7 @@ inline std::optional<op_error> parse_stream_request(const json& body, full_strea
   c.max_msgs_per_subject = norm(i64("max_msgs_per_subject", 0));
   c.max_msg_size = norm(i64("max_msg_size", 0));
   c.max_age = i64("max_age", 0);
+  if (!v29 && c.max_age < 0) return srv_err::invalid_config("max age can not be negative");  // main checkStreamCfg
   c.description = str("description");
   c.allow_direct = flag("allow_direct");
   c.allow_rollup_hdrs = flag("allow_rollup_hdrs");

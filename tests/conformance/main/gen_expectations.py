@@ -25,6 +25,7 @@ E = {  # error objects as nats-server sends them (taken from the 2.9.10 recordin
     10058: {"code": 400, "description": "stream name already in use with a different configuration", "err_code": 10058},
     10059: {"code": 404, "description": "stream not found", "err_code": 10059},
     10074: {"code": 500, "description": "replicas > 1 not supported in non-clustered mode", "err_code": 10074},
+    10003: {"code": 400, "description": "bad request", "err_code": 10003},
 }
 
 W_RES = "§8.1 step 4 / §8.2 (main): account_info reports reserved_memory/reserved_storage = Σ MaxBytes > 0 of the account's streams by storage type, single replica, per tier by tierName; api is not part of the record"
@@ -373,6 +374,205 @@ s.si(24, W_SRV + ": M1 3000 → 0(−1) releases 3000", reserved_memory=0, reser
 s.si(28, W_SRV, reserved_storage=0)
 s.ai(32, (0, 0))
 s.si(33, W_SRV + ": nothing left", reserved_storage=0)
+
+
+# ------------------------------------------------------------------ own, issue 13 fidelity sweep
+# These files pin each area's decisions under main (accept / error code, purge counts and
+# stream states, the counts an area is about). The reserved_* fields that main adds to every
+# account_info follow the rule pinned above (W_RES) and are not repeated here.
+# Error descriptions are pinned where main's text is the one jsacct reproduces; for 10025
+# main appends the Go decoder's message ("invalid JSON: json: cannot unmarshal ..."), which
+# jsacct does not reproduce (README differences table), so only code and err_code are pinned.
+
+
+def errc(s, i, code, why, http=400):
+    s.add(i, {"ok": False, "error": {"code": http, "err_code": code}}, why, absent=["result"])
+
+
+W_IDENT = "jsClusteredStreamRequest (main): an assignment with the same (normalized) config is re-proposed; tieredStreamAndReservationCount skips the stream's own name, so the account at max_streams still accepts it"
+W_DIFF = "jsClusteredStreamRequest (main): an existing assignment with a different config -> 10058 before the limits check"
+W_MAXS = "jsClusteredStreamLimitsCheck (main): the other streams of the tier already reach max_streams"
+
+s = scen("cluster_max_streams_untiered")
+for i in (3, 4, 5, 6, 15):
+    s.ok(i, W_IDENT)
+for i in (7, 8, 9):
+    s.err(i, 10058, W_DIFF)
+for i in (10, 11, 14):
+    s.err(i, 10027, W_MAXS + " (untiered: R1 and R3 count together)")
+
+s = scen("cluster_max_streams_tiered")
+for i in (2, 3, 4, 13, 18):
+    s.ok(i, W_IDENT)
+for i in (5, 6):
+    s.err(i, 10058, W_DIFF)
+for i in (7, 8, 11, 15, 16):
+    s.err(i, 10027, W_MAXS + " (per tier)")
+
+s = scen("cluster_max_streams_one")
+for i in (4, 5, 11, 12, 16):
+    s.ok(i, W_IDENT)
+for i in (6, 17):
+    s.err(i, 10058, W_DIFF)
+for i in (7, 13):
+    s.err(i, 10027, W_MAXS)
+
+W_C74 = "jsConsumerCreateRequest (main): a single server refuses Replicas > 1 with 10074 before it looks the stream up"
+W_C26 = "checkConsumerCfg passes; the stream / account max_consumers is reached -> 10026"
+W_C126 = "checkConsumerCfg (main): Replicas > stream replicas -> 10126, before any limit"
+W_C133 = "checkConsumerCfg (main): negative Replicas -> 10133, before any limit"
+
+s = scen("consumer_replicas_standalone")
+for i in (3, 4, 5, 6, 8, 13, 15, 19, 22):
+    errc(s, i, 10074, W_C74, http=500)
+for i in (7, 14):
+    errc(s, i, 10133, W_C133)
+for i in (12, 20):
+    errc(s, i, 10026, W_C26)
+s.ok(11, "account max_consumers 3 applies per stream: S holds r0 and r1, r1b is the third")
+
+s = scen("consumer_replicas_tiered_standalone")
+for i in (3, 6, 11, 13):
+    errc(s, i, 10074, W_C74, http=500)
+errc(s, 4, 10133, W_C133)
+for i in (5, 14):
+    errc(s, i, 10026, W_C26)
+errc(s, 9, 10074, "configUpdateCheckLocked (main): a single server refuses an update to Replicas > 1 (2.9.10 accepted it)", http=500)
+s.add(15, {"ok": True, "result": {"tiers": {"R1": {"consumers": 4, "streams": 2}, "R3": {"consumers": 0, "streams": 0}}}},
+      "Q stays R1 in main (op 9 refused), so both streams and all four consumers count in R1")
+
+s = scen("cluster_consumer_replicas_untiered")
+for i in (5, 6, 8, 9, 14):
+    errc(s, i, 10126, W_C126)
+errc(s, 7, 10133, W_C133)
+s.ok(16, "an update of an existing durable is not counted against max_consumers in main (e13d22baf): a1 becomes R3")
+s.add(20, {"ok": True, "result": {"consumers": 10, "ha_assets": 14}},
+      "/jsz (main, as 2.9.10): a consumer counts once per server holding a replica (0 = the stream's count): a1 R3 now, a2 R2, a3 R3 (x2, mem), b0 (R1 stream) 1, b1 1 -> 3+2+3+1+1 = 10; HA assets: meta 3 + S3 3 + a1 3 + a2 2 + a3 3 = 14")
+
+s = scen("cluster_consumer_replicas_tiered")
+for i in (3, 9, 11):
+    errc(s, i, 10126, W_C126)
+for i in (8, 12):
+    errc(s, i, 10026, W_C26 + " (per tier)")
+
+W_JSON = "the request does not decode into the Go struct (wrong type, float for an integer, out-of-range integer, unknown or null enum) -> 10025 before any other check"
+s = scen("raw_types_stream_create")
+for i in list(range(0, 18)) + [20, 21]:
+    errc(s, i, 10025, W_JSON)
+for i in (19, 22, 23):
+    s.ok(i, "null for a plain field is unset; unknown keys are ignored")
+
+s = scen("raw_types_consumer_create")
+for i in list(range(2, 15)) + [18]:
+    errc(s, i, 10025, W_JSON)
+errc(s, 19, 10026, W_C26)
+
+s = scen("raw_types_update_purge")
+for i in (2, 3, 4, 5, 8, 11, 12, 13, 14, 15, 22):
+    errc(s, i, 10025, W_JSON + " (update and purge requests alike; the purge body is decoded before the stream lookup)")
+for i in (16, 17):
+    s.err(i, 10003, "jsStreamPurgeRequest: seq > 0 and keep > 0 together -> 10003")
+s.add(19, {"ok": True, "result": {"purged": 3, "success": True}}, "all-null body: every field unset, a full purge")
+
+s = scen("raw_types_tiered")
+for i in (0, 1, 2, 3, 7, 9, 12, 13, 15, 17, 18, 20):
+    errc(s, i, 10025, W_JSON)
+s.ok(8, "tierName(0) = R1 in main: null replicas is unset, so the R1 tier applies and the stream is created", num_replicas=1)
+
+s = scen("raw_types_go_decoding")
+for i in (2, 3, 5, 7, 8, 12, 13, 15):
+    errc(s, i, 10025, W_JSON + " (case-sensitive enums except discard; nested and list elements are checked; int32 / uint64 ranges)")
+for i in (0, 1, 4, 6, 9, 11, 14):
+    s.ok(i, "decodes: discard compared lower-cased, 'undefined' deliver policy, keys matched case-insensitively, in-range integers")
+
+s = scen("cluster_raw_types")
+for i in (0, 1, 2, 3, 5, 6, 9, 10, 12, 13, 14):
+    errc(s, i, 10025, W_JSON + " (in a cluster too: the meta leader decodes creates, the stream leader purges)")
+s.ok(11, "replicas 3 on the R3 stream S: not more than the stream's (checkConsumerCfg)", num_replicas=3)
+
+W_MC = "memStore.compact (main): no error when the compact point has no message; the new first sequence is the next stored one, everything below it goes, per-subject state is updated"
+s = scen("purge_sequences_memory")
+s.add(11, {"ok": True, "result": {"state": {"messages": 1, "num_subjects": 1}}}, W_MC)
+s.add(16, {"ok": True, "result": {"state": {"messages": 1, "num_subjects": 1}}}, W_MC)
+s.add(21, {"ok": True, "result": {"purged": 0, "success": True}}, W_MC + "; a sequence below the first one purges nothing")
+
+s = scen("purge_empty_and_errors")
+s.add(47, {"ok": True, "result": {"purged": 2, "success": True}}, W_MC + ": keep 2 compacts to the hole at 4, so 2 and 3 go")
+s.state(48, 1, 24, 5, 5, W_MC)
+for i in (49, 51, 53):
+    s.add(i, {"ok": True, "result": {"purged": 0, "success": True}}, W_MC + "; the first sequence (5) is above the compact point")
+s.add(41, {"ok": True, "result": {"storage": 38}}, "fileStore.PurgeEx with a subject (main) reports every removal to the account (TestJetStreamPurgeExAndAccounting): only E's last message (38 bytes) is counted")
+
+s = scen("cluster_purge_r3")
+s.add(7, {"ok": True, "result": {"storage": 387}}, "filtered purge of a file stream releases usage in main: 3 messages x 43 bytes x 3 replicas")
+s.add(25, {"ok": True, "result": {"purged": 3, "success": True}}, W_MC + ": keep 1 compacts to the deleted last sequence 5, so 1..3 go")
+s.state(26, 0, 0, 6, 5, W_MC)
+s.add(29, {"ok": True, "result": {"purged": 1, "success": True}}, "seq 7 after publishing 6 and 7: only 6 is below it")
+s.add(32, {"ok": True, "result": {"purged": 0, "success": True}}, W_MC + "; a sequence below the first one purges nothing")
+
+W_NEG = "jsacct decision (README differences, docs/semantics.md): negative replicas are invalid input, 10133 before any tier logic; upstream main's raw pre-check would answer 10120 (no tier R-1) in a tiered account and 10027 at max_streams"
+W_R1 = "tierName(0) = R1 in main: replicas 0 selects the R1 tier"
+s = scen("replicas_validation_tiered")
+for i in (0, 1, 2, 3, 16, 21, 22, 23, 24, 25, 38, 43, 60):
+    errc(s, i, 10133, W_NEG)
+for i in (4, 5, 26, 27):
+    s.ok(i, W_R1, num_replicas=1)
+for i in (17, 39):
+    errc(s, i, 10047, W_R1 + "; 1000000 > its max_store 1000 in the pre-check", http=500)
+for i in (79, 80, 86, 87, 93, 94):
+    errc(s, i, 10074, "configUpdateCheckLocked (main): a single server refuses an update to Replicas > 1", http=500)
+
+s = scen("replicas_validation_order_limits")
+for i in (6, 7, 13, 21, 22, 28, 36, 37, 43):
+    errc(s, i, 10133, W_NEG)
+for i in (8, 9, 14):
+    s.err(i, 10027, W_R1 + ", which is at max_streams")
+errc(s, 35, 10074, "the tiered R3 pre-check charges 2000 once (main: not replicas x) <= 3000, then the single server refuses R3", http=500)
+s.ok(38, W_R1 + " with room: 100 + 100 <= 1000 and <= its max stream bytes 500", num_replicas=1)
+errc(s, 44, 10113, W_R1 + "; its max_bytes_required refuses an unset max_bytes (checkStreamCfg)", http=400)
+
+s = scen("cluster_replicas_validation_order_limits")
+s.ok(36, "jsClusteredStreamLimitsCheck (main): the tiered R3 reservation is not replicas x: 100 + 2000 <= 3000", num_replicas=3)
+
+W_SU = "configUpdateCheckLocked (main): a single server refuses an update to Replicas > 1 (2.9.10 accepted it), so the reservation stays single"
+s = scen("standalone_replicas_update_untiered")
+for i in (2, 4, 28, 30, 34, 35):
+    errc(s, i, 10074, W_SU, http=500)
+s.ok(8, "S stays R1: 3000 + 1000 reserved, 1 byte fits", max_bytes=1)
+
+s = scen("standalone_replicas_update_tiered")
+for i in (5, 11, 12):
+    errc(s, i, 10074, W_SU, http=500)
+s.err(9, 10047, "S stays R1 (op 5 refused): R1 holds S 3000 + Q 1000, so 9000 does not fit")
+
+s = scen("standalone_replicas_update_with_messages")
+for i in (5, 6):
+    errc(s, i, 10074, W_SU, http=500)
+s.ok(14, "M stays R1: 300 + 101 <= 1000 memory", max_bytes=101)
+
+W_NORM = "checkStreamCfg (main): values below -1 become -1 (max_bytes, max_msgs, max_msgs_per_subject, max_msg_size, max_consumers)"
+s = scen("edge_max_bytes_values")
+s.ok(0, W_NORM, max_bytes=-1)
+s.ok(1, W_NORM, max_bytes=-1)
+s.err(17, 10047, "the server reservation check saturates (main): 200 + MaxInt64 - 1 exceeds max_store instead of wrapping")
+s.err(18, 10059, "FM1 was not created (op 17)")
+
+s = scen("edge_negative_limits")
+s.ok(0, W_NORM, max_msgs=-1, max_msgs_per_subject=-1, max_msg_size=-1)
+s.ok(3, W_NORM, max_consumers=-1)
+s.ok(6, "max_consumers -5 was normalized to -1 at create, so -1 is no change (2.9.10 kept -5 and refused the change)")
+s.add(7, {"ok": False, "error": {"code": 500, "err_code": 10052, "description": "max age can not be negative"}},
+      "checkStreamCfg (main): a negative max_age is refused before the duplicates window is derived from it", absent=["result"])
+
+s = scen("edge_max_bytes_required")
+s.add(23, {"ok": False, "error": {"code": 500, "err_code": 10028}}, "the pre-check saturates (main): 5000 + MaxInt64 > max_memory, before checkStreamCfg's 10122 (2.9.10 wrapped and passed it)", absent=["result"])
+
+s = scen("cluster_edge_values")
+for i in (0, 14):
+    s.ok(i, W_NORM, max_bytes=-1)
+for i in (1, 15):
+    s.ok(i, W_NORM, max_bytes=-1)
+
 
 if __name__ == "__main__":
     for s in ALL:
