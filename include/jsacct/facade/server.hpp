@@ -11,6 +11,7 @@
 #include "jsacct/config.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -68,6 +69,9 @@ struct server_setup {
   /// Receives log lines and advisories.
   std::function<void(const server_event&)> on_event;
   /// Runs the asynchronous shutdowns of §9.10. Default: immediately, on the calling thread.
+  /// A queued task may run at any time, also after the server is destroyed: it
+  /// then does nothing. It shuts down only the engine that asked for it, not
+  /// one enabled since.
   std::function<void(std::function<void()>)> run_async;
 };
 
@@ -78,6 +82,14 @@ class jetstream_server {
   explicit jetstream_server(server_setup setup = {}) : setup_(std::move(setup)) {}
   jetstream_server(const jetstream_server&) = delete;
   jetstream_server& operator=(const jetstream_server&) = delete;
+  /// Cancels the asynchronous shutdowns still queued in `run_async` and waits
+  /// for one that is running on another thread. (Do not destroy the server
+  /// from inside one of its own callbacks.)
+  ~jetstream_server() {
+    std::unique_lock lk(async_->mu);
+    async_->server = nullptr;
+    async_->idle.wait(lk, [this] { return async_->running == 0; });
+  }
 
   // ---------------------------------------------------------------- accounts known to the server
 
@@ -189,8 +201,9 @@ class jetstream_server {
     if (!config_.domain.empty()) adv += ",\"domain\":" + go_quote(config_.domain);
     adv += "}";
     emit(server_event_kind::advisory, std::move(adv), "$JS.EVENT.ADVISORY.SERVER.OUT_OF_STORAGE");
+    const std::uint64_t generation = engine_generation_;
     lk.unlock();
-    async_shutdown();
+    async_shutdown(generation);
     return true;
   }
 
@@ -200,8 +213,9 @@ class jetstream_server {
     std::unique_lock lk(mu_);
     if (!js_ || disabled_) return false;
     emit(server_event_kind::error, "File system permission denied while writing, disabling JetStream");
+    const std::uint64_t generation = engine_generation_;
     lk.unlock();
-    async_shutdown();
+    async_shutdown(generation);
     return true;
   }
 
@@ -305,6 +319,7 @@ class jetstream_server {
     // §9.4 step 1: the engine is published first; a later failure leaves it in place.
     config_ = r.config;
     js_ = std::make_unique<engine>(config_, setup_.standalone);
+    ++engine_generation_;
     disabled_ = false;
     oos_ = false;
     shutting_down_ = false;
@@ -337,12 +352,41 @@ class jetstream_server {
     return {};
   }
 
-  void async_shutdown() {
-    auto task = [this] { (void)shutdown(); };
+  /// The asynchronous shutdown of §9.10. The task holds the shared guard, not
+  /// `this`: after the destructor it finds no server and does nothing; while it
+  /// runs, the destructor waits. It only shuts down the engine it was queued
+  /// for (`generation`, read under the lock by the caller).
+  void async_shutdown(std::uint64_t generation) {
+    auto task = [guard = async_, generation] {
+      jetstream_server* self = nullptr;
+      {
+        std::lock_guard lk(guard->mu);
+        self = guard->server;
+        if (self == nullptr) return;
+        ++guard->running;
+      }
+      struct done_on_exit {
+        async_guard& g;
+        ~done_on_exit() {
+          {
+            std::lock_guard lk(g.mu);
+            --g.running;
+          }
+          g.idle.notify_all();
+        }
+      } done{*guard};
+      self->shutdown_engine(generation);
+    };
     if (setup_.run_async)
-      setup_.run_async(task);
+      setup_.run_async(std::move(task));
     else
       task();
+  }
+
+  /// `shutdown()` of engine number `generation` only.
+  void shutdown_engine(std::uint64_t generation) {
+    std::lock_guard lk(mu_);
+    if (js_ && engine_generation_ == generation) (void)disable_locked(false);
   }
 
   /// §10.1 steps 15–17: remove `.snap-staging`; probe that `<acc>/streams` can
@@ -374,6 +418,14 @@ class jetstream_server {
     if (setup_.on_event) setup_.on_event(server_event{k, std::move(text), std::move(subject)});
   }
 
+  /// What queued asynchronous shutdowns share with the server (they may outlive it).
+  struct async_guard {
+    std::mutex mu;
+    std::condition_variable idle;
+    jetstream_server* server = nullptr;  ///< null once the destructor has started
+    int running = 0;                     ///< tasks between their start and their end
+  };
+
   server_setup setup_;
   mutable std::recursive_mutex mu_;  // recursive: async_shutdown may run inline from a member
   std::mutex alert_mu_;
@@ -385,6 +437,14 @@ class jetstream_server {
   std::set<std::string, std::less<>> registered_;
   std::map<std::string, limits_map, std::less<>> configured_;
   std::optional<std::chrono::steady_clock::time_point> last_alert_;
+  std::uint64_t engine_generation_ = 0;  ///< counts the engines created (enable)
+  std::shared_ptr<async_guard> async_ = make_async_guard(this);
+
+  static std::shared_ptr<async_guard> make_async_guard(jetstream_server* self) {
+    auto g = std::make_shared<async_guard>();
+    g->server = self;
+    return g;
+  }
 };
 
 }  // namespace jsacct

@@ -3,12 +3,16 @@
 // §9.12–§9.13, §10), in temp dirs with injected probes and clock.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "jsacct/facade/server.hpp"
@@ -371,4 +375,75 @@ TEST_CASE("enable_account: absolute, '..', NUL, empty and very long names change
   CHECK_FALSE(s.enable_account(longest));
   CHECK(s.account_enabled(longest));
   CHECK(facade_test::snapshot(root) == before);
+}
+
+// ---------------------------------------------------------------- issue 17 item 11: queued asynchronous shutdowns
+
+TEST_CASE("a queued out-of-space shutdown that runs after the server is destroyed does nothing") {
+  harness h;
+  std::vector<std::function<void()>> queue;  // a task runner that has not got round to it yet
+  {
+    server_setup st = h.setup();
+    st.run_async = [&queue](std::function<void()> f) { queue.push_back(std::move(f)); };
+    jetstream_server s(st);
+    REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+    CHECK(s.handle_out_of_space(storage_type::file, "ORDERS"));
+    CHECK(s.handle_write_permission_error());
+    CHECK(queue.size() == 2);
+    CHECK(s.enabled());  // queued, not run
+  }
+  const std::size_t events = h.events.size();
+  for (auto& task : queue) task();  // used the destroyed server before (ASan: stack-use-after-scope)
+  CHECK(h.events.size() == events);
+}
+
+TEST_CASE("a queued shutdown stops the engine it was queued for, not one enabled since") {
+  harness h;
+  std::vector<std::function<void()>> queue;
+  server_setup st = h.setup();
+  st.run_async = [&queue](std::function<void()> f) { queue.push_back(std::move(f)); };
+  jetstream_server s(st);
+  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+
+  SUBCASE("the same engine: shut down, state kept") {
+    CHECK(s.handle_out_of_space());
+    REQUIRE(queue.size() == 1);
+    CHECK(s.enabled());
+    queue.front()();
+    CHECK_FALSE(s.enabled());
+    CHECK(s.shutting_down());
+    CHECK(h.saw(server_event_kind::notice, "JetStream Shutdown"));
+    queue.front()();  // running it twice is harmless
+    CHECK_FALSE(s.enabled());
+  }
+  SUBCASE("shut down and enabled again before the task runs: the new engine stays") {
+    CHECK(s.handle_write_permission_error());
+    REQUIRE(queue.size() == 1);
+    REQUIRE_FALSE(s.shutdown());
+    REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+    queue.front()();
+    CHECK(s.enabled());
+  }
+}
+
+TEST_CASE("destroying the server waits for a shutdown task running on another thread") {
+  harness h;
+  std::atomic<bool> task_started{false}, task_finished{false};
+  std::thread runner;
+  server_setup st = h.setup();
+  st.on_event = [&](const server_event& e) {
+    if (e.text == "Initiating JetStream Shutdown...") {
+      task_started = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // widen the window for the destructor
+    }
+    if (e.text == "JetStream Shutdown") task_finished = true;
+  };
+  st.run_async = [&runner](std::function<void()> f) { runner = std::thread(std::move(f)); };
+  auto s = std::make_unique<jetstream_server>(st);
+  REQUIRE_FALSE(s->enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s->handle_out_of_space());
+  while (!task_started) std::this_thread::yield();
+  s.reset();  // the task is inside shutdown(): the destructor waits for it
+  CHECK(task_finished);
+  runner.join();
 }
