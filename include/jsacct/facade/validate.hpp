@@ -31,13 +31,16 @@ namespace detail {
 
 /// CRC-16/XMODEM (polynomial 0x1021, initial value 0, no reflection), the
 /// checksum NKEYs carry.
+constexpr std::uint16_t crc16_xmodem_update(std::uint16_t crc, std::uint8_t byte) noexcept {
+  crc = static_cast<std::uint16_t>(crc ^ (static_cast<std::uint16_t>(byte) << 8));
+  for (int bit = 0; bit < 8; ++bit)
+    crc = (crc & 0x8000) ? static_cast<std::uint16_t>((crc << 1) ^ 0x1021) : static_cast<std::uint16_t>(crc << 1);
+  return crc;
+}
+
 constexpr std::uint16_t crc16_xmodem(const std::uint8_t* data, std::size_t len) noexcept {
   std::uint16_t crc = 0;
-  for (std::size_t i = 0; i < len; ++i) {
-    crc = static_cast<std::uint16_t>(crc ^ (static_cast<std::uint16_t>(data[i]) << 8));
-    for (int bit = 0; bit < 8; ++bit)
-      crc = (crc & 0x8000) ? static_cast<std::uint16_t>((crc << 1) ^ 0x1021) : static_cast<std::uint16_t>(crc << 1);
-  }
+  for (std::size_t i = 0; i < len; ++i) crc = crc16_xmodem_update(crc, data[i]);
   return crc;
 }
 
@@ -48,38 +51,130 @@ constexpr int base32_value(char c) noexcept {
   return -1;
 }
 
-}  // namespace detail
-
-/// True if `key` is a well-formed public account NKEY: 56 characters of
-/// RFC 4648 base32 (upper case, no padding) decoding to 35 bytes = prefix byte
-/// 0 (which renders as a leading `A`), 32 key bytes and a little-endian
-/// CRC-16/XMODEM of the first 33 bytes.
-///
-/// Note: the Go nkeys library accepts any decodable length of at least 4
-/// bytes (e.g. `"AAAAAAAA"`); jsacct requires the 56-character form every
-/// generated account key has.
-constexpr bool is_valid_public_account_key(std::string_view key) noexcept {
-  constexpr std::size_t encoded_len = 56, raw_len = 35;
-  if (key.size() != encoded_len) return false;
-  std::array<std::uint8_t, raw_len> raw{};
-  std::uint32_t acc = 0;
-  int bits = 0;
-  std::size_t n = 0;
-  for (char c : key) {
-    const int v = detail::base32_value(c);
-    if (v < 0) return false;
-    acc = (acc << 5) | static_cast<std::uint32_t>(v);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      raw[n++] = static_cast<std::uint8_t>(acc >> bits);
-      acc &= (1u << bits) - 1;
+/// The characters of an encoded key that its decoder reads: everything but CR and LF.
+class nkey_chars {
+ public:
+  explicit constexpr nkey_chars(std::string_view s) noexcept : s_(s) {
+    for (char c : s)
+      if (c != '\r' && c != '\n') ++count_;
+  }
+  constexpr std::size_t remaining() const noexcept { return count_ - taken_; }
+  /// The next character (remaining() > 0).
+  constexpr char next() noexcept {
+    skip_newlines();
+    ++taken_;
+    return s_[pos_++];
+  }
+  /// The character `k` places after the next one would be (k < remaining()).
+  constexpr char peek(std::size_t k) const noexcept {
+    std::size_t p = pos_;
+    for (std::size_t seen = 0;; ++p) {
+      if (s_[p] == '\r' || s_[p] == '\n') continue;
+      if (seen++ == k) return s_[p];
     }
   }
-  // 56 * 5 = 280 bits = exactly 35 bytes, nothing left over.
-  if (raw[0] != 0) return false;  // account prefix byte ('A' << 0)
-  const std::uint16_t want = static_cast<std::uint16_t>(raw[raw_len - 2] | (raw[raw_len - 1] << 8));
-  return detail::crc16_xmodem(raw.data(), raw_len - 2) == want;
+
+ private:
+  constexpr void skip_newlines() noexcept {
+    while (s_[pos_] == '\r' || s_[pos_] == '\n') ++pos_;
+  }
+  std::string_view s_;
+  std::size_t pos_ = 0, count_ = 0, taken_ = 0;
+};
+
+/// Receives the bytes of a decoded key one by one and checks, at the end, the
+/// rules of nkeys' `Decode`: at least 4 bytes, the last two a little-endian
+/// CRC-16/XMODEM of the others, the first one's type bits (`& 0xF8`) `prefix`.
+class nkey_check {
+ public:
+  explicit constexpr nkey_check(std::uint8_t prefix) noexcept : prefix_(prefix) {}
+  constexpr void put(std::uint8_t b) noexcept {
+    if (n_ == 0) first_ = b;
+    if (n_ >= 2) crc_ = crc16_xmodem_update(crc_, last_[0]);  // bytes before the final two
+    last_[0] = last_[1];
+    last_[1] = b;
+    ++n_;
+  }
+  constexpr bool ok() const noexcept {
+    if (n_ < 4) return false;
+    const auto want = static_cast<std::uint16_t>(last_[0] | (last_[1] << 8));
+    return crc_ == want && (first_ & 0xF8) == prefix_;
+  }
+
+ private:
+  std::uint8_t prefix_;
+  std::uint8_t first_ = 0;
+  std::uint8_t last_[2] = {0, 0};
+  std::uint16_t crc_ = 0;
+  std::size_t n_ = 0;
+};
+
+/// Decodes `key` as nkeys does (Go's standard base32 alphabet without padding)
+/// into `out`; false for input that decoder refuses. The rules, all Go's:
+/// CR and LF anywhere are skipped; the rest is read in groups of 8 characters
+/// (5 bytes); a final group of 2, 4, 5 or 7 characters gives 1, 2, 3 or 4
+/// bytes and one of 1, 3 or 6 characters gives none; unused low bits of a
+/// final group are ignored; any character outside `A-Z2-7` is refused except
+/// byte 0xFF, which that decoder takes for its padding character (the Go value
+/// of "no padding", -1, as a byte): at the third to eighth place of one of the
+/// last 8 characters it ends the input, provided the group it would complete
+/// is 0xFF up to its eighth place (characters after that are not read) and
+/// the group so far is not 3 or 6 characters long.
+template <class Sink>
+constexpr bool nkey_base32_decode(std::string_view key, Sink& out) noexcept {
+  nkey_chars in(key);
+  bool end = false;
+  while (in.remaining() > 0 && !end) {
+    std::uint8_t d[8] = {};
+    std::size_t len = 8;
+    for (std::size_t j = 0; j < 8;) {
+      if (in.remaining() == 0) {
+        len = j;
+        end = true;
+        break;
+      }
+      const char c = in.next();
+      const std::size_t rem = in.remaining();
+      if (static_cast<unsigned char>(c) == 0xFF && j >= 2 && rem < 8) {
+        if (rem + j < 7) return false;  // not enough padding
+        for (std::size_t k = 0; k + j < 7; ++k)
+          if (k < rem && static_cast<unsigned char>(in.peek(k)) != 0xFF) return false;
+        if (j == 3 || j == 6) return false;
+        len = j;
+        end = true;
+        break;
+      }
+      const int v = base32_value(c);
+      if (v < 0) return false;
+      d[j++] = static_cast<std::uint8_t>(v);
+    }
+    const auto byte = [](int v) { return static_cast<std::uint8_t>(v & 0xFF); };
+    if (len >= 2 && len != 3 && len != 6) out.put(byte(d[0] << 3 | d[1] >> 2));
+    if (len >= 4 && len != 6) out.put(byte(d[1] << 6 | d[2] << 1 | d[3] >> 4));
+    if (len >= 5 && len != 6) out.put(byte(d[3] << 4 | d[4] >> 1));
+    if (len >= 7) out.put(byte(d[4] << 7 | d[5] << 2 | d[6] >> 3));
+    if (len == 8) out.put(byte(d[6] << 5 | d[7]));
+  }
+  return true;
+}
+
+/// nkeys' `PrefixByteAccount`: the type bits of an account key's first byte
+/// (0, which renders as a leading `A`).
+inline constexpr std::uint8_t nkey_prefix_account = 0;
+
+}  // namespace detail
+
+/// nkeys' `IsValidPublicAccountKey`, as nats-server main uses it: `key`
+/// decodes (see `detail::nkey_base32_decode`: Go's base32 alphabet `A-Z2-7`
+/// without padding, CR and LF skipped) to at least 4 bytes whose last two are
+/// the little-endian CRC-16/XMODEM of the others and whose first byte has the
+/// account type bits (`byte & 0xF8` = 0). Generated account keys are 56
+/// characters (35 bytes: prefix, 32 key bytes, CRC); shorter or longer keys
+/// that satisfy these rules are accepted too, as nkeys accepts them (e.g.
+/// `"AAAAAAA"`: 4 zero bytes, CRC of two zero bytes = 0).
+constexpr bool is_valid_public_account_key(std::string_view key) noexcept {
+  detail::nkey_check check(detail::nkey_prefix_account);
+  return detail::nkey_base32_decode(key, check) && check.ok();
 }
 
 /// One configured account as far as validation cares.

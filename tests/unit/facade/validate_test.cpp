@@ -5,8 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 using jsacct::server_options;
 using jsacct::validate_jetstream_options;
@@ -51,23 +53,168 @@ TEST_CASE("is_valid_public_account_key: real keys and look-alikes") {
   CHECK_FALSE(jsacct::is_valid_public_account_key(""));
   CHECK_FALSE(jsacct::is_valid_public_account_key("A"));
   CHECK_FALSE(jsacct::is_valid_public_account_key("ABC"));
-  // nkeys accepts this 5-byte key (prefix 0, CRC of zeros = 0); jsacct requires the 56-char form.
-  CHECK_FALSE(jsacct::is_valid_public_account_key("AAAAAAAA"));
   std::string k = acc_key_1;
-  // One changed character breaks the CRC.
-  std::string bad = k;
+  std::string bad = k;  // one changed character breaks the CRC
   bad[20] = bad[20] == 'Q' ? 'R' : 'Q';
   CHECK_FALSE(jsacct::is_valid_public_account_key(bad));
-  // Lower case, padding, wrong length and non-alphabet characters are rejected.
   std::string lower = k;
   for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   CHECK_FALSE(jsacct::is_valid_public_account_key(lower));
-  CHECK_FALSE(jsacct::is_valid_public_account_key(k + "="));
   CHECK_FALSE(jsacct::is_valid_public_account_key(k.substr(0, 55)));
   std::string digit = k;
   digit[30] = '1';  // not in the RFC 4648 alphabet
   CHECK_FALSE(jsacct::is_valid_public_account_key(digit));
   CHECK(jsacct::detail::crc16_xmodem(reinterpret_cast<const std::uint8_t*>("123456789"), 9) == 0x31C3);  // XMODEM check value
+  static_assert(jsacct::is_valid_public_account_key("ADDZKBJFT5CABYBGCPPBKOLEGGOGKPTLXCYCUVSVYTR4VFS4IUQKR3SK"));
+}
+
+// nkeys' rule (IsValidPublicAccountKey -> Decode(PrefixByteAccount)): Go's base32
+// decoder without padding (CR/LF skipped), at least 4 bytes, a CRC-16/XMODEM
+// of all but the last two bytes stored little-endian in them, and a first byte
+// whose type bits (& 0xF8) are the account prefix 0. Keys below are built from
+// that rule with an RFC 4648 encoder.
+namespace {
+
+std::string base32(const std::vector<std::uint8_t>& raw) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const std::uint8_t b : raw) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += alphabet[(acc >> bits) & 31];
+    }
+  }
+  if (bits > 0) out += alphabet[(acc << (5 - bits)) & 31];
+  return out;
+}
+
+/// `prefix` ‖ `payload` ‖ CRC (little-endian), encoded.
+std::string make_key(std::uint8_t prefix, std::vector<std::uint8_t> payload, std::uint16_t crc_xor = 0) {
+  std::vector<std::uint8_t> raw{prefix};
+  raw.insert(raw.end(), payload.begin(), payload.end());
+  const std::uint16_t crc = static_cast<std::uint16_t>(jsacct::detail::crc16_xmodem(raw.data(), raw.size()) ^ crc_xor);
+  raw.push_back(static_cast<std::uint8_t>(crc & 0xFF));
+  raw.push_back(static_cast<std::uint8_t>(crc >> 8));
+  return base32(raw);
+}
+
+std::vector<std::uint8_t> bytes_from(std::uint8_t first, std::size_t n) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(first + 37 * i);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("is_valid_public_account_key: nkeys' rule, not only the 56-character form (issue 13)") {
+  using jsacct::is_valid_public_account_key;
+  // The canonical form: prefix 0, 32 key bytes, CRC = 35 bytes = 56 characters.
+  const std::string canonical = make_key(0, bytes_from(1, 32));
+  REQUIRE(canonical.size() == 56);
+  CHECK(is_valid_public_account_key(canonical));
+  CHECK(make_key(0, bytes_from(0xAB, 32)) != canonical);
+  CHECK(is_valid_public_account_key(make_key(0, bytes_from(0xAB, 32))));
+
+  SUBCASE("short and long keys: any decoded length of at least 4 bytes") {
+    CHECK(make_key(0, {0x55}).size() == 7);                     // 4 bytes: the shortest key
+    CHECK(is_valid_public_account_key(make_key(0, {0x55})));    // jsacct refused it before
+    CHECK(is_valid_public_account_key("AAAAAAA"));              // 4 zero bytes: CRC of two zero bytes is 0
+    CHECK(is_valid_public_account_key("AAAAAAAA"));             // 5 zero bytes
+    CHECK_FALSE(is_valid_public_account_key("AAAAA"));          // 3 bytes: too short
+    CHECK_FALSE(is_valid_public_account_key(make_key(0, {})));  // prefix + CRC = 3 bytes
+    for (std::size_t n = 1; n <= 40; ++n) {
+      CAPTURE(n);
+      CHECK(is_valid_public_account_key(make_key(0, bytes_from(3, n))));
+    }
+    CHECK(is_valid_public_account_key(make_key(0, bytes_from(9, 5000))));
+  }
+  SUBCASE("CR and LF anywhere are skipped by the decoder") {
+    for (std::size_t at : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{30}, std::size_t{56}}) {
+      CAPTURE(at);
+      for (const char* nl : {"\r", "\n", "\r\n", "\n\n\r"}) {
+        std::string k = canonical;
+        k.insert(at, nl);
+        CHECK(is_valid_public_account_key(k));
+      }
+    }
+    CHECK(is_valid_public_account_key("AA\nAA\rAAA"));
+    CHECK_FALSE(is_valid_public_account_key("\r\n"));
+    CHECK_FALSE(is_valid_public_account_key(canonical.substr(0, 20) + " " + canonical.substr(20)));  // other whitespace is not
+    CHECK_FALSE(is_valid_public_account_key(canonical.substr(0, 20) + "\t" + canonical.substr(20)));
+  }
+  SUBCASE("wrong CRC") {
+    for (std::uint16_t flip : {std::uint16_t{1}, std::uint16_t{0x100}, std::uint16_t{0x8000}}) {
+      CHECK_FALSE(is_valid_public_account_key(make_key(0, bytes_from(1, 32), flip)));
+      CHECK_FALSE(is_valid_public_account_key(make_key(0, {0x55}, flip)));
+    }
+    // CRC stored big-endian instead of little-endian.
+    std::vector<std::uint8_t> raw{0, 0x12, 0x34};
+    const std::uint16_t crc = jsacct::detail::crc16_xmodem(raw.data(), raw.size());
+    REQUIRE((crc >> 8) != (crc & 0xFF));
+    raw.push_back(static_cast<std::uint8_t>(crc >> 8));
+    raw.push_back(static_cast<std::uint8_t>(crc & 0xFF));
+    CHECK_FALSE(is_valid_public_account_key(base32(raw)));
+  }
+  SUBCASE("prefix byte: only the type bits (& 0xF8) count") {
+    for (std::uint8_t low = 1; low < 8; ++low) CHECK(is_valid_public_account_key(make_key(low, bytes_from(1, 32))));
+    CHECK_FALSE(is_valid_public_account_key(make_key(0x08, bytes_from(1, 32))));
+    CHECK_FALSE(is_valid_public_account_key(make_key(0xF8, bytes_from(1, 32))));
+    CHECK_FALSE(is_valid_public_account_key(make_key(20 << 3, bytes_from(1, 32))));  // user ('U')
+    CHECK_FALSE(is_valid_public_account_key(make_key(14 << 3, bytes_from(1, 32))));  // operator ('O')
+    CHECK_FALSE(is_valid_public_account_key(make_key(13 << 3, bytes_from(1, 32))));  // server ('N')
+    CHECK_FALSE(is_valid_public_account_key(make_key(18 << 3, bytes_from(1, 32))));  // seed ('S')
+    CHECK(make_key(20 << 3, bytes_from(1, 32))[0] == 'U');
+    CHECK(make_key(14 << 3, bytes_from(1, 32))[0] == 'O');
+  }
+  SUBCASE("alphabet: upper case A-Z and 2-7 only") {
+    std::string lower = canonical;
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    CHECK_FALSE(is_valid_public_account_key(lower));
+    for (const char c : {'0', '1', '8', '9', '=', '-', '_', '+', '/', '\0', '\t', 'a'}) {
+      std::string k = canonical;
+      k[10] = c;
+      CHECK_FALSE(is_valid_public_account_key(k));
+    }
+  }
+  SUBCASE("padding: '=' is refused, in any amount") {
+    const std::string four = make_key(0, {0x55});  // 7 characters; padded it would be 8
+    CHECK_FALSE(is_valid_public_account_key(four + "="));
+    CHECK_FALSE(is_valid_public_account_key(canonical + "="));
+    CHECK_FALSE(is_valid_public_account_key(canonical + "===="));
+    CHECK_FALSE(is_valid_public_account_key(make_key(0, bytes_from(1, 2)) + "======"));
+  }
+  SUBCASE("the decoder's tail rules: 1, 3 or 6 trailing characters give no byte, unused bits are ignored") {
+    // 56 characters are 7 groups of 8; a group of 1, 3 or 6 more characters decodes to nothing.
+    CHECK(is_valid_public_account_key(canonical + "A"));
+    CHECK(is_valid_public_account_key(canonical + "ZZZ"));
+    CHECK(is_valid_public_account_key(canonical + "777777"));
+    CHECK_FALSE(is_valid_public_account_key(canonical + "AA"));  // 2 characters: one more byte, CRC moves
+    // The last of 7 characters carries 3 unused bits; the decoder ignores them.
+    std::string four = make_key(0, {0x55});
+    REQUIRE(four.size() == 7);
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const auto v = alphabet.find(four[6]);
+    four[6] = alphabet[(v & ~std::size_t{7}) | (~v & 7)];  // same used bits, other unused bits
+    CHECK(is_valid_public_account_key(four));
+  }
+  SUBCASE("byte 0xFF: Go's decoder without padding takes it for its padding character") {
+    // A 7-character key followed by 0xFF: the last group ends at the 0xFF.
+    const std::string four = make_key(0, {0x55});
+    CHECK(is_valid_public_account_key(four + "\xFF"));
+    // 0xFF after the second character of a final group, then 0xFF up to the group's end.
+    const std::string canonical_2 = make_key(0, bytes_from(1, 30));  // 33 bytes: 6 groups of 8 and one of 5
+    CHECK(canonical_2.size() == 53);
+    CHECK(is_valid_public_account_key(canonical_2 + "\xFF\xFF\xFF"));
+    CHECK(is_valid_public_account_key(canonical_2 + "\xFF\xFF\xFF" + "!!"));   // not read after the group
+    CHECK_FALSE(is_valid_public_account_key(canonical_2 + "\xFF\xFF"));        // not enough of them
+    CHECK_FALSE(is_valid_public_account_key(canonical_2 + "\xFF" + "A\xFF"));  // not 0xFF up to the end
+    CHECK_FALSE(is_valid_public_account_key("\xFF" + canonical));              // too early in a group
+    CHECK_FALSE(is_valid_public_account_key(canonical.substr(0, 10) + "\xFF" + canonical.substr(10)));  // not in the last 8
+  }
 }
 
 TEST_CASE("validate: empty options and non-clustered servers pass") {
@@ -141,6 +288,11 @@ TEST_CASE("validate rule 1b: default_js_domain in operator mode needs account NK
   // $G gets no exemption in operator mode.
   o.default_js_domain = {{"$G", "hub"}};
   CHECK(err(o) == R"(default_js_domain contains account name "$G", which is not a valid public account nkey)");
+  // nkeys' rule, as main applies it: a 4-byte key and a key with a line break pass.
+  o.default_js_domain = {{"AAAAAAA", "hub"}, {std::string(acc_key_2).insert(28, "\r\n"), "hub"}};
+  CHECK(err(o) == "<ok>");
+  o.default_js_domain = {{"AAAAA", "hub"}};
+  CHECK(err(o) == R"(default_js_domain contains account name "AAAAA", which is not a valid public account nkey)");
 }
 
 TEST_CASE("validate rule 1c: system account and domain names in default_js_domain") {
