@@ -1,137 +1,263 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// `jsacct`: replay oracle scenarios against the jsacct engine.
+/// `jsacct`: replay scenarios against the jsacct engine, report on them, and
+/// validate server options. `jsacct --help` and `jsacct COMMAND --help` list
+/// the options; the exit codes are:
 ///
-///   jsacct replay [--semantics main|v2.9] SCENARIO.json   canonical result (FORMAT.md §2)
-///   jsacct report [--semantics main|v2.9] SCENARIO.json   human-readable usage report
-///   jsacct validate [--semantics main|v2.9] [--probe-memory BYTES] [--probe-disk BYTES] OPTIONS.json
-///                                                         server options checked and resolved (validate_command.hpp)
+///   0  success
+///   1  validate: the server would refuse the options (its error text on stdout);
+///      any command: an internal error (a bug: please report it)
+///   2  bad usage or bad input: one line on stderr naming the file, the JSON
+///      path and what is allowed (bad arguments: the message, then the usage);
+///      nothing on stdout
 ///
-/// Exit status: 0 on success, 2 for bad usage or a bad input file (one line on
-/// stderr naming the file, the JSON path and what is allowed; nothing on stdout);
-/// validate: 1 when the server would refuse the options (its error text on stdout).
+/// Each command is a struct that adds itself to the CLI11 app (`add`) and runs
+/// once parsed (`run`): a new command or option is added in one place.
+#include <unistd.h>
+
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
+#include <functional>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
-#include <variant>
 #include <vector>
 
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <jsacct/jsacct.hpp>
 
+#include "input_file.hpp"
+#include "progress.hpp"
 #include "replay.hpp"
 #include "report.hpp"
+#include "report_table.hpp"
 #include "result_writer.hpp"
 #include "scenario.hpp"
 #include "validate_command.hpp"
 
 namespace {
 
-constexpr const char* usage_text =
-    "usage: jsacct replay [--semantics main|v2.9] SCENARIO.json\n"
-    "       jsacct report [--semantics main|v2.9] SCENARIO.json\n"
-    "       jsacct validate [--semantics main|v2.9] [--probe-memory BYTES] [--probe-disk BYTES] OPTIONS.json\n";
+using namespace jsacct_cli;
 
-int usage_error(const std::string& msg) {
-  std::cerr << "jsacct: " << msg << "\n" << usage_text;
-  return 2;
+constexpr int exit_ok = 0, exit_refused = 1, exit_bad_input = 2;
+
+const std::string version_text = fmt::format("jsacct {}.{}.{}", JSACCT_VERSION_MAJOR, JSACCT_VERSION_MINOR, JSACCT_VERSION_PATCH);
+
+constexpr const char* exit_codes_text =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  validate: the server would refuse the options (its error text on stdout);\n"
+    "     any command: internal error (a bug)\n"
+    "  2  bad usage or bad input (one line on stderr; nothing on stdout)\n";
+
+constexpr const char* report_columns_text =
+    "json and csv columns (bytes as exact integers; -1 = unlimited):\n"
+    "  scenario, semantics, account, jetstream (enabled|disabled|no_responders),\n"
+    "  tier (R1, R3, ...; all = untiered limits), memory_used, memory_reserved,\n"
+    "  memory_limit, storage_used, storage_reserved, storage_limit, streams,\n"
+    "  streams_limit, consumers, consumers_limit (per stream), messages,\n"
+    "  stored_bytes, rejected_ops\n";
+
+/// A bad input file: one line naming the file, the JSON path and what is allowed.
+void report_input_error(const std::string& file, const input_error& e) {
+  std::cerr << "jsacct: " << one_line(file == "-" ? std::string("<stdin>") : file) << ": "
+            << (e.path.empty() ? std::string() : one_line(e.path) + ": ") << one_line(e.what()) << "\n";
 }
 
-template <class Engine>
-int run(const std::string& cmd, const jsacct_cli::scenario& sc, const std::string& semantics) {
-  jsacct_cli::replayer<Engine> r(sc);
-  const auto doc = r.run();
-  std::ostringstream out;
-  if (cmd == "replay")
-    jsacct_cli::write_canonical(out, doc);
-  else
-    jsacct_cli::write_report(out, sc, r, doc, semantics);
-  std::cout << out.str();
-  return 0;
+/// A value from a fixed list: `--format: "xml" (allowed: text, json, csv)`.
+CLI::Validator one_of(std::vector<std::string> allowed) {
+  return CLI::Validator(
+      [allowed](std::string& s) {
+        for (const auto& a : allowed)
+          if (s == a) return std::string();
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return "\"" + s + "\" (allowed: " + list + ")";
+      },
+      "", "one of");
 }
 
-/// A non-negative decimal byte count (int64), or nullopt.
-std::optional<std::int64_t> parse_bytes(const std::string& s) {
-  std::int64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size() || v < 0) return std::nullopt;
-  return v;
+/// A byte count: a decimal integer in 0..2^63-1.
+const CLI::Validator byte_count(
+    [](std::string& s) {
+      std::int64_t v = 0;
+      const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size() || v < 0)
+        return "\"" + s + "\" (allowed: a byte count 0..9223372036854775807)";
+      return std::string();
+    },
+    "", "byte count");
+
+/// --semantics: main (nats-server main, the default) or v2.9 (nats-server 2.9.10; aliases 2.9, 2.9.10, v2.9.10).
+void add_semantics(CLI::App& cmd, std::string& into) {
+  cmd.add_option("--semantics", into, "main (nats-server main, default) or v2.9 (nats-server 2.9.10)")
+      ->type_name("main|v2.9")
+      ->transform(CLI::Validator(
+          [](std::string& s) {
+            if (s == "2.9" || s == "2.9.10" || s == "v2.9.10") s = "v2.9";
+            return s == "main" || s == "v2.9" ? std::string() : "\"" + s + "\" (allowed: main, v2.9)";
+          },
+          "", "semantics"));
+}
+
+/// `replay` and `report`: run a scenario through the engines.
+struct scenario_command {
+  std::string name;
+  bool report = false;
+  std::string semantics = "main";
+  std::string file;
+  std::string format = "text";
+  std::string progress = "auto";
+  int progress_delay_ms = 1000;
+  CLI::App* app = nullptr;
+
+  void add(CLI::App& parent) {
+    app = parent.add_subcommand(name, report ? "replay a scenario and report usage, limits and refusals for a person "
+                                               "(text) or a spreadsheet (json, csv)"
+                                             : "replay a scenario and print every operation's result in the oracle's "
+                                               "canonical form");
+    add_semantics(*app, semantics);
+    if (report)
+      app->add_option("--format", format, "text (default), json or csv: one row per account and tier (columns below)")
+          ->check(one_of({"text", "json", "csv"}))
+          ->type_name("text|json|csv");
+    app->add_option("--progress", progress, "progress line on stderr after 1 s: auto (stderr is a terminal), always, never")
+        ->check(one_of({"auto", "always", "never"}))
+        ->type_name("auto|always|never");
+    app->add_option("--progress-delay-ms", progress_delay_ms)->group("")->check(CLI::NonNegativeNumber);  // tests
+    app->add_option("SCENARIO.json", file, "scenario file (JSON), - for standard input")->required()->type_name("");
+    app->footer(report ? std::string(report_columns_text) + "\n" + exit_codes_text : std::string(exit_codes_text));
+  }
+
+  template <class Engine>
+  int run_with(const scenario& sc) {
+    replayer<Engine> r(sc);
+    const bool show = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO) == 1);
+    progress_meter meter(std::cerr, show, std::chrono::milliseconds(progress_delay_ms));
+    const auto doc = r.run([&](std::size_t done, std::size_t total) { meter.update(done, total); });
+    meter.finish();
+    std::ostringstream out;
+    if (!report)
+      write_canonical(out, doc);
+    else if (format == "text")
+      write_report(out, sc, r, doc, semantics);
+    else if (format == "csv")
+      write_csv(out, report_rows(sc, r, semantics));
+    else
+      write_json_rows(out, report_rows(sc, r, semantics));
+    std::cout << out.str();
+    return exit_ok;
+  }
+
+  int run() {
+    scenario sc;
+    try {
+      sc = load_scenario(file);
+    } catch (const input_error& e) {
+      report_input_error(file, e);
+      return exit_bad_input;
+    }
+    return semantics == "v2.9" ? run_with<jsacct::engine_v29>(sc) : run_with<jsacct::engine>(sc);
+  }
+};
+
+/// `validate`: server options checked and resolved as nats-server does.
+struct validate_cmd {
+  std::string semantics = "main";
+  std::string file;
+  probe_override probes;
+  CLI::App* app = nullptr;
+
+  void add(CLI::App& parent) {
+    app = parent.add_subcommand("validate",
+                                "check server options as nats-server validates them and print the resolved JetStream "
+                                "config (exit 1 with the server's error text when it would refuse them)");
+    add_semantics(*app, semantics);
+    app->add_option("--probe-memory", probes.memory, "total memory to assume instead of the system's (bytes)")
+        ->check(byte_count)
+        ->type_name("BYTES");
+    app->add_option("--probe-disk", probes.disk, "available disk to assume for the store dir (bytes)")
+        ->check(byte_count)
+        ->type_name("BYTES");
+    app->add_option("OPTIONS.json", file, "server options file (JSON), - for standard input")->required()->type_name("");
+    app->footer(exit_codes_text);
+  }
+
+  int run() {
+    validate_input in;
+    try {
+      in = load_validate_input(file);
+    } catch (const input_error& e) {
+      report_input_error(file, e);
+      return exit_bad_input;
+    }
+    const auto r =
+        run_validate(std::move(in), probes, semantics == "v2.9" ? jsacct::server_version::v2_9 : jsacct::server_version::main);
+    std::cout << r.out;
+    return r.status == 0 ? exit_ok : exit_refused;
+  }
+};
+
+bool is_command(CLI::App& app, const std::string& name) {
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    if (sub->get_name() == name) return true;
+  return false;
+}
+
+/// A bad command line: the message, then the usage of the command it was for.
+int usage_error(const CLI::App& app, const CLI::ParseError& e) {
+  const CLI::App* cmd = &app;
+  for (const CLI::App* sub : app.get_subcommands()) cmd = sub;
+  const std::string name = cmd == &app ? std::string("jsacct") : "jsacct " + cmd->get_name();
+  std::cerr << "jsacct: " << one_line(e.what()) << "\n"
+            << CLI::Formatter().make_usage(cmd, name) << "Run '" << name << " --help' for the options and exit codes.\n";
+  return exit_bad_input;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) return usage_error("missing command");
-  if (args[0] == "-h" || args[0] == "--help") {
-    std::cout << usage_text;
-    return 0;
-  }
-  const std::string cmd = args[0];
-  if (cmd != "replay" && cmd != "report" && cmd != "validate")
-    return usage_error("unknown command \"" + cmd + "\" (allowed: replay, report, validate)");
-  jsacct_cli::probe_override probes;
-  std::string semantics = cmd == "replay" ? "main" : "main";
-  std::string file;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--semantics") {
-      if (i + 1 >= args.size()) return usage_error("--semantics needs a value (allowed: main, v2.9)");
-      semantics = args[++i];
-    } else if (a.rfind("--semantics=", 0) == 0) {
-      semantics = a.substr(12);
-    } else if (cmd == "validate" && (a == "--probe-memory" || a == "--probe-disk")) {
-      if (i + 1 >= args.size()) return usage_error(a + " needs a value (allowed: a byte count >= 0)");
-      const auto v = parse_bytes(args[++i]);
-      if (!v) return usage_error(a + ": \"" + args[i] + "\" (allowed: a byte count >= 0)");
-      (a == "--probe-memory" ? probes.memory : probes.disk) = *v;
-    } else if (!a.empty() && a[0] == '-') {
-      return usage_error("unknown option \"" + a + "\" (allowed: --semantics main|v2.9" +
-                         (cmd == "validate" ? ", --probe-memory BYTES, --probe-disk BYTES)" : ")"));
-    } else if (file.empty()) {
-      file = a;
-    } else {
-      return usage_error(cmd == "validate" ? "more than one options file given" : "more than one scenario file given");
-    }
-  }
-  if (semantics == "2.9.10" || semantics == "v2.9.10" || semantics == "2.9") semantics = "v2.9";
-  if (semantics != "main" && semantics != "v2.9") return usage_error("--semantics: \"" + semantics + "\" (allowed: main, v2.9)");
-  if (file.empty()) return usage_error(cmd == "validate" ? "missing OPTIONS.json" : "missing SCENARIO.json");
-  if (cmd == "validate") {
-    jsacct_cli::validate_input in;
-    try {
-      in = jsacct_cli::load_validate_input(file);
-    } catch (const jsacct_cli::input_error& e) {
-      std::cerr << "jsacct: " << file << ": " << (e.path.empty() ? std::string() : e.path + ": ") << e.what() << "\n";
-      return 2;
-    }
-    try {
-      const auto r = jsacct_cli::run_validate(std::move(in), probes,
-                                              semantics == "v2.9" ? jsacct::server_version::v2_9 : jsacct::server_version::main);
-      std::cout << r.out;
-      return r.status;
-    } catch (const std::exception& e) {
-      std::cerr << "jsacct: " << file << ": internal error: " << e.what() << "\n";
-      return 1;
-    }
-  }
-  jsacct_cli::scenario sc;
-  try {
-    sc = jsacct_cli::load_scenario(file);
-  } catch (const jsacct_cli::input_error& e) {
-    std::cerr << "jsacct: " << file << ": " << (e.path.empty() ? std::string() : e.path + ": ") << e.what() << "\n";
-    return 2;
+  CLI::App app("jsacct: JetStream resource accounting, replayed and explained", "jsacct");
+  app.set_version_flag("--version", version_text, "print the version and exit");
+  app.require_subcommand(1);
+  app.footer(exit_codes_text);
+  scenario_command replay;
+  replay.name = "replay";
+  scenario_command report;
+  report.name = "report";
+  report.report = true;
+  validate_cmd validate;
+  replay.add(app);
+  report.add(app);
+  validate.add(app);
+  if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
+    std::cerr << "jsacct: unknown command \"" << one_line(argv[1]) << "\" (allowed: replay, report, validate)\n"
+              << CLI::Formatter().make_usage(&app, "jsacct") << "Run 'jsacct --help' for the options and exit codes.\n";
+    return exit_bad_input;
   }
   try {
-    if (semantics == "v2.9") return run<jsacct::engine_v29>(cmd, sc, semantics);
-    return run<jsacct::engine>(cmd, sc, semantics);
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return usage_error(app, e);
+  }
+  try {
+    if (replay.app->parsed()) return replay.run();
+    if (report.app->parsed()) return report.run();
+    return validate.run();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "jsacct: out of memory\n";
+    return exit_refused;
   } catch (const std::exception& e) {
-    std::cerr << "jsacct: " << file << ": internal error: " << e.what() << "\n";
-    return 1;
+    std::cerr << "jsacct: internal error: " << one_line(e.what()) << "\n";
+    return exit_refused;
   }
 }

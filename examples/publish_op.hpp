@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <variant>
 
@@ -100,13 +101,14 @@ json publish(simulated_cluster<Engine>& sim, const op_spec& op, json& rec) {
     cur_key = key;
     runs.push_back(std::move(entry));
   };
-  std::map<std::string, std::uint64_t> failures;
+  // Refused messages per (no responders, stream, code, err_code, description), for the report.
+  std::map<std::tuple<bool, std::string, int, int, std::string>, std::uint64_t> failures;
   for (std::int64_t n = 0; n < count; ++n) {
     auto* s = a.mode == account_mode::enabled ? sim.stream_for_subject(a, subject) : nullptr;
     if (s == nullptr) {
       all_ok = false;
       push(json{{"no_responders", true}}, "nr", std::nullopt);
-      failures["no responders"] += 1;
+      failures[{true, {}, 0, 0, "no responders"}] += 1;
       continue;
     }
     auto r = publish_one(sim, *s, subject, static_cast<std::uint64_t>(hb), static_cast<std::uint64_t>(size));
@@ -114,22 +116,15 @@ json publish(simulated_cluster<Engine>& sim, const op_spec& op, json& rec) {
       all_ok = false;
       json entry{{"error", e->to_json()}, {"stream", s->cfg.name}};
       push(entry, compact(entry), std::nullopt);
-      failures[s->cfg.name + "\x1f" + std::to_string(e->code) + "\x1f" + std::to_string(e->err_code) + "\x1f" + e->description] +=
-          1;
+      failures[{false, s->cfg.name, e->code, e->err_code, e->description}] += 1;
     } else {
       push(json{{"stream", s->cfg.name}}, "ok:" + s->cfg.name, std::get<std::uint64_t>(r));
     }
   }
   for (const auto& [k, n] : failures) {
-    decision d{op.index, op.op, op.account, subject, {}, n};
-    if (k == "no responders") {
-      d.error.description = k;
-    } else {
-      auto p1 = k.find('\x1f'), p2 = k.find('\x1f', p1 + 1), p3 = k.find('\x1f', p2 + 1);
-      d.target = k.substr(0, p1);
-      d.error = op_error{std::stoi(k.substr(p1 + 1, p2 - p1 - 1)), std::stoi(k.substr(p2 + 1, p3 - p2 - 1)), k.substr(p3 + 1)};
-    }
-    sim.rejections.push_back(d);
+    const auto& [no_responders, stream, code, err_code, description] = k;
+    sim.rejections.push_back(
+        decision{op.index, op.op, op.account, no_responders ? subject : stream, op_error{code, err_code, description}, n});
   }
   rec["acks"] = runs;
   rec["ok"] = all_ok;

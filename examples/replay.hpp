@@ -6,7 +6,9 @@
 /// (result_writer.hpp prints it). This file only sequences the ops.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,8 +39,11 @@ class replayer {
 
   explicit replayer(const scenario& sc) : sim_(sc) {}
 
+  /// Called after each op with (ops done, ops in the scenario), e.g. for a progress line.
+  using progress_fn = std::function<void(std::size_t, std::size_t)>;
+
   /// Run the scenario; returns the result document.
-  json run() {
+  json run(const progress_fn& on_op = {}) {
     const scenario& sc = sim_.sc;
     json doc;
     doc["scenario"] = sc.name;
@@ -52,7 +57,10 @@ class replayer {
       return doc;
     }
     doc["startup"] = json{{"ok", true}};
-    for (const auto& op : sc.ops) doc["results"].push_back(exec(op));
+    for (const auto& op : sc.ops) {
+      doc["results"].push_back(exec(op));
+      if (on_op) on_op(op.index + 1, sc.ops.size());
+    }
     return doc;
   }
 

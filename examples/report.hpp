@@ -1,51 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// `jsacct report`: a human-readable summary of a replayed scenario — per
-/// account and tier usage against limits with text bars, reservations, every
-/// rejected op with its error text, and the server totals.
+/// `jsacct report` (text): a replayed scenario for a person — per account and
+/// tier usage against limits with bars, reservations, each stream, every
+/// refused op (numbered from 1, as they appear in the scenario's `ops`) with
+/// its error, and the server totals. Sizes are in binary units (KiB, MiB, ...);
+/// a cluster's accounts, streams and consumers are counted once.
 #pragma once
 
 #include <cstdint>
-#include <iomanip>
 #include <ostream>
-#include <sstream>
 #include <string>
 
-#include <jsacct/facade/text.hpp>
+#include <fmt/format.h>
+#include <jsacct/jsacct.hpp>
 #include <nlohmann/json.hpp>
+#include <range/v3/numeric/accumulate.hpp>
+#include <range/v3/view/join.hpp>
+#include <range/v3/view/map.hpp>
+#include <range/v3/view/transform.hpp>
 
-#include "replay.hpp"
+#include "report_table.hpp"
 #include "scenario.hpp"
+#include "simulated_cluster.hpp"
+#include "text_format.hpp"
 
 namespace jsacct_cli {
 
-/// "[#####.....]  52%" for used/limit; "(unlimited)" when limit < 0.
-inline std::string usage_bar(std::int64_t used, std::int64_t limit, int width = 10) {
-  if (limit < 0) return "(unlimited)";
-  const double frac = limit == 0 ? (used > 0 ? 1.0 : 0.0) : static_cast<double>(used) / static_cast<double>(limit);
-  int filled = static_cast<int>(frac * width + 0.5);
-  if (filled > width) filled = width;
-  if (filled < 0) filled = 0;
-  std::ostringstream s;
-  s << '[' << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(width - filled), '.')
-    << "] " << std::setw(3) << static_cast<int>(frac * 100.0 + 0.5) << '%';
-  return s.str();
-}
-
-inline std::string limit_text(std::int64_t v) { return v < 0 ? std::string("unlimited") : jsacct::friendly_bytes(v); }
-inline std::string count_text(std::int64_t v) { return v <= 0 ? std::string("unlimited") : std::to_string(v); }
+/// "op #3" names the third entry of the scenario's `ops` (index 2).
+inline std::string op_label(std::size_t index) { return fmt::format("op #{}", index + 1); }
 
 template <class R>
 void write_report(std::ostream& out, const scenario& sc, const R& r, const json& doc, const std::string& semantics) {
-  out << "Scenario " << sc.name << " (" << sc.mode << ", " << sc.accounts_mode << " accounts, " << semantics << " semantics)\n";
+  const int128 servers = static_cast<int128>(r.servers().size());
+  out << fmt::format("Scenario {} ({}, {} accounts, {} semantics, {})\n", sc.name, sc.mode, sc.accounts_mode, semantics,
+                     count_of(static_cast<int128>(sc.ops.size()), "operation"));
   if (!sc.description.empty()) out << "  " << sc.description << "\n";
-  out << "Server: max memory " << jsacct::friendly_bytes(sc.server_max_memory) << ", max storage "
-      << jsacct::friendly_bytes(sc.server_max_store) << (sc.cluster() ? " per server, 3 servers" : "") << "\n";
+  out << fmt::format("Server: max memory {}, max storage {}{}\n", iec_bytes(sc.server_max_memory), iec_bytes(sc.server_max_store),
+                     sc.cluster() ? fmt::format(" per server, {}", count_of(servers, "server")) : std::string());
   if (!doc["startup"]["ok"].get<bool>()) {
     out << "\nStartup FAILED: " << doc["startup"]["fatal"].get<std::string>() << "\n";
     return;
   }
-  for (const auto& [name, a] : r.accounts()) {
+  for (const auto& entry : r.accounts()) {
+    const std::string& name = entry.first;  // structured bindings cannot be captured by clang 14
+    const auto& a = entry.second;
     out << "\nAccount " << name;
     auto info = r.account_info_json(name);
     if (!info) {
@@ -54,23 +52,18 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
           << "\n";
       continue;
     }
-    out << (a.tiered ? " (tiered)" : "") << ": " << (*info)["streams"].template get<std::int64_t>() << " streams, "
-        << (*info)["consumers"].template get<std::int64_t>() << " consumers\n";
+    out << fmt::format("{}: {}, {}\n", a.tiered ? " (tiered)" : "", count_of(json_int((*info)["streams"]), "stream"),
+                       count_of(json_int((*info)["consumers"]), "consumer"));
     auto line = [&](const std::string& label, const json& t) {
       const auto& l = t["limits"];
-      const auto mem = t["memory"].get<std::uint64_t>(), st = t["storage"].get<std::uint64_t>();
-      out << "  " << std::left << std::setw(6) << label << std::right << " memory  " << std::setw(10)
-          << jsacct::friendly_bytes(mem) << " of " << std::left << std::setw(10)
-          << limit_text(l["max_memory"].get<std::int64_t>()) << std::right << " "
-          << usage_bar(static_cast<std::int64_t>(mem), l["max_memory"].get<std::int64_t>()) << "\n";
-      out << "  " << std::setw(6) << ""
-          << " storage " << std::setw(10) << jsacct::friendly_bytes(st) << " of " << std::left << std::setw(10)
-          << limit_text(l["max_storage"].get<std::int64_t>()) << std::right << " "
-          << usage_bar(static_cast<std::int64_t>(st), l["max_storage"].get<std::int64_t>()) << "\n";
-      out << "  " << std::setw(6) << ""
-          << " streams " << t["streams"].get<std::int64_t>() << " of " << count_text(l["max_streams"].get<std::int64_t>())
-          << ", consumers " << t["consumers"].get<std::int64_t>() << " (per-stream cap "
-          << count_text(l["max_consumers"].get<std::int64_t>()) << ")\n";
+      const int128 mem = json_int(t["memory"]), st = json_int(t["storage"]);
+      const std::int64_t max_mem = l["max_memory"].get<std::int64_t>(), max_st = l["max_storage"].get<std::int64_t>();
+      out << fmt::format("  {:<6} memory  {:>10} of {:<10} {}\n", label, iec_bytes(mem), limit_bytes(max_mem),
+                         usage_bar(mem, max_mem));
+      out << fmt::format("  {:<6} storage {:>10} of {:<10} {}\n", "", iec_bytes(st), limit_bytes(max_st), usage_bar(st, max_st));
+      out << fmt::format("  {:<6} streams {} of {}, consumers {} (per-stream cap {})\n", "", int128_text(json_int(t["streams"])),
+                         limit_count(l["max_streams"].get<std::int64_t>()), int128_text(json_int(t["consumers"])),
+                         limit_count(l["max_consumers"].get<std::int64_t>()));
     };
     if (a.tiered) {
       for (auto it = (*info)["tiers"].begin(); it != (*info)["tiers"].end(); ++it) line(it.key(), it.value());
@@ -78,51 +71,69 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
       line("all", *info);
     }
     // Reservations: Σ max_bytes of the account's streams (one replica's worth) and the R× account footprint.
-    std::int64_t rmem = 0, rstore = 0, fmem = 0, fstore = 0;
-    for (const auto& [sn, s] : a.streams) {
-      if (s.cfg.max_bytes <= 0) continue;
-      (s.cfg.storage == "memory" ? rmem : rstore) += s.cfg.max_bytes;
-      (s.cfg.storage == "memory" ? fmem : fstore) += s.cfg.max_bytes * s.cfg.replicas;
-    }
-    out << "  reserved (stream max_bytes): memory " << jsacct::friendly_bytes(rmem) << ", storage "
-        << jsacct::friendly_bytes(rstore);
-    if (fmem != rmem || fstore != rstore)
-      out << "; with replicas: memory " << jsacct::friendly_bytes(fmem) << ", storage " << jsacct::friendly_bytes(fstore);
+    const tier_streams all = streams_in_tier(a, "");
+    auto footprint = [&](bool memory) {
+      return ranges::accumulate(a.streams | ranges::views::values | ranges::views::transform([memory](const auto& s) {
+                                  const bool counted = s.cfg.max_bytes > 0 && (s.cfg.storage == "memory") == memory;
+                                  return counted ? int128{s.cfg.max_bytes} * s.cfg.replicas : int128{0};
+                                }),
+                                int128{0});
+    };
+    const int128 fmem = footprint(true), fstore = footprint(false);
+    out << fmt::format("  reserved (stream max_bytes): memory {}, storage {}", iec_bytes(all.reserved_memory),
+                       iec_bytes(all.reserved_storage));
+    if (fmem != all.reserved_memory || fstore != all.reserved_storage)
+      out << fmt::format("; with replicas: memory {}, storage {}", iec_bytes(fmem), iec_bytes(fstore));
     out << "\n";
     for (const auto& [sn, s] : a.streams) {
-      out << "    stream " << std::left << std::setw(12) << sn << std::right << " " << s.cfg.storage << " R" << s.cfg.replicas
-          << ", " << s.store.messages() << " msgs, " << jsacct::friendly_bytes(s.store.bytes()) << " stored, max_bytes "
-          << (s.cfg.max_bytes > 0 ? jsacct::friendly_bytes(s.cfg.max_bytes) : std::string("unlimited"));
-      if (s.cfg.max_bytes > 0) out << " " << usage_bar(static_cast<std::int64_t>(s.store.bytes()), s.cfg.max_bytes);
-      if (!s.consumers.empty()) out << ", " << s.consumers.size() << " consumers";
+      out << fmt::format("    stream {:<12} {} R{}, {}, {} stored, max_bytes {}", sn, s.cfg.storage, s.cfg.replicas,
+                         count_of(s.store.messages(), "message"), iec_bytes(s.store.bytes()),
+                         s.cfg.max_bytes > 0 ? iec_bytes(s.cfg.max_bytes) : std::string("unlimited"));
+      if (s.cfg.max_bytes > 0) out << " " << usage_bar(s.store.bytes(), s.cfg.max_bytes);
+      if (!s.consumers.empty()) out << ", " << count_of(static_cast<int128>(s.consumers.size()), "consumer");
       out << "\n";
     }
   }
-  out << "\nRejected operations: " << (r.rejections().empty() ? "none" : std::to_string(r.rejections().size())) << "\n";
-  for (const auto& d : r.rejections()) {
-    out << "  op " << d.index << " " << d.op;
+  const auto& rej = r.rejections();
+  out << fmt::format("\nRejected operations: {}",
+                     rej.empty() ? std::string("none") : int128_text(static_cast<int128>(rej.size())));
+  out << fmt::format(" of {} (op #N is the N-th entry of the scenario's ops, counting from 1)\n", sc.ops.size());
+  for (const auto& d : rej) {
+    out << "  " << op_label(d.index) << " " << d.op;
     if (!d.account.empty()) out << " " << d.account;
     if (!d.target.empty()) out << " " << d.target;
-    if (d.count > 1) out << " x" << d.count;
+    if (d.op == "publish") {
+      const std::int64_t sent = d.index < sc.ops.size() ? sc.ops[d.index].num("count", 1) : 1;
+      out << fmt::format(" ({} of {} refused)", int128_text(static_cast<int128>(d.count)), count_of(sent, "message"));
+    }
     out << ": " << d.error.description;
     if (d.error.err_code != 0) out << " (" << d.error.err_code << ")";
     out << "\n";
   }
   const json s = r.server_info_json();
-  auto num = [&](const char* k) {
-    const auto& v = s[k];
-    return v.is_number() ? v.get<std::uint64_t>() : std::uint64_t{0};
-  };
-  const std::int64_t servers = static_cast<std::int64_t>(r.servers().size());
-  out << "\nServer totals" << (servers > 1 ? " (sum over 3 servers)" : "") << ":\n";
-  out << "  memory  used " << jsacct::friendly_bytes(num("memory")) << ", reserved "
-      << jsacct::friendly_bytes(num("reserved_memory")) << " of " << jsacct::friendly_bytes(sc.server_max_memory * servers) << " "
-      << usage_bar(static_cast<std::int64_t>(num("reserved_memory")), sc.server_max_memory * servers) << "\n";
-  out << "  storage used " << jsacct::friendly_bytes(num("storage")) << ", reserved "
-      << jsacct::friendly_bytes(num("reserved_storage")) << " of " << jsacct::friendly_bytes(sc.server_max_store * servers) << " "
-      << usage_bar(static_cast<std::int64_t>(num("reserved_storage")), sc.server_max_store * servers) << "\n";
-  out << "  " << num("accounts") << " accounts, " << num("streams") << " streams, " << num("consumers") << " consumers, "
-      << num("messages") << " messages (" << jsacct::friendly_bytes(num("bytes")) << ")\n";
+  auto num = [&](const char* k) { return json_int(s[k]); };
+  out << "\nServer totals" << (servers > 1 ? fmt::format(" (sum over {})", count_of(servers, "server")) : std::string()) << ":\n";
+  const int128 mem_cap = int128{sc.server_max_memory} * servers, store_cap = int128{sc.server_max_store} * servers;
+  out << fmt::format("  memory  used {}, reserved {} of {} {}\n", iec_bytes(num("memory")), iec_bytes(num("reserved_memory")),
+                     iec_bytes(mem_cap), usage_bar(num("reserved_memory"), mem_cap));
+  out << fmt::format("  storage used {}, reserved {} of {} {}\n", iec_bytes(num("storage")), iec_bytes(num("reserved_storage")),
+                     iec_bytes(store_cap), usage_bar(num("reserved_storage"), store_cap));
+  // Accounts, streams and consumers counted once (a cluster holds each on several servers).
+  auto streams = r.accounts() | ranges::views::values |
+                 ranges::views::transform([](const auto& a) -> const auto& { return a.streams; }) | ranges::views::join |
+                 ranges::views::values;
+  const auto enabled = ranges::accumulate(r.accounts() | ranges::views::values | ranges::views::transform([](const auto& a) {
+                                            return a.mode == account_mode::enabled ? int128{1} : int128{0};
+                                          }),
+                                          int128{0});
+  auto sum = [&](auto field) { return ranges::accumulate(streams | ranges::views::transform(field), int128{0}); };
+  const int128 n_streams = sum([](const auto&) { return int128{1}; });
+  const int128 n_consumers = sum([](const auto& st) { return static_cast<int128>(st.consumers.size()); });
+  const int128 messages = sum([](const auto& st) { return static_cast<int128>(st.store.messages()); });
+  const int128 bytes = sum([](const auto& st) { return static_cast<int128>(st.store.bytes()); });
+  out << fmt::format("  {}, {}, {}, {} ({}{})\n", count_of(enabled, "account"), count_of(n_streams, "stream"),
+                     count_of(n_consumers, "consumer"), count_of(messages, "message"), iec_bytes(bytes),
+                     servers > 1 ? " stored per replica" : "");
 }
 
 }  // namespace jsacct_cli

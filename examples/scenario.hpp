@@ -7,27 +7,20 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "input_file.hpp"
+
 namespace jsacct_cli {
 
 using json = nlohmann::json;
-
-/// A bad scenario: `path` is the JSON path ("" for the whole file), `what` says what is allowed.
-struct input_error : std::runtime_error {
-  input_error(std::string p, const std::string& w) : std::runtime_error(w), path(std::move(p)) {}
-  std::string path;
-};
 
 /// Account limits as written in a scenario (absent keys stay empty).
 struct limits_spec {
@@ -342,19 +335,7 @@ inline scenario parse_scenario(const json& j, const std::string& file) {
   return sc;
 }
 
-/// Read, parse and validate `path`.
-inline scenario load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error("", "cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j;
-  try {
-    j = json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    throw input_error("", std::string("not valid JSON: ") + e.what());
-  }
-  return parse_scenario(j, path);
-}
+/// Read, parse and validate `path` ("-" = standard input).
+inline scenario load_scenario(const std::string& path) { return parse_scenario(load_json(path), path); }
 
 }  // namespace jsacct_cli

@@ -33,15 +33,13 @@
 /// `jetstream` is false), `accounts` (every account's resolved untiered
 /// limits, null for JetStream disabled), and `warnings` / `debug` (the log
 /// lines the resolution produced). Exit 1: one line on stdout, the server's
-/// exact error text. Exit 2: bad input (scenario.hpp's `input_error`).
+/// exact error text. Exit 2: bad input (input_file.hpp's `input_error`).
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +50,7 @@
 #include <jsacct/types.hpp>
 #include <nlohmann/json.hpp>
 
+#include "input_file.hpp"
 #include "scenario.hpp"
 
 namespace jsacct_cli {
@@ -176,20 +175,8 @@ inline validate_input parse_validate_input(const json& j) {
   return in;
 }
 
-/// Read and parse `path` (a missing file or invalid JSON is an `input_error` at "").
-inline validate_input load_validate_input(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw input_error("", "cannot open file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  json j;
-  try {
-    j = json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    throw input_error("", std::string("not valid JSON: ") + e.what());
-  }
-  return parse_validate_input(j);
-}
+/// Read and parse `path` ("-" = standard input; a missing file or invalid JSON is an `input_error` at "").
+inline validate_input load_validate_input(const std::string& path) { return parse_validate_input(load_json(path)); }
 
 /// The JSON of a JetStream config with nats-server's field names and omitempty
 /// (spec §2.2); 2.9.10 has no sync_interval, sync_always, unique_tag, strict.
