@@ -7,6 +7,7 @@
 /// a cluster's accounts, streams and consumers are counted once.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string>

@@ -21,10 +21,12 @@
 /// | `rejected_ops` | ops of this account that were refused (per account, repeated on each tier row) |
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <jsacct/jsacct.hpp>

@@ -5,6 +5,7 @@
 /// object keys sorted everywhere, integers as plain integers, no HTML escaping.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string>

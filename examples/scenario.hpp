@@ -6,6 +6,7 @@
 /// allowed there; unknown keys are errors everywhere.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>

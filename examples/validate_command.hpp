@@ -36,6 +36,7 @@
 /// exact error text. Exit 2: bad input (input_file.hpp's `input_error`).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
