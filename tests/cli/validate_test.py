@@ -6,6 +6,7 @@ vs unset table, both semantics), and the bad-input contract (exit 2, one
 stderr line naming the file and the JSON path, nothing on stdout).
 
 usage: validate_test.py PATH/TO/jsacct
+       JSACCT_SEED_DIR=DIR validate_test.py PATH/TO/jsacct   (also writes each options document to DIR)
 """
 import base64
 import json
@@ -53,6 +54,11 @@ class Cli:
         path = os.path.join(self.tmp, f"opts{self.n}.json")
         with open(path, "w", encoding="utf-8") as f:
             f.write(doc if isinstance(doc, str) else json.dumps(doc))
+        # JSACCT_SEED_DIR: also keep every options document (the validate fuzz target's seed corpus).
+        if os.environ.get("JSACCT_SEED_DIR"):
+            with open(os.path.join(os.environ["JSACCT_SEED_DIR"], f"validate_test_{self.n:03d}.json"), "w",
+                      encoding="utf-8") as f:
+                f.write(doc if isinstance(doc, str) else json.dumps(doc))
         return path
 
     def run(self, args, env=None):
