@@ -12,6 +12,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
@@ -42,10 +43,8 @@ inline std::string go_clean(std::string_view path) {
   std::size_t backtrack_floor = out.size();  // a `..` never removes anything before this
   std::size_t r = rooted ? 1 : 0;
   while (r < n) {
-    if (path[r] == '/') {
-      ++r;
-    } else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
-      ++r;
+    if (path[r] == '/' || (path[r] == '.' && (r + 1 == n || path[r + 1] == '/'))) {
+      ++r;  // a separator or a `.` element
     } else if (path[r] == '.' && path[r + 1] == '.' && (r + 2 == n || path[r + 2] == '/')) {
       r += 2;
       if (out.size() > backtrack_floor) {
@@ -178,8 +177,9 @@ inline std::optional<os_error> go_mkdir_all(const std::string& path, mode_t perm
     cur = cur.substr(0, j - 1);
   }
   // Create them from the shallowest down; one that appeared meanwhile is fine.
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    const std::string dir = path.substr(0, *it);
+  std::reverse(missing.begin(), missing.end());  // shallowest first
+  for (const std::size_t len : missing) {
+    const std::string dir = path.substr(0, len);
     if (::mkdir(dir.c_str(), perm) != 0) {
       const int err = errno;
       struct stat lst {};
