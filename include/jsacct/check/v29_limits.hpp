@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 #include "jsacct/concepts/limit_checker.hpp"
@@ -53,7 +54,10 @@ struct v29_limits {
     const std::int64_t offset = (old_cfg.max_bytes > 0 && new_cfg.replicas > old_cfg.replicas)
                                     ? wrap_mul(old_cfg.max_bytes, wrap_sub(new_cfg.replicas, old_cfg.replicas))
                                     : 0;
-    return {std::max<std::int64_t>(raw, 0), offset, wrap_mul(old_cfg.replicas, old_cfg.max_bytes), raw};
+    // A negative difference is released as its negation, and releasing a non-positive amount
+    // does nothing: a difference that wrapped to MinInt64 (e.g. -1 -> MaxInt64) changes nothing.
+    const std::int64_t delta = raw == std::numeric_limits<std::int64_t>::min() ? 0 : raw;
+    return {std::max<std::int64_t>(raw, 0), offset, wrap_mul(old_cfg.replicas, old_cfg.max_bytes), delta};
   }
 
   /// Stream normalization: MaxBytes below -1 becomes -1 (2.9.10 only normalizes 0 and keeps e.g. -5).

@@ -129,9 +129,10 @@ class account_handle {
   }
 
   /// spec §7.7 `maxBytesLimits`: (MaxBytesRequired, per-stream cap for the
-  /// stream's storage); (false, 0) when no limits apply.
+  /// stream's storage); (false, 0) when no limits apply or the account is disabled.
   std::pair<bool, std::int64_t> max_bytes_limits(const stream_config& c) const {
     lock_t lk(st_->mu);
+    if (st_->removed) return {false, 0};  // no JetStream for the account: no limits apply (nats-server maxBytesLimits)
     return max_bytes_limits_locked(c);
   }
 

@@ -169,6 +169,22 @@ TEST_CASE("§7.5.3 2.9.10 update plan: raw diff, replica-growth offset, old R x 
   CHECK(p.own_reserved == -3);  // spec: "-3 for R3"
 }
 
+TEST_CASE("2.9.10 update reservation wraps like Go's int64 (recorded: edge_max_bytes_values)") {
+  // -1 -> MaxInt64: the difference wraps to MinInt64; releasing -MinInt64 (still MinInt64) does nothing.
+  auto p = v29_limits::plan_update(false, file("s", -1), file("s", MaxInt64));
+  CHECK(p.reserve_delta == 0);
+  CHECK(p.add_bytes == 0);
+  // MaxInt64 -> -100: -100 - MaxInt64 wraps to MaxInt64 - 98, which is reserved.
+  p = v29_limits::plan_update(false, file("s", MaxInt64), file("s", -100));
+  CHECK(p.reserve_delta == MaxInt64 - 98);
+  // MaxInt64 - 1 -> -1: -MaxInt64, released in full.
+  p = v29_limits::plan_update(false, file("s", MaxInt64 - 1), file("s", -1));
+  CHECK(p.reserve_delta == -MaxInt64);
+  // One step short of the wrap: -2 -> MaxInt64 - 2 is MaxInt64, reserved.
+  p = v29_limits::plan_update(false, file("s", -2), file("s", MaxInt64 - 2));
+  CHECK(p.reserve_delta == MaxInt64);
+}
+
 TEST_CASE("§10.2/§18 #5 diffCheckedLimits operand: main clamps -1 to 0, 2.9.10 raw") {
   CHECK(main_limits::diff_operand(-1) == 0);
   CHECK(main_limits::diff_operand(5) == 5);

@@ -88,6 +88,10 @@ TEST_CASE_TEMPLATE("§7.7 maxBytesLimits: (required, cap for the storage); (fals
   CHECK(acc.max_bytes_limits(file("s")) == std::pair<bool, std::int64_t>{true, 93});
   CHECK(acc.max_bytes_limits(mem("s")) == std::pair<bool, std::int64_t>{true, 51});
   CHECK(acc.max_bytes_limits(file("s", -1, 3)) == std::pair<bool, std::int64_t>{false, 0});  // no R3 limits
+  // A disabled account has no limits at all, as nats-server's maxBytesLimits without a jsAccount.
+  REQUIRE(eng.disable_account("A").ok());
+  CHECK(acc.max_bytes_limits(file("s")) == std::pair<bool, std::int64_t>{false, 0});
+  CHECK(acc.max_bytes_limits(mem("s")) == std::pair<bool, std::int64_t>{false, 0});
 }
 
 TEST_CASE("TestJetStreamClusterTieredReservationConsistency (§7.4): untiered 31/2, R1 1/1, R3 10/1") {
