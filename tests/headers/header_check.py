@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Public-header hygiene for jsacct.
 
-  header_check.py list  <include-dir>   print "<header>\t<dep>" per public header
-                                         (<dep> is a Meson dependency name, or "-")
+  header_check.py list  <include-dir>   print "<header>\t<deps>" per public header
+                                         (<deps>: Meson dependency names joined by ",", or "-")
   header_check.py pragma <source-root>  fail unless every public header has "#pragma once"
                                          and includes jsacct/config.hpp first (the C++20 gate)
   header_check.py detail <source-root>  fail if an example or consumer includes a
@@ -14,7 +14,7 @@
                                          must fail with exactly one error: CXX20_MESSAGE
 
 A header that needs an optional dependency says so with a line
-"// jsacct: requires <meson-dependency-name>"; OPTIONAL_BY_PATH covers
+"// jsacct: requires <meson-dependency-name>" (one line per dependency); OPTIONAL_BY_PATH covers
 headers written before that marker existed.
 """
 import pathlib
@@ -22,7 +22,7 @@ import re
 import sys
 
 OPTIONAL_BY_PATH = {
-    "jsacct/facade/encryption.hpp": "libcrypto",  # OpenSSL; #error without it
+    "jsacct/facade/encryption.hpp": "libsodium,libcrypto",  # #error without them
 }
 MARKER = re.compile(r"^\s*//\s*jsacct:\s*requires\s+(\S+)\s*$", re.M)
 FIRST_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
@@ -38,8 +38,8 @@ def headers(include_dir):
 
 
 def dep_of(include_dir, rel):
-    m = MARKER.search(pathlib.Path(include_dir, rel).read_text(encoding="utf-8"))
-    return m.group(1) if m else OPTIONAL_BY_PATH.get(rel, "-")
+    deps = MARKER.findall(pathlib.Path(include_dir, rel).read_text(encoding="utf-8"))
+    return ",".join(deps) if deps else OPTIONAL_BY_PATH.get(rel, "-")
 
 
 def cmd_list(include_dir):

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// A small, self-contained SHA-256 (FIPS 180-4) so the core needs no crypto
-/// library. It exists for the cluster node id (spec §6.2), which hashes short
-/// server names; it is correct for any input length but is not tuned for bulk
-/// hashing and makes no constant-time promises. Everything is `constexpr`.
+/// A small, self-contained SHA-256 (FIPS 180-4). It exists for the cluster
+/// node id (`wire/node_id.hpp`, spec §6.2), which hashes short server names
+/// and is part of the core: the core must build with a C++20 compiler and
+/// range-v3 alone, so it cannot use a crypto library. Where one is required
+/// anyway, jsacct uses the library's SHA-256 instead (the facade's metafile
+/// encryption takes HMAC-SHA256 from libsodium). Correct for any input
+/// length, not tuned for bulk hashing, no constant-time promises; `constexpr`.
 #pragma once
 
 #include "jsacct/config.hpp"

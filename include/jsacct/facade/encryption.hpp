@@ -7,22 +7,32 @@
 /// nonce) and `decrypt_meta`, which recovers a stream's or consumer's
 /// `meta.inf` from it and its `meta.key` trying the candidates in main's order.
 ///
-/// Optional feature: needs OpenSSL's libcrypto (1.1 or 3.x). OpenSSL has no
-/// XChaCha20-Poly1305, so it is built from HChaCha20 (implemented here) and
-/// OpenSSL's IETF ChaCha20-Poly1305.
+/// Optional feature: needs libsodium (Debian `libsodium-dev`, pkg-config
+/// `libsodium`) and OpenSSL's libcrypto (1.1 or 3.x, `libssl-dev`,
+/// `libcrypto`). No cryptography is implemented here:
+/// - XChaCha20-Poly1305 is libsodium's `crypto_aead_xchacha20poly1305_ietf_*`;
+/// - HMAC-SHA256 (the key generator) is libsodium's `crypto_auth_hmacsha256_*`,
+///   random seeds and nonces come from `randombytes_buf`;
+/// - AES-GCM is OpenSSL's EVP: nats-server uses GCM with a 16-byte nonce (the
+///   AES block size) and AES-128/192/256 by key length, and libsodium's AES-GCM
+///   has only AES-256 with a 12-byte nonce (and needs AES-NI), so it cannot
+///   open these files.
 #pragma once
 
 #include "jsacct/config.hpp"
 
+// jsacct: requires libsodium
 // jsacct: requires libcrypto
 
+#if !__has_include(<sodium.h>)
+#error "jsacct/facade/encryption.hpp needs libsodium's headers (Debian: libsodium-dev)"
+#endif
 #if !__has_include(<openssl/evp.h>)
-#error "jsacct/facade/encryption.hpp needs OpenSSL's libcrypto headers"
+#error "jsacct/facade/encryption.hpp needs OpenSSL's libcrypto headers (Debian: libssl-dev)"
 #endif
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <sodium.h>
 
 #include <array>
 #include <cstdint>
@@ -57,6 +67,14 @@ inline constexpr std::size_t min_meta_key_size = 64;
 /// Byte buffer type used throughout.
 using bytes = std::vector<std::uint8_t>;
 
+namespace detail {
+/// libsodium initialised (once per process, thread-safe); false if it cannot be.
+inline bool sodium_ready() noexcept {
+  static const bool ready = ::sodium_init() >= 0;
+  return ready;
+}
+}  // namespace detail
+
 /// Views a string's bytes.
 inline std::span<const std::uint8_t> as_bytes_view(std::string_view s) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -70,12 +88,14 @@ class key_gen {
   key_gen(std::string key, std::string info) : key_(std::move(key)), info_(std::move(info)) {}
   /// The 32-byte key-encryption key for `context`.
   std::array<std::uint8_t, 32> operator()(std::string_view context) const {
-    std::string msg = info_;
-    msg.append(context);
+    static_assert(crypto_auth_hmacsha256_BYTES == 32);
+    crypto_auth_hmacsha256_state st;
+    ::crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key_.data()), key_.size());
+    ::crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(info_.data()), info_.size());
+    ::crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(context.data()), context.size());
     std::array<std::uint8_t, 32> out{};
-    unsigned int len = 0;
-    ::HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(msg.data()),
-           msg.size(), out.data(), &len);
+    ::crypto_auth_hmacsha256_final(&st, out.data());
+    ::sodium_memzero(&st, sizeof st);
     return out;
   }
 
@@ -88,60 +108,6 @@ class key_gen {
 inline std::optional<key_gen> js_key_gen(std::string_view key, std::string_view info) {
   if (key.empty()) return std::nullopt;
   return key_gen(std::string(key), std::string(info));
-}
-
-namespace detail {
-
-inline constexpr std::uint32_t rotl32(std::uint32_t v, int n) noexcept { return (v << n) | (v >> (32 - n)); }
-
-inline constexpr std::uint32_t load_le32(const std::uint8_t* p) noexcept {
-  return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) | (static_cast<std::uint32_t>(p[2]) << 16) |
-         (static_cast<std::uint32_t>(p[3]) << 24);
-}
-
-inline constexpr void store_le32(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v);
-  p[1] = static_cast<std::uint8_t>(v >> 8);
-  p[2] = static_cast<std::uint8_t>(v >> 16);
-  p[3] = static_cast<std::uint8_t>(v >> 24);
-}
-
-}  // namespace detail
-
-/// HChaCha20 (draft-irtf-cfrg-xchacha §2.2): the ChaCha20 state of `key`
-/// and the 16-byte `nonce` after 20 rounds, words 0–3 and 12–15, without the
-/// final addition. Derives XChaCha20's subkey.
-inline std::array<std::uint8_t, 32> hchacha20(std::span<const std::uint8_t, 32> key,
-                                              std::span<const std::uint8_t, 16> nonce) noexcept {
-  std::uint32_t x[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
-  for (std::size_t i = 0; i < 8; ++i) x[4 + i] = detail::load_le32(key.data() + 4 * i);
-  for (std::size_t i = 0; i < 4; ++i) x[12 + i] = detail::load_le32(nonce.data() + 4 * i);
-  const auto qr = [&x](int a, int b, int c, int d) {
-    x[a] += x[b];
-    x[d] = detail::rotl32(x[d] ^ x[a], 16);
-    x[c] += x[d];
-    x[b] = detail::rotl32(x[b] ^ x[c], 12);
-    x[a] += x[b];
-    x[d] = detail::rotl32(x[d] ^ x[a], 8);
-    x[c] += x[d];
-    x[b] = detail::rotl32(x[b] ^ x[c], 7);
-  };
-  for (int round = 0; round < 10; ++round) {
-    qr(0, 4, 8, 12);
-    qr(1, 5, 9, 13);
-    qr(2, 6, 10, 14);
-    qr(3, 7, 11, 15);
-    qr(0, 5, 10, 15);
-    qr(1, 6, 11, 12);
-    qr(2, 7, 8, 13);
-    qr(3, 4, 9, 14);
-  }
-  std::array<std::uint8_t, 32> out{};
-  for (std::size_t i = 0; i < 4; ++i) {
-    detail::store_le32(out.data() + 4 * i, x[i]);
-    detail::store_le32(out.data() + 16 + 4 * i, x[12 + i]);
-  }
-  return out;
 }
 
 /// An AEAD as nats-server builds it from 32 bytes of key material (`seed` or
@@ -166,11 +132,11 @@ class aead {
   std::size_t nonce_size() const noexcept { return cipher_ == store_cipher::chacha ? 24 : 16; }
   std::size_t overhead() const noexcept { return tag_size; }
 
-  /// Encrypts `plain` under `nonce` (nonce_size() bytes); empty on an OpenSSL failure.
+  /// Encrypts `plain` under `nonce` (nonce_size() bytes); empty on a failure of the crypto library.
   bytes seal(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> plain) const {
     bytes out;
     if (nonce.size() != nonce_size()) return out;
-    run(nonce, plain, true, out);
+    if (!run(nonce, plain, true, out)) out.clear();
     return out;
   }
 
@@ -185,38 +151,53 @@ class aead {
  private:
   aead() = default;
 
+  bool run(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> in, bool encrypt, bytes& out) const {
+    return cipher_ == store_cipher::chacha ? run_xchacha(nonce, in, encrypt, out) : run_aes_gcm(nonce, in, encrypt, out);
+  }
+
+  /// libsodium's XChaCha20-Poly1305 (IETF), no additional data.
+  bool run_xchacha(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> in, bool encrypt, bytes& out) const {
+    static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == 24 && crypto_aead_xchacha20poly1305_ietf_ABYTES == tag_size);
+    if (!detail::sodium_ready()) return false;
+    unsigned long long len = 0;
+    if (encrypt) {
+      out.assign(in.size() + tag_size, 0);
+      ::crypto_aead_xchacha20poly1305_ietf_encrypt(out.data(), &len, in.data(), in.size(), nullptr, 0, nullptr, nonce.data(),
+                                                   key_.data());
+    } else {
+      out.assign(in.size() - tag_size, 0);
+      if (::crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &len, nullptr, in.data(), in.size(), nullptr, 0, nonce.data(),
+                                                       key_.data()) != 0) {
+        out.clear();
+        return false;
+      }
+    }
+    out.resize(static_cast<std::size_t>(len));
+    return true;
+  }
+
   struct ctx_deleter {
     void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
   };
 
-  bool run(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> in, bool encrypt, bytes& out) const {
+  /// OpenSSL's AES-GCM (EVP) with a 16-byte nonce, no additional data.
+  bool run_aes_gcm(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> in, bool encrypt, bytes& out) const {
     const std::size_t body = encrypt ? in.size() : in.size() - tag_size;
     std::unique_ptr<EVP_CIPHER_CTX, ctx_deleter> ctx(EVP_CIPHER_CTX_new());
     if (!ctx) return false;
-    const EVP_CIPHER* evp = nullptr;
-    std::array<std::uint8_t, 32> subkey{};
-    std::array<std::uint8_t, 16> iv{};
-    const std::uint8_t* key = key_.data();
-    int iv_len = 16;
-    if (cipher_ == store_cipher::chacha) {
-      // XChaCha20-Poly1305 = ChaCha20-Poly1305 (IETF) keyed by HChaCha20(key, nonce[0:16])
-      // with the 12-byte nonce 0x00000000 ‖ nonce[16:24].
-      evp = EVP_chacha20_poly1305();
-      subkey = hchacha20(std::span<const std::uint8_t, 32>(key_.data(), 32), nonce.first<16>());
-      key = subkey.data();
-      std::memcpy(iv.data() + 4, nonce.data() + 16, 8);
-      iv_len = 12;
-    } else {
-      evp = key_.size() == 16 ? EVP_aes_128_gcm() : key_.size() == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-      std::memcpy(iv.data(), nonce.data(), 16);
-    }
+    const EVP_CIPHER* evp = key_.size() == 16 ? EVP_aes_128_gcm() : key_.size() == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
     const int enc = encrypt ? 1 : 0;
     if (EVP_CipherInit_ex(ctx.get(), evp, nullptr, nullptr, nullptr, enc) != 1) return false;
-    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, iv_len, nullptr) != 1) return false;
-    if (EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key, iv.data(), enc) != 1) return false;
+    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) != 1) return false;
+    if (EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key_.data(), nonce.data(), enc) != 1) return false;
     out.assign(body + (encrypt ? tag_size : 0), 0);
-    int len = 0;
-    if (body > 0 && EVP_CipherUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(body)) != 1) return false;
+    constexpr std::size_t chunk = std::size_t{1} << 30;  // EVP takes int lengths
+    for (std::size_t done = 0; done < body;) {
+      const std::size_t n = body - done < chunk ? body - done : chunk;
+      int len = 0;
+      if (EVP_CipherUpdate(ctx.get(), out.data() + done, &len, in.data() + done, static_cast<int>(n)) != 1) return false;
+      done += n;
+    }
     if (!encrypt) {
       std::array<std::uint8_t, tag_size> tag{};
       std::memcpy(tag.data(), in.data() + body, tag_size);
@@ -354,10 +335,10 @@ inline std::optional<encrypted_meta> encrypt_meta(store_cipher cipher, std::stri
   const auto kek = aead::make(cipher, kek_bytes);
   std::array<std::uint8_t, 32> seed{};
   std::array<std::uint8_t, 24> nonce1{}, nonce2{};
-  if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1 ||
-      RAND_bytes(nonce1.data(), static_cast<int>(nonce1.size())) != 1 ||
-      RAND_bytes(nonce2.data(), static_cast<int>(nonce2.size())) != 1)
-    return std::nullopt;
+  if (!detail::sodium_ready()) return std::nullopt;
+  ::randombytes_buf(seed.data(), seed.size());
+  ::randombytes_buf(nonce1.data(), nonce1.size());
+  ::randombytes_buf(nonce2.data(), nonce2.size());
   const auto aek = aead::make(cipher, seed);
   const std::size_t ns = kek->nonce_size();
   encrypted_meta m;
