@@ -153,7 +153,7 @@ struct config_result {
 /// `Temporary storage directory used, data could be lost on system reboot`).
 /// main: MaxStore = `max_store` if > 0, or if it is 0 and was explicitly set,
 /// else `disk_available(StoreDir)`; MaxMemory = `max_mem` under the same rule,
-/// else 75% (`/4*3`) of total memory capped by a lower process memory limit
+/// else 75% (`/4*3`) of total memory capped by a lower, positive process memory limit
 /// (debug `JetStream detected GOMEMLIMIT of <size>`), or 256 MiB when memory is
 /// unknown; Strict/SyncInterval/SyncAlways from `opts`.
 /// v2_9: a value is taken only when explicitly set and >= 0; the memory limit
@@ -186,7 +186,7 @@ inline config_result dyn_jetstream_config(std::string_view store_dir, std::int64
     c.max_memory = max_mem;
   } else if (std::int64_t sys = probe.get_total_memory(); sys > 0) {
     if (is_main) {
-      if (const auto limit = probe.get_process_memory_limit(); limit && *limit < sys) {
+      if (const auto limit = probe.get_process_memory_limit(); limit && *limit > 0 && *limit < sys) {
         r.debug.push_back("JetStream detected GOMEMLIMIT of " + friendly_bytes(*limit));
         sys = *limit;
       }

@@ -221,11 +221,12 @@ class jetstream_server {
 
   /// spec §9.12 `resourcesExceededError`: logs `JetStream <memory|file>
   /// resource limits exceeded for server` at most once per 10 s (strictly
-  /// more than 10 s since the last alert). Returns true when it alerted.
+  /// more than 10 s since the last alert, by `server_setup::clock`; a clock
+  /// that goes back throttles). Returns true when it alerted.
   bool resources_exceeded_error(storage_type s) {
     std::lock_guard lk(alert_mu_);
-    const auto now = setup_.clock();
-    if (last_alert_ && now - *last_alert_ <= std::chrono::seconds(10)) return false;
+    const auto now = setup_.clock ? setup_.clock() : std::chrono::steady_clock::now();
+    if (last_alert_ && !more_than_10s_after(now, *last_alert_)) return false;
     last_alert_ = now;
     const std::string_view type = s == storage_type::memory ? "memory"
                                   : s == storage_type::file ? "file"
@@ -412,6 +413,14 @@ class jetstream_server {
     return api_error(
         errc::stream_general,
         "account name " + go_quote(name) + " does not name a directory below the store directory " + go_quote(config_.store_dir));
+  }
+
+  /// `now - last > 10 s` without computing `now - last`, which overflows when
+  /// an injected clock jumps between its extremes.
+  static bool more_than_10s_after(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point last) {
+    constexpr std::chrono::steady_clock::duration window = std::chrono::seconds(10);
+    if (now <= last || last > std::chrono::steady_clock::time_point::max() - window) return false;
+    return now > last + window;
   }
 
   void emit(server_event_kind k, std::string text, std::string subject = {}) const {
