@@ -25,10 +25,6 @@
 #include <cstdint>
 #include <limits>
 
-#define JSACCT_VERSION_MAJOR 0
-#define JSACCT_VERSION_MINOR 1
-#define JSACCT_VERSION_PATCH 0
-
 namespace jsacct {
 
 /// Size of a destructive-interference unit. libstdc++ 12 under clang 14 lacks

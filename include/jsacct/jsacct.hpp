@@ -25,5 +25,6 @@
 #include "jsacct/types.hpp"
 #include "jsacct/usage/counters.hpp"
 #include "jsacct/usage/striped_counter.hpp"
+#include "jsacct/version.hpp"
 #include "jsacct/wire/node_id.hpp"
 #include "jsacct/wire/usage_update.hpp"

@@ -34,7 +34,8 @@ run "meson setup (install tree, no cmake)" meson setup "$tmp/build" "$src" --pre
 grep -q 'range-v3 .*: headers on the include path' "$tmp/build/meson-logs/meson-log.txt" ||
   { echo "!!! without cmake, range-v3 was not found by its headers"; failed=1; }
 run "meson install" meson install -C "$tmp/build" || exit 1
-for f in include/jsacct/jsacct.hpp share/pkgconfig/jsacct.pc \
+for f in include/jsacct/jsacct.hpp include/jsacct/version.hpp share/pkgconfig/jsacct.pc \
+         share/doc/jsacct/LICENSE share/doc/jsacct/README.md share/doc/jsacct/CHANGELOG.md \
          share/cmake/jsacct/jsacctConfig.cmake share/cmake/jsacct/jsacctConfigVersion.cmake; do
   [ -f "$prefix/$f" ] || { echo "!!! not installed: $f"; failed=1; }
 done

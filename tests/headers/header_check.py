@@ -9,6 +9,8 @@
   header_check.py detail <source-root>  fail if an example or consumer includes a
                                          jsacct/detail/ header (not public API)
   header_check.py check <source-root>   both
+  header_check.py version <include-dir> <project-version>
+                                         jsacct/version.hpp's macros must say <project-version>
   header_check.py cxx17 <include-dir> <compiler> [args...]
                                          each public header, included in a -std=c++17 TU,
                                          must fail with exactly one error: CXX20_MESSAGE
@@ -94,6 +96,23 @@ def cmd_cxx17(include_dir, compiler):
     return 1 if bad else 0
 
 
+def cmd_version(include_dir, project_version):
+    """jsacct/version.hpp against meson.build's project version."""
+    text = pathlib.Path(include_dir, "jsacct", "version.hpp").read_text(encoding="utf-8")
+    macros = dict(re.findall(r"^#define (JSACCT_VERSION_\w+) (\S+)$", text, re.M))
+    want = project_version.split(".")
+    got = [macros.get(f"JSACCT_VERSION_{p}") for p in ("MAJOR", "MINOR", "PATCH")]
+    bad = []
+    if got != want:
+        bad.append(f"JSACCT_VERSION_MAJOR/MINOR/PATCH are {got}, meson.build says {project_version}")
+    if macros.get("JSACCT_VERSION_STRING") != f'"{project_version}"':
+        bad.append(f"JSACCT_VERSION_STRING is {macros.get('JSACCT_VERSION_STRING')}, meson.build says {project_version}")
+    for b in bad:
+        print(f"include/jsacct/version.hpp: {b}")
+    print(f"version.hpp vs project version {project_version}: {len(bad)} problems")
+    return 1 if bad else 0
+
+
 def cmd_check(what, src):
     src = pathlib.Path(src)
     bad = []
@@ -108,6 +127,8 @@ def cmd_check(what, src):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "version":
+        sys.exit(cmd_version(sys.argv[2], sys.argv[3]))
     if len(sys.argv) >= 4 and sys.argv[1] == "cxx17":
         sys.exit(cmd_cxx17(sys.argv[2], sys.argv[3:]))
     if len(sys.argv) != 3 or sys.argv[1] not in ("list", "pragma", "detail", "check"):
