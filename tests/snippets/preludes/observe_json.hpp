@@ -1,0 +1,8 @@
+// Prelude of the README's JSON fragment: an engine and one of its accounts.
+#include <nlohmann/json.hpp>
+
+#include <jsacct/jsacct.hpp>
+#include <jsacct/observe/json.hpp>
+
+extern jsacct::engine js;
+extern jsacct::engine::account acct;

@@ -1,0 +1,9 @@
+// Prelude of the README's Prometheus fragment: an engine and its account "ORDERS".
+#include <string>
+#include <vector>
+
+#include <jsacct/jsacct.hpp>
+#include <jsacct/observe/prometheus.hpp>
+
+extern jsacct::engine js;
+extern jsacct::engine::account orders;
