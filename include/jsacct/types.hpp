@@ -60,12 +60,12 @@ inline limits_map default_account_tiers() { return limits_map{{"", dynamic_accou
 /// are allowed (replicas 0, storage unset, max_bytes 0): the create flow checks
 /// the raw request before normalizing it, as nats-server does.
 struct stream_config {
-  std::string name;                           ///< "name"
+  std::string name{};                         ///< "name"
   storage_type storage = storage_type::file;  ///< "storage"
   std::int64_t replicas = 1;                  ///< "num_replicas"
   std::int64_t max_bytes = -1;                ///< "max_bytes" (-1 unlimited)
   std::int64_t max_consumers = -1;            ///< "max_consumers" (-1 unlimited)
-  std::string placement_tag;                  ///< optional: only custom tier selectors read it
+  std::string placement_tag{};                ///< optional: only custom tier selectors read it
   friend bool operator==(const stream_config&, const stream_config&) = default;
 };
 
@@ -84,12 +84,12 @@ inline stream_config make_stream(std::string name, storage_type storage, std::in
 struct jetstream_config {
   std::int64_t max_memory = 0;        ///< "max_memory"
   std::int64_t max_store = 0;         ///< "max_storage"
-  std::string store_dir;              ///< "store_dir"
+  std::string store_dir{};            ///< "store_dir"
   std::int64_t sync_interval_ns = 0;  ///< "sync_interval" (main)
   bool sync_always = false;           ///< "sync_always" (main)
-  std::string domain;                 ///< "domain"
+  std::string domain{};               ///< "domain"
   bool compress_ok = false;           ///< "compress_ok"
-  std::string unique_tag;             ///< "unique_tag" (main)
+  std::string unique_tag{};           ///< "unique_tag" (main)
   bool strict = false;                ///< "strict" (main)
   friend bool operator==(const jetstream_config&, const jetstream_config&) = default;
 };
@@ -120,9 +120,9 @@ struct tier_stats {
 
 /// `$JS.API.INFO` body (spec §2.5): the embedded tier fields, domain, API and tiers.
 struct account_stats : tier_stats {
-  std::string domain;                                    ///< "domain" (omitempty)
-  api_stats api{};                                       ///< "api"
-  std::map<std::string, tier_stats, std::less<>> tiers;  ///< "tiers" (omitempty; absent when untiered)
+  std::string domain{};                                    ///< "domain" (omitempty)
+  api_stats api{};                                         ///< "api"
+  std::map<std::string, tier_stats, std::less<>> tiers{};  ///< "tiers" (omitempty; absent when untiered)
   friend bool operator==(const account_stats&, const account_stats&) = default;
 };
 

@@ -390,9 +390,8 @@ class account_handle {
   errc refused(event_kind k, const tier_t& e, storage_type s, errc why) const noexcept {
     const auto& srv = *st_->server;
     if (srv.events) {
-      try {
-        srv.events(event{k, st_->name, e.name, s, 0, 0, why, std::string(find_error(why)->description)});
-      } catch (...) {  // an event sink must not turn a refusal into a crash
+      JSACCT_TRY { srv.events(event{k, st_->name, e.name, s, 0, 0, why, std::string(find_error(why)->description)}); }
+      JSACCT_CATCH_ALL {  // an event sink must not turn a refusal into a crash
       }
     }
     return why;
@@ -591,18 +590,19 @@ class account_handle {
   void note_refusal(const stream_config& c, const api_error& e) const noexcept {
     const auto& srv = *st_->server;
     if (!srv.events) return;
-    try {
+    JSACCT_TRY {
       const auto t = srv.selector.tier_of(c);
       srv.events(event{event_kind::reservation_refused, st_->name, std::string(std::string_view(t)), c.storage, 0, 0, e.id(),
                        e.description()});
-    } catch (...) {  // an event sink must not turn a refusal into a crash
+    }
+    JSACCT_CATCH_ALL {  // an event sink must not turn a refusal into a crash
     }
   }
   result<void> add_consumer_locked(detail::stream_record<P>& r, const consumer_request& q);
 
   void schedule_repair(const std::string& tier, storage_type s) noexcept {
     auto& srv = *st_->server;
-    try {
+    JSACCT_TRY {
       std::weak_ptr<state_t> weak = st_;
       auto task = [weak, tier, s] {
         auto st = weak.lock();
@@ -620,7 +620,8 @@ class account_handle {
         std::lock_guard lk(srv.pending_mu);
         srv.pending.push_back(std::move(task));
       }
-    } catch (...) {  // allocation failure: the next negative update schedules again
+    }
+    JSACCT_CATCH_ALL {  // allocation failure: the next negative update schedules again
     }
   }
 
