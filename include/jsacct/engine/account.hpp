@@ -262,16 +262,22 @@ class account_handle {
 
   /// Replace `node`'s contribution to `tier` (never adds). A tier reported by a
   /// peer appears locally even without limits. Local and server usage are untouched.
-  void apply_remote_usage(std::string_view node, std::string_view tier, std::int64_t mem, std::int64_t store) {
+  /// A zero report drops the node's contribution; a new tier beyond the
+  /// engine's remote_tier_caps is refused (false, counted, `remote_tiers_refused` event).
+  /// The rules: README, "Remote usage updates: merge rules".
+  bool apply_remote_usage(std::string_view node, std::string_view tier, std::int64_t mem, std::int64_t store) {
     lock_t lk(st_->mu);
-    auto& rn = remote_locked(node);
-    tier_t* e = st_->tier(tier);
-    if (e->has_usage.load() == 0) e->has_usage.store(1);
-    auto it = rn.tiers.find(tier);
-    if (it == rn.tiers.end()) it = rn.tiers.emplace(std::string(tier), mem_store{}).first;
-    e->remote[0].add(wrap_sub(mem, it->second.mem));
-    e->remote[1].add(wrap_sub(store, it->second.store));
-    it->second = {mem, store};
+    const auto r = st_->merge_remote(remote_locked(node), tier, mem, store, st_->server->remote_caps());
+    if (r != detail::remote_merge::refused_node_cap && r != detail::remote_merge::refused_account_cap) return true;
+    ++st_->remote_tiers_refused;
+    lk.unlock();
+    st_->note_remote_refusal(node, tier, 1, 1);
+    return false;
+  }
+  /// Peer records refused so far by the remote_tier_caps.
+  std::uint64_t remote_tiers_refused() const {
+    lock_t lk(st_->mu);
+    return st_->remote_tiers_refused;
   }
   /// Replace `node`'s API counters (unsigned wrap-around, as main).
   void set_remote_api(std::string_view node, std::uint64_t api, std::uint64_t errors) {
@@ -286,16 +292,7 @@ class account_handle {
   /// (nats-server never removes a node's contribution; this is jsacct's addition.)
   void remove_remote_node(std::string_view node) {
     lock_t lk(st_->mu);
-    auto it = st_->remotes.find(node);
-    if (it == st_->remotes.end()) return;
-    for (const auto& [tier, v] : it->second.tiers) {
-      tier_t* e = st_->tier(tier);
-      e->remote[0].add(-v.mem);
-      e->remote[1].add(-v.store);
-    }
-    st_->remote_api -= it->second.api;
-    st_->remote_errors -= it->second.errors;
-    st_->remotes.erase(it);
+    st_->forget_remote(node);
   }
   /// The local usage of every tier that has a usage entry (what a node sends, §6.4).
   template <class F>

@@ -113,6 +113,14 @@ class basic_engine {
     srv_->max[0].store(max_memory);
     srv_->max[1].store(max_store);
   }
+  /// Caps on the tiers peers' `$JSC.ARU` updates may make an account keep
+  /// (remote_tier_caps; defaults 256 per node, 1024 per account). May be
+  /// changed at any time: it applies to the records merged after the call.
+  void set_remote_tier_caps(const remote_tier_caps& caps) noexcept {
+    srv_->remote_per_node.store(caps.per_node, std::memory_order_relaxed);
+    srv_->remote_per_account.store(caps.per_account, std::memory_order_relaxed);
+  }
+  remote_tier_caps remote_caps() const noexcept { return srv_->remote_caps(); }
   /// spec §7.1 `js.wouldExceedLimits(type, sz)`. Lock-free.
   bool would_exceed_limits(storage_type s, std::int64_t sz) const noexcept {
     const std::size_t slot = usage_slot(s);

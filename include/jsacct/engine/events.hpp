@@ -16,10 +16,11 @@ namespace jsacct {
 
 /// What happened.
 enum class event_kind : std::uint8_t {
-  account_limit_hit,    ///< a publish was refused by an account limit (10002 / 10120)
-  server_limit_hit,     ///< a publish was refused by the server capacity (10023)
-  reservation_refused,  ///< a stream create/update was refused by a limit
-  usage_repaired,       ///< drift repair moved local usage to the recomputed value (§5.3)
+  account_limit_hit,     ///< a publish was refused by an account limit (10002 / 10120)
+  server_limit_hit,      ///< a publish was refused by the server capacity (10023)
+  reservation_refused,   ///< a stream create/update was refused by a limit
+  usage_repaired,        ///< drift repair moved local usage to the recomputed value (§5.3)
+  remote_tiers_refused,  ///< a peer's usage update named more new tiers than remote_tier_caps allow
 };
 
 /// One event. `text` follows nats-server's log wording where one exists.
@@ -28,8 +29,8 @@ struct event {
   std::string account;  ///< empty for server-level events
   std::string tier;
   storage_type storage = storage_type::file;
-  std::int64_t before = 0;  ///< usage_repaired: tracked value; others: 0
-  std::int64_t after = 0;   ///< usage_repaired: recomputed value
+  std::int64_t before = 0;  ///< usage_repaired: tracked value; remote_tiers_refused: records refused; others: 0
+  std::int64_t after = 0;   ///< usage_repaired: recomputed value; remote_tiers_refused: records in the update
   errc error = errc::none;
   std::string text;
 };

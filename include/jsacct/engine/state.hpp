@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "jsacct/concepts/limit_checker.hpp"
@@ -27,6 +28,7 @@
 #include "jsacct/storage/backends.hpp"
 #include "jsacct/types.hpp"
 #include "jsacct/usage/striped_counter.hpp"
+#include "jsacct/wire/remote_tier_caps.hpp"
 
 namespace jsacct::detail {
 
@@ -46,8 +48,10 @@ struct alignas(cache_line) tier_entry {
   // Guarded by the account mutex.
   std::string name;
   account_limits limits{};
-  std::int64_t streams = 0;    ///< streams whose stream tier is this tier
-  std::int64_t consumers = 0;  ///< their consumers
+  std::int64_t streams = 0;      ///< streams whose stream tier is this tier
+  std::int64_t consumers = 0;    ///< their consumers
+  std::size_t remote_nodes = 0;  ///< peers holding a (non-zero) contribution to this tier
+  bool pinned = false;           ///< used locally (a tier_ref or a stream has its address): kept for the account's life
 
   std::int64_t total(std::size_t slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
 
@@ -104,11 +108,27 @@ struct stream_record {
   stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage and by a tier move
 };
 
-/// One remote node's last report (spec §6.5 rusage).
+/// Transparent string hash: lookups by std::string_view without a temporary string.
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+/// One remote node's last report (spec §6.5 rusage). Only non-zero
+/// contributions are kept (a zero one adds nothing); forgetting a node walks
+/// just its own entries.
 struct remote_node {
-  std::map<std::string, mem_store, std::less<>> tiers;
+  std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>> tiers;
   std::uint64_t api = 0;
   std::uint64_t errors = 0;
+};
+
+/// What merging one peer record did.
+enum class remote_merge : std::uint8_t {
+  applied,              ///< the node's contribution replaced (or a zero one: nothing to keep)
+  released,             ///< a zero report removed the node's contribution (and maybe the tier)
+  refused_node_cap,     ///< a new non-zero tier beyond remote_tier_caps::per_node
+  refused_account_cap,  ///< a new tier beyond remote_tier_caps::per_account
 };
 
 /// Server-wide state (Go `jetStream`): budget, reservations, used bytes.
@@ -132,7 +152,20 @@ struct server_state {
   std::function<std::int64_t(const std::string&, std::string_view, storage_type)> recompute;
   std::function<void(std::function<void()>)> run_async;
   std::mutex pending_mu;
-  std::vector<std::function<void()>> pending;  ///< repairs waiting when no run_async is set
+  std::vector<std::function<void()>> pending;                             ///< repairs waiting when no run_async is set
+  std::atomic<std::size_t> remote_per_node{remote_tier_caps{}.per_node};  ///< remote_tier_caps (set any time)
+  std::atomic<std::size_t> remote_per_account{remote_tier_caps{}.per_account};
+
+  remote_tier_caps remote_caps() const noexcept {
+    return {remote_per_node.load(std::memory_order_relaxed), remote_per_account.load(std::memory_order_relaxed)};
+  }
+  /// Hands `e` to the event sink, if any; a throwing sink cannot break the caller.
+  void emit(const event& e) const noexcept {
+    if (!events) return;
+    try {
+      events(e);
+    } catch (...) {}
+  }
 };
 
 /// Per-account state (Go `jsAccount`). Shared by handles; `removed` once disabled.
@@ -146,7 +179,8 @@ struct account_state {
   const std::shared_ptr<server_state<T>> server;
   mutable typename P::mutex mu;  ///< guards everything below that is not atomic
   limits_map limits;
-  std::vector<std::unique_ptr<tier_t>> tiers;  ///< never shrinks while the account lives
+  std::vector<std::unique_ptr<tier_t>> tiers;                    ///< every tier entry (order: creation, except after a release)
+  std::unordered_map<std::string_view, std::size_t> tier_index;  ///< tier name (viewing tier_t::name) -> index in `tiers`
   std::map<std::string, std::unique_ptr<stream_record<P>>, std::less<>> streams;
   std::map<std::string, reservation_bucket, std::less<>> buckets;
   std::map<std::string, remote_node, std::less<>> remotes;
@@ -159,21 +193,131 @@ struct account_state {
   typename P::counter api_errors{};
   std::uint64_t remote_api = 0;  ///< Σ remote nodes' API counters (guarded by mu)
   std::uint64_t remote_errors = 0;
+  std::uint64_t remote_tiers_refused = 0;  ///< peer records refused by the remote_tier_caps
 
   /// Tier entry by name, or nullptr. Caller holds `mu`.
   tier_t* find_tier(std::string_view t) const noexcept {
-    for (const auto& e : tiers)
-      if (e->name == t) return e.get();
-    return nullptr;
+    const auto it = tier_index.find(t);
+    return it == tier_index.end() ? nullptr : tiers[it->second].get();
   }
-  /// Tier entry by name, created on first use. Caller holds `mu`.
+  /// Tier entry by name for local use, created on first use and pinned (its
+  /// address may be kept: it lives as long as the account). Caller holds `mu`.
   tier_t* tier(std::string_view t) {
+    tier_t* e = unpinned_tier(t);
+    e->pinned = true;
+    return e;
+  }
+  /// Tier entry by name, created on first use, not pinned: peer reports only. Caller holds `mu`.
+  tier_t* unpinned_tier(std::string_view t) {
     if (auto* e = find_tier(t)) return e;
     auto e = std::make_unique<tier_t>();
     e->name = std::string(t);
     if (auto it = limits.find(t); it != limits.end()) e->set_limits(&it->second);
-    tiers.push_back(std::move(e));
+    tier_index.emplace(std::string_view(e->name), tiers.size());
+    try {
+      tiers.push_back(std::move(e));
+    } catch (...) {
+      tier_index.erase(t);
+      throw;
+    }
     return tiers.back().get();
+  }
+  /// Frees `e` when nothing keeps it: no peer contribution, not pinned, no
+  /// limits, no local usage, no streams or consumers. Such a tier is invisible
+  /// in account info and in limit checks (a tier without limits answers 10120).
+  void release_if_unused(tier_t* e) noexcept {
+    if (e->remote_nodes != 0 || e->pinned || e->has_limits.load() != 0 || e->local[0].load() != 0 || e->local[1].load() != 0 ||
+        e->streams != 0 || e->consumers != 0)
+      return;
+    const auto it = tier_index.find(std::string_view(e->name));
+    const std::size_t i = it->second;
+    tier_index.erase(it);
+    if (i + 1 != tiers.size()) {
+      std::swap(tiers[i], tiers.back());
+      tier_index.find(std::string_view(tiers[i]->name))->second = i;
+    }
+    tiers.pop_back();
+  }
+
+  /// nats-server main's `merge(tier, mem, store)` for node `rn` (replace its
+  /// contribution, never accumulate), with jsacct's bounds: a zero report drops
+  /// the node's contribution (and the tier when nothing else keeps it), and a
+  /// new non-zero tier is refused beyond `caps` unless the tier has limits.
+  /// Caller holds `mu`. Strong guarantee: on bad_alloc nothing changed.
+  remote_merge merge_remote(remote_node& rn, std::string_view name, std::int64_t mem, std::int64_t store,
+                            const remote_tier_caps& caps) {
+    const bool zero = mem == 0 && store == 0;
+    if (const auto it = rn.tiers.find(name); it != rn.tiers.end()) {
+      tier_t* e = find_tier(name);
+      if (e == nullptr) e = unpinned_tier(name);  // cannot happen: a node's contribution implies the tier entry
+      e->remote[0].add(wrap_sub(mem, it->second.mem));
+      e->remote[1].add(wrap_sub(store, it->second.store));
+      if (!zero) {
+        it->second = {mem, store};
+        return remote_merge::applied;
+      }
+      rn.tiers.erase(it);
+      --e->remote_nodes;
+      release_if_unused(e);
+      return remote_merge::released;
+    }
+    tier_t* e = find_tier(name);
+    const bool limited = e ? e->has_limits.load() != 0 : limits.find(name) != limits.end();
+    if (zero) {
+      // main creates the tier's usage entry even for zero usage; only a tier
+      // with limits can tell (2.9.10's post-store check skips tiers without one).
+      if (e == nullptr && limited) e = unpinned_tier(name);
+      if (e != nullptr && e->has_usage.load() == 0) e->has_usage.store(1);
+      return remote_merge::applied;
+    }
+    if (!limited) {
+      if (rn.tiers.size() >= caps.per_node) return remote_merge::refused_node_cap;
+      if (e == nullptr && tiers.size() >= caps.per_account) return remote_merge::refused_account_cap;
+    }
+    const bool created = e == nullptr;
+    if (created) e = unpinned_tier(name);
+    try {
+      rn.tiers.emplace(std::string(name), mem_store{mem, store});
+    } catch (...) {
+      if (created) release_if_unused(e);
+      throw;
+    }
+    ++e->remote_nodes;
+    if (e->has_usage.load() == 0) e->has_usage.store(1);
+    e->remote[0].add(mem);
+    e->remote[1].add(store);
+    return remote_merge::applied;
+  }
+
+  /// Emits the `remote_tiers_refused` event: `refused` of `records` records
+  /// from `node` were refused, the first for `tier`. Call without `mu` held.
+  void note_remote_refusal(std::string_view node, std::string_view tier, std::size_t refused, std::size_t records) const {
+    if (!server->events) return;
+    const auto caps = server->remote_caps();
+    std::string text = "Refused " + std::to_string(refused) + " of " + std::to_string(records) +
+                       " tiers in remote usage update from node \"" + std::string(node) + "\" for account \"" + name +
+                       "\" (limits: " + std::to_string(caps.per_node) + " tiers per node, " + std::to_string(caps.per_account) +
+                       " per account)";
+    server->emit(event{event_kind::remote_tiers_refused, name, std::string(tier), storage_type::file,
+                       static_cast<std::int64_t>(refused), static_cast<std::int64_t>(records), errc::none, std::move(text)});
+  }
+
+  /// Subtracts everything `node` reported and forgets it (its tiers are
+  /// released when nothing else keeps them). O(the node's tiers). Caller holds `mu`.
+  void forget_remote(std::string_view node) noexcept {
+    const auto it = remotes.find(node);
+    if (it == remotes.end()) return;
+    for (const auto& [name, v] : it->second.tiers) {
+      tier_t* e = find_tier(name);
+      if (e == nullptr) continue;  // cannot happen: a node's contribution implies the tier entry
+      e->remote[0].add(wrap_sub(0, v.mem));
+      e->remote[1].add(wrap_sub(0, v.store));
+      --e->remote_nodes;
+      release_if_unused(e);
+    }
+    remote_api -= it->second.api;
+    remote_errors -= it->second.errors;
+    remotes.erase(it);
   }
 };
 

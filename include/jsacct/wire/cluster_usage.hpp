@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "jsacct/engine/account.hpp"
+#include "jsacct/wire/remote_tier_caps.hpp"
 #include "jsacct/wire/usage_update.hpp"
 
 namespace jsacct {
@@ -87,9 +88,10 @@ constexpr std::string_view to_string(remote_usage_outcome o) noexcept {
 /// The result of `apply_usage_update`.
 struct remote_usage_result {
   remote_usage_outcome outcome = remote_usage_outcome::too_short;
-  std::string_view node;         ///< the sender's node id (points into the subject; empty if none)
-  std::size_t tiers_merged = 0;  ///< records merged into the account
-  bool api_applied = false;      ///< the node's API counters were replaced
+  std::string_view node;          ///< the sender's node id (points into the subject; empty if none)
+  std::size_t tiers_merged = 0;   ///< records merged into the account
+  std::size_t tiers_refused = 0;  ///< records refused by the engine's remote_tier_caps (not merged)
+  bool api_applied = false;       ///< the node's API counters were replaced
 
   /// main's warning text ("" when none): the caller decides whether and how to log it.
   constexpr std::string_view warning() const noexcept { return warning_text(outcome); }
@@ -100,19 +102,6 @@ struct remote_usage_result {
   }
 };
 
-namespace detail {
-
-/// main's step 3: the node's rusage entry exists from here on, whether or not
-/// the body is valid (a later corrupt body leaves an empty entry: harmless).
-template <class T>
-void touch_remote_node(account_handle<T>& acct, std::string_view node) {
-  auto& st = *acct.state();
-  std::unique_lock lk(st.mu);
-  if (st.remotes.find(node) == st.remotes.end()) st.remotes.emplace(std::string(node), remote_node{});
-}
-
-}  // namespace detail
-
 /// nats-server main's `remoteUpdateUsage` (spec §6.5) for one message received
 /// on `subject` (`$JSC.ARU.<account>.<node>`): size guard (32 bytes), node id
 /// from the subject (text after the last `.`), the node's entry created, then
@@ -122,6 +111,13 @@ void touch_remote_node(account_handle<T>& acct, std::string_view node) {
 /// message was valid enough (usage_update_view::applies_api). Local usage and
 /// the server's used bytes are never touched. Thread-safe with a concurrent
 /// engine policy; messages from one node should be applied in arrival order.
+///
+/// jsacct's bounds (README, "Remote usage updates: merge rules"): a zero record
+/// drops the node's contribution to that tier, and the tier itself when
+/// nothing else keeps it; records for new tiers beyond the engine's
+/// remote_tier_caps are refused (`tiers_refused`, one `remote_tiers_refused`
+/// event per message). The account lock is taken once per message; each
+/// record costs one hash lookup (two when it is new).
 template <class T>
 remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::span<const std::byte> msg) {
   remote_usage_result r;
@@ -139,16 +135,33 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
     return r;
   }
   r.node = *node;
-  detail::touch_remote_node(acct, r.node);               // step 3
   const usage_update_view v = decode_usage_update(msg);  // steps 4, 5, 7 (validation)
-  for (const usage_record& rec : v) {                    // steps 6, 7 (merge)
-    acct.apply_remote_usage(r.node, rec.name, rec.mem, rec.store);
-    ++r.tiers_merged;
+  auto& st = *acct.state();
+  std::string_view first_refused;
+  {
+    std::unique_lock lk(st.mu);
+    auto it = st.remotes.find(r.node);  // step 3: the entry exists even if the body is corrupt
+    if (it == st.remotes.end()) it = st.remotes.emplace(std::string(r.node), detail::remote_node{}).first;
+    detail::remote_node& rn = it->second;
+    const remote_tier_caps caps = st.server->remote_caps();
+    for (const usage_record& rec : v) {  // steps 6, 7 (merge)
+      const auto m = st.merge_remote(rn, rec.name, rec.mem, rec.store, caps);
+      if (m == detail::remote_merge::refused_node_cap || m == detail::remote_merge::refused_account_cap) {
+        if (r.tiers_refused++ == 0) first_refused = rec.name;
+      } else {
+        ++r.tiers_merged;
+      }
+    }
+    st.remote_tiers_refused += r.tiers_refused;
+    if (v.applies_api()) {  // step 8 (unsigned wrap-around, as main)
+      st.remote_api = st.remote_api - rn.api + v.api();
+      st.remote_errors = st.remote_errors - rn.errors + v.errors();
+      rn.api = v.api();
+      rn.errors = v.errors();
+      r.api_applied = true;
+    }
   }
-  if (v.applies_api()) {  // step 8
-    acct.set_remote_api(r.node, v.api(), v.errors());
-    r.api_applied = true;
-  }
+  if (r.tiers_refused != 0) st.note_remote_refusal(r.node, first_refused, r.tiers_refused, v.size());
   switch (v.status()) {
     case usage_update_status::complete:
       r.outcome = remote_usage_outcome::applied;
@@ -179,8 +192,9 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
 }
 
 /// The embedder says `node` left the cluster: subtract everything it reported
-/// (its per-tier contributions and API counters). nats-server never does this
-/// (remote entries live as long as the account); it is jsacct's addition.
+/// (its per-tier contributions and API counters) and release the tiers that
+/// only it kept. nats-server never does this (remote entries live as long as
+/// the account); it is jsacct's addition. Costs O(tiers the node reported).
 template <class T>
 void remove_node(account_handle<T>& acct, std::string_view node) {
   acct.remove_remote_node(node);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -512,4 +513,255 @@ TEST_CASE("exchange: three engines converge on the cluster total and the limit a
     CHECK(n->acc.usage().store == 6000);
     CHECK(n->stream->check_publish(big) == errc::none);
   }
+}
+
+// ---------------------------------------------------------------------------- tier floods (issue 17 item 5)
+
+namespace {
+
+/// Whether the account holds a tier entry named `t` (without creating or pinning one).
+template <class A>
+bool has_tier_entry(const A& acc, std::string_view t) {
+  auto& st = *acc.state();
+  std::lock_guard lk(st.mu);
+  return st.find_tier(t) != nullptr;
+}
+template <class A>
+std::size_t tier_entries(const A& acc) {
+  auto& st = *acc.state();
+  std::lock_guard lk(st.mu);
+  REQUIRE(st.tier_index.size() == st.tiers.size());
+  return st.tiers.size();
+}
+/// Σ remote store over the account's tiers, read without touching them.
+template <class A>
+std::int64_t remote_store_sum(const A& acc) {
+  auto& st = *acc.state();
+  std::lock_guard lk(st.mu);
+  std::int64_t sum = 0;
+  for (const auto& e : st.tiers) sum += e->remote[1].load();
+  return sum;
+}
+
+std::vector<std::string> tier_names(std::string_view prefix, int n) {
+  std::vector<std::string> v;
+  for (int i = 0; i < n; ++i) v.push_back(std::string(prefix) + std::to_string(i));
+  return v;
+}
+
+bytes encode_names(const std::vector<std::string>& names, std::int64_t store) {
+  std::vector<usage_record> recs;
+  for (const auto& n : names) recs.push_back({n, 0, store});
+  return encode(1, 0, recs);
+}
+
+}  // namespace
+
+TEST_CASE("remote_tier_caps: defaults, setter, getter") {
+  engine eng(server_cfg(), false);
+  CHECK(eng.remote_caps() == remote_tier_caps{256, 1024});
+  eng.set_remote_tier_caps({3, 7});
+  CHECK(eng.remote_caps() == remote_tier_caps{3, 7});
+}
+
+TEST_CASE_TEMPLATE("a peer's new tiers beyond the per-node cap are refused, counted and reported once per message", E, engine,
+                   plain_engine) {
+  E eng(server_cfg(), false);
+  std::vector<event> events;
+  eng.set_event_sink([&](const event& e) { events.push_back(e); });
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
+  const std::size_t cap = eng.remote_caps().per_node;
+  auto names = tier_names("T", static_cast<int>(cap) + 44);
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", encode_names(names, 10));
+  CHECK(r.outcome == outcome::applied);
+  CHECK(r.ok());
+  CHECK(r.tiers_merged == cap);
+  CHECK(r.tiers_refused == 44);
+  CHECK(r.api_applied);
+  CHECK(acc.remote_tiers_refused() == 44);
+  CHECK(acc.state()->remotes.at("n2").tiers.size() == cap);
+  CHECK(remote_store_sum(acc) == static_cast<std::int64_t>(cap) * 10);
+  CHECK(has_tier_entry(acc, "T" + std::to_string(cap - 1)));
+  CHECK_FALSE(has_tier_entry(acc, "T" + std::to_string(cap)));
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == event_kind::remote_tiers_refused);
+  CHECK(events[0].account == "A");
+  CHECK(events[0].tier == "T" + std::to_string(cap));  // the first refused record
+  CHECK(events[0].before == 44);
+  CHECK(events[0].after == static_cast<std::int64_t>(cap) + 44);
+  CHECK(events[0].text == "Refused 44 of " + std::to_string(cap + 44) +
+                              " tiers in remote usage update from node \"n2\" for account \"A\" (limits: 256 tiers per node, "
+                              "1024 per account)");
+
+  // At the cap: new values for accepted tiers apply, tiers with limits are always accepted,
+  // zero usage is never refused, a new unlimited tier still is.
+  std::vector<usage_record> recs{{"T0", 0, 99}, {"R3", 0, 5}, {"NEW", 0, 0}, {"NEW2", 0, 1}};
+  events.clear();
+  r = apply_usage_update(acc, "$JSC.ARU.A.n2", encode(1, 0, recs));
+  CHECK(r.tiers_merged == 3);
+  CHECK(r.tiers_refused == 1);
+  CHECK(acc.remote_tiers_refused() == 45);
+  CHECK(tier_store(acc, "T0") == 99);
+  CHECK(tier_store(acc, "R3") == 5);
+  CHECK_FALSE(has_tier_entry(acc, "NEW"));
+  CHECK_FALSE(has_tier_entry(acc, "NEW2"));
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].tier == "NEW2");
+  // Another node has its own allowance.
+  r = apply_usage_update(acc, "$JSC.ARU.A.n3", encode(0, 0, {{"NEW2", 0, 1}}));
+  CHECK(r.tiers_refused == 0);
+  CHECK(tier_store(acc, "NEW2") == 1);
+}
+
+TEST_CASE("the per-account cap counts every tier entry; tiers with limits and known tiers pass") {
+  engine eng(server_cfg(), false);
+  eng.set_remote_tier_caps({100, 6});
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}, {"R5", lim(-1, -1)}});
+  // enable creates the tier entries of the limits: R1, R3, R5.
+  CHECK(tier_entries(acc) == 3);
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", encode_names({"A1", "A2", "A3", "A4"}, 1));
+  CHECK(r.tiers_merged == 3);
+  CHECK(r.tiers_refused == 1);
+  CHECK(tier_entries(acc) == 6);
+  // A second node may add to existing tiers but not create new ones.
+  r = apply_usage_update(acc, "$JSC.ARU.A.n3", encode_names({"A1", "A4", "R5"}, 2));
+  CHECK(r.tiers_merged == 2);
+  CHECK(r.tiers_refused == 1);
+  CHECK(tier_store(acc, "A1") == 3);
+  CHECK(tier_store(acc, "R5") == 2);
+  CHECK(acc.remote_tiers_refused() == 2);
+  // Raising the cap at run time lets the next update through.
+  eng.set_remote_tier_caps({100, 7});
+  r = apply_usage_update(acc, "$JSC.ARU.A.n3", encode_names({"A4"}, 2));
+  CHECK(r.tiers_refused == 0);
+  CHECK(tier_store(acc, "A4") == 2);
+}
+
+TEST_CASE_TEMPLATE("a zero report releases the peer's contribution and the tier when nothing else keeps it", E, engine,
+                   plain_engine) {
+  E eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  const std::size_t base = tier_entries(acc);  // R1
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"X", 5, 50}, {"Y", 0, 7}, {"R1", 0, 3}})).ok());
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(0, 0, {{"Y", 0, 8}})).ok());
+  CHECK(tier_entries(acc) == base + 2);
+  CHECK(acc.usage().store == 68);
+
+  // n2 reports everything gone: X has no other reason to exist, Y is still n3's, R1 has limits.
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"X", 0, 0}, {"Y", 0, 0}, {"R1", 0, 0}}));
+  CHECK(r.outcome == outcome::applied);
+  CHECK(r.tiers_merged == 3);
+  CHECK_FALSE(has_tier_entry(acc, "X"));
+  CHECK(has_tier_entry(acc, "Y"));
+  CHECK(has_tier_entry(acc, "R1"));
+  CHECK(acc.state()->remotes.at("n2").tiers.empty());
+  CHECK(acc.usage().store == 8);
+  CHECK(acc.usage().memory == 0);
+  CHECK(tier_entries(acc) == base + 1);
+
+  // n3's zero releases Y; a zero for a tier nobody reported creates nothing.
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(0, 0, {{"Y", 0, 0}, {"Z", 0, 0}})).ok());
+  CHECK_FALSE(has_tier_entry(acc, "Y"));
+  CHECK_FALSE(has_tier_entry(acc, "Z"));
+  CHECK(tier_entries(acc) == base);
+  CHECK(acc.usage().store == 0);
+
+  // A released tier comes back like a new one.
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"X", 0, 4}})).ok());
+  CHECK(acc.usage().store == 4);
+  CHECK(acc.usage().tiers.at("X").store == 4);
+}
+
+TEST_CASE("a tier used locally is never released: tier_ref, stream, local usage") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"P", 0, 1}, {"Q", 0, 1}})).ok());
+  auto p = acc.tier("P");  // a tier_ref is handed out: its address must stay valid
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"P", 0, 0}, {"Q", 0, 0}})).ok());
+  CHECK(has_tier_entry(acc, "P"));
+  CHECK_FALSE(has_tier_entry(acc, "Q"));
+  acc.update_usage(p, storage_type::file, 12);  // still usable
+  CHECK(acc.usage_of(p, storage_type::file).total == 12);
+  CHECK(acc.usage().tiers.at("P").store == 12);
+}
+
+TEST_CASE("a limited tier reported with zero usage gets its usage entry (2.9.10's post-store check sees it)") {
+  engine_v29 eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, 10)}});
+  auto s = acc.create_stream(make_stream("S", storage_type::file));
+  REQUIRE(s.ok());
+  // Before any usage: no usage entry, 2.9.10 passes the post-store check.
+  CHECK(s->check_stored() == errc::none);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R1", 0, 0}})).ok());
+  auto& st = *acc.state();
+  CHECK(st.find_tier("R1")->has_usage.load() == 1);
+}
+
+TEST_CASE("remove_node releases the tiers only that node kept") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  const std::size_t base = tier_entries(acc);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(3, 1, {{"X", 1, 10}, {"Y", 0, 20}, {"R1", 0, 30}})).ok());
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(0, 0, {{"Y", 0, 5}})).ok());
+  remove_node(acc, "n2");
+  CHECK_FALSE(has_tier_entry(acc, "X"));
+  CHECK(has_tier_entry(acc, "Y"));
+  CHECK(has_tier_entry(acc, "R1"));
+  CHECK(tier_entries(acc) == base + 1);
+  CHECK(acc.usage().store == 5);
+  CHECK(acc.usage().memory == 0);
+  CHECK(acc.usage().api.total == 0);
+  remove_node(acc, "n3");
+  CHECK(tier_entries(acc) == base);
+  CHECK(acc.state()->remotes.empty());
+}
+
+TEST_CASE("tier floods: memory stays bounded over many floods, and 30,000 tiers in one message merge when allowed") {
+  engine eng(server_cfg(), false);
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  const auto caps = eng.remote_caps();
+  // Ten floods of 2,000 fresh names from ten nodes: the account never holds more than the cap.
+  for (int round = 0; round < 10; ++round) {
+    const std::string node = "$JSC.ARU.A.f" + std::to_string(round);
+    auto r = apply_usage_update(acc, node, encode_names(tier_names("F" + std::to_string(round) + "_", 2000), 1));
+    CHECK(r.tiers_merged + r.tiers_refused == 2000);
+    CHECK(tier_entries(acc) <= caps.per_account);
+    for (const auto& [n, rn] : acc.state()->remotes) CHECK(rn.tiers.size() <= caps.per_node);
+  }
+  CHECK(tier_entries(acc) == caps.per_account);
+  // Each flooding node then reports its tiers gone: everything is released.
+  for (int round = 0; round < 10; ++round) {
+    const std::string node = "$JSC.ARU.A.f" + std::to_string(round);
+    REQUIRE(apply_usage_update(acc, node, encode_names(tier_names("F" + std::to_string(round) + "_", 2000), 0)).ok());
+  }
+  CHECK(tier_entries(acc) == 1);
+  CHECK(acc.usage().store == 0);
+
+  // Caps lifted: one message with 30,000 distinct names merges completely (hash lookups; see
+  // benchmarks/wire_bench.cpp for the cost).
+  eng.set_remote_tier_caps({SIZE_MAX, SIZE_MAX});
+  const auto names = tier_names("T", 30000);
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", encode_names(names, 2));
+  CHECK(r.tiers_merged == 30000);
+  CHECK(r.tiers_refused == 0);
+  CHECK(tier_entries(acc) == 30001);
+  CHECK(acc.usage().store == 60000);
+  CHECK(acc.usage().tiers.size() == 30001);
+  remove_node(acc, "n2");
+  CHECK(tier_entries(acc) == 1);
+  CHECK(acc.usage().store == 0);
+}
+
+TEST_CASE("a throwing event sink does not break a refused merge") {
+  engine eng(server_cfg(), false);
+  eng.set_remote_tier_caps({1, 1024});
+  eng.set_event_sink([](const event&) { throw std::runtime_error("sink"); });
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", encode_names({"A", "B"}, 1));
+  CHECK(r.tiers_merged == 1);
+  CHECK(r.tiers_refused == 1);
+  CHECK_FALSE(acc.apply_remote_usage("n2", "C", 0, 1));
+  CHECK(acc.apply_remote_usage("n2", "A", 0, 2));
+  CHECK(acc.remote_tiers_refused() == 2);
+  CHECK(tier_store(acc, "A") == 2);
 }
