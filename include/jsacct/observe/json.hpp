@@ -15,6 +15,13 @@
 ///   emitted only when asked (`json_options::reserved`): nats-server main has
 ///   them, 2.9.10 does not. `json_options_for<Checker>()` picks the checker's
 ///   answer; the ADL functions use the defaults (no reserved fields).
+/// * Strings are written as Go writes them: every byte that does not begin a
+///   valid UTF-8 sequence becomes U+FFFD (observe/utf8.hpp), so `dump()` never
+///   throws for a tier name a peer sent in bytes that are not UTF-8. Two tier
+///   names that differ only in such bytes become one key; the value is the
+///   later name's (byte order), which is what parsing nats-server's output
+///   (both keys, in that order) gives. nats-server also escapes `<`, `>`, `&`,
+///   U+2028 and U+2029 as `\u` sequences: the same JSON value, other bytes.
 /// * Parsing is lenient: a missing key leaves the field at its default (so
 ///   both versions' JSON parse), unknown keys are ignored; a key of the wrong
 ///   type throws `nlohmann::json::type_error`.
@@ -30,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jsacct/observe/utf8.hpp"
 #include "jsacct/types.hpp"
 
 namespace jsacct {
@@ -163,14 +171,14 @@ template <json_value J>
 void to_json(J& j, const account_stats& s, const json_options& o) {
   j = J::object();
   tier_fields_to_json(j, static_cast<const tier_stats&>(s), o);
-  if (!s.domain.empty()) j["domain"] = s.domain;
+  if (!s.domain.empty()) j["domain"] = to_valid_utf8(s.domain);
   if (o.api) j["api"] = s.api;
   if (!s.tiers.empty()) {
     J tiers = J::object();
     for (const auto& [name, t] : s.tiers) {  // std::map: byte-wise sorted, as Go
       J tj;
       to_json(tj, t, o);
-      tiers[name] = std::move(tj);
+      tiers[to_valid_utf8(name)] = std::move(tj);  // later duplicates overwrite, as parsing Go's output does
     }
     j["tiers"] = std::move(tiers);
   }
@@ -235,12 +243,12 @@ void to_json(J& j, const jetstream_config& c) {
   j = J::object();
   j["max_memory"] = c.max_memory;
   j["max_storage"] = c.max_store;
-  if (!c.store_dir.empty()) j["store_dir"] = c.store_dir;
+  if (!c.store_dir.empty()) j["store_dir"] = to_valid_utf8(c.store_dir);
   if (c.sync_interval_ns != 0) j["sync_interval"] = c.sync_interval_ns;  // Go time.Duration: integer ns
   if (c.sync_always) j["sync_always"] = true;
-  if (!c.domain.empty()) j["domain"] = c.domain;
+  if (!c.domain.empty()) j["domain"] = to_valid_utf8(c.domain);
   if (c.compress_ok) j["compress_ok"] = true;
-  if (!c.unique_tag.empty()) j["unique_tag"] = c.unique_tag;
+  if (!c.unique_tag.empty()) j["unique_tag"] = to_valid_utf8(c.unique_tag);
   if (c.strict) j["strict"] = true;
 }
 

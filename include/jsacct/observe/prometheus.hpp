@@ -2,7 +2,7 @@
 /// \file
 /// Prometheus text exposition (format 0.0.4) of the snapshot structs: server
 /// usage, reservations, limits and API counters, and, opt-in, per-account
-/// series. No dependencies; the caller serves the text (content type
+/// series. Needs only range-v3 (as the core); the caller serves the text (content type
 /// `prometheus_content_type`) or hands it to its own registry.
 ///
 /// Server series (always):
@@ -36,18 +36,37 @@
 /// numbers are the account totals). `storage` is `"memory"` or `"file"`.
 /// Values are in base units (bytes, counts). Reserved bytes are the single
 /// replica MaxBytes sums nats-server main reports (0 with 2.9.10 semantics).
+///
+/// Label values: the format requires UTF-8, and tier names come from peers in
+/// any bytes. Every byte that does not begin a valid UTF-8 sequence becomes
+/// U+FFFD, as in the JSON (observe/utf8.hpp, Go's rule), then backslash,
+/// double quote and line feed are escaped. Series whose label sets coincide
+/// after that (tier names that differ only in invalid bytes, or an account
+/// passed twice) are written once, with the value added last; the account's
+/// JSON keeps the same one. So the text is always a valid exposition.
 #pragma once
 
 #include "jsacct/config.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <range/v3/algorithm/copy.hpp>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/indirect.hpp>
+#include <range/v3/view/join.hpp>
+#include <range/v3/view/transform.hpp>
+
+#include "jsacct/observe/utf8.hpp"
 #include "jsacct/types.hpp"
 
 namespace jsacct {
@@ -60,8 +79,14 @@ using named_account_stats = std::pair<std::string, account_stats>;
 
 namespace prom_detail {
 
-/// Label value escaping: backslash, double quote and line feed.
+/// Label value escaping: invalid UTF-8 bytes become U+FFFD, then backslash,
+/// double quote and line feed are escaped.
 inline void append_label_value(std::string& out, std::string_view v) {
+  std::string valid;
+  if (!valid_utf8(v)) {
+    append_valid_utf8(valid, v);
+    v = valid;
+  }
   for (const char c : v) {
     if (c == '\\')
       out += "\\\\";
@@ -74,6 +99,20 @@ inline void append_label_value(std::string& out, std::string_view v) {
   }
 }
 
+using label = std::pair<std::string_view, std::string_view>;
+
+/// `k1="v1",k2="v2"`: a rendered label set without braces.
+inline std::string render_labels(std::initializer_list<label> labels) {
+  const auto pair = [](const label& l) {
+    std::string s(l.first);
+    s += "=\"";
+    append_label_value(s, l.second);
+    s += '"';
+    return s;
+  };
+  return labels | ranges::views::transform(pair) | ranges::views::join(',') | ranges::to<std::string>();
+}
+
 /// One series of a family: rendered label set (without braces) and value.
 struct sample {
   std::string labels;
@@ -81,48 +120,44 @@ struct sample {
 };
 
 struct family {
+  family(std::string_view n, std::string_view t, std::string_view h) : name(n), type(t), help(h) {}
+
   std::string_view name;
   std::string_view type;
   std::string_view help;
   std::vector<sample> samples;
+  std::unordered_map<std::string, std::size_t> index;  ///< label set -> position in samples
 
+  /// Adds a series; a label set added before keeps its place and takes the new value.
   template <class V>
-  void add(std::initializer_list<std::pair<std::string_view, std::string_view>> labels, V value) {
-    sample s;
-    for (const auto& [k, v] : labels) {
-      if (!s.labels.empty()) s.labels += ',';
-      s.labels += k;
-      s.labels += "=\"";
-      append_label_value(s.labels, v);
-      s.labels += '"';
+  void add(std::initializer_list<label> labels, V value) {
+    std::string l = render_labels(labels);
+    std::string v = std::to_string(value);
+    if (const auto it = index.find(l); it != index.end()) {
+      samples[it->second].value = std::move(v);
+      return;
     }
-    s.value = std::to_string(value);
-    samples.push_back(std::move(s));
+    index.emplace(l, samples.size());
+    samples.push_back(sample{std::move(l), std::move(v)});
   }
 
-  /// HELP and TYPE, then the samples; nothing when there are none.
-  void write(std::string& out) const {
-    if (samples.empty()) return;
-    out += "# HELP ";
-    out += name;
+  /// One sample line: `name{labels} value`.
+  std::string line(const sample& s) const {
+    std::string out(name);
+    if (!s.labels.empty()) out += '{' + s.labels + '}';
     out += ' ';
-    out += help;  // fixed texts without backslashes or line feeds
-    out += "\n# TYPE ";
-    out += name;
-    out += ' ';
-    out += type;
+    out += s.value;
     out += '\n';
-    for (const auto& s : samples) {
-      out += name;
-      if (!s.labels.empty()) {
-        out += '{';
-        out += s.labels;
-        out += '}';
-      }
-      out += ' ';
-      out += s.value;
-      out += '\n';
-    }
+    return out;
+  }
+
+  /// HELP and TYPE, then the samples (callers skip families without samples).
+  std::string text() const {
+    std::string out = "# HELP " + std::string(name) + ' ' + std::string(help) +  // fixed texts: nothing to escape
+                      "\n# TYPE " + std::string(name) + ' ' + std::string(type) + '\n';
+    ranges::copy(samples | ranges::views::transform([this](const sample& s) { return line(s); }) | ranges::views::join,
+                 std::back_inserter(out));
+    return out;
   }
 };
 
@@ -132,40 +167,39 @@ struct family {
 /// (`engine.config()`) and, for each entry of `accounts`, that account's series.
 /// Every family is written as one group with its `# HELP` and `# TYPE`; the
 /// text ends with a line feed (or is empty, which never happens: the server
-/// series are always there). Account names should be unique.
+/// series are always there). An account passed twice is written once (the
+/// later entry's values).
 inline void write_prometheus(std::string& out, const server_stats& server, const jetstream_config& config,
                              std::span<const named_account_stats> accounts = {}) {
   using prom_detail::family;
   constexpr std::string_view mem = "memory", file = "file";
 
-  family used{"jsacct_server_used_bytes", "gauge", "Bytes stored by all JetStream accounts on this server.", {}};
+  family used{"jsacct_server_used_bytes", "gauge", "Bytes stored by all JetStream accounts on this server."};
   used.add({{"storage", mem}}, server.memory);
   used.add({{"storage", file}}, server.store);
-  family reserved{"jsacct_server_reserved_bytes", "gauge", "Bytes reserved on this server by streams' max_bytes.", {}};
+  family reserved{"jsacct_server_reserved_bytes", "gauge", "Bytes reserved on this server by streams' max_bytes."};
   reserved.add({{"storage", mem}}, server.reserved_memory);
   reserved.add({{"storage", file}}, server.reserved_store);
-  family limit{"jsacct_server_limit_bytes", "gauge", "JetStream capacity of this server (max_memory, max_storage).", {}};
+  family limit{"jsacct_server_limit_bytes", "gauge", "JetStream capacity of this server (max_memory, max_storage)."};
   if (config.max_memory >= 0) limit.add({{"storage", mem}}, config.max_memory);
   if (config.max_store >= 0) limit.add({{"storage", file}}, config.max_store);
-  family accts{"jsacct_server_accounts", "gauge", "JetStream-enabled accounts.", {}};
+  family accts{"jsacct_server_accounts", "gauge", "JetStream-enabled accounts."};
   accts.add({}, server.accounts);
-  family ha{"jsacct_server_ha_assets", "gauge", "Replicated (HA) assets.", {}};
+  family ha{"jsacct_server_ha_assets", "gauge", "Replicated (HA) assets."};
   ha.add({}, server.ha_assets);
-  family api{"jsacct_server_api_requests_total", "counter", "JetStream API requests.", {}};
+  family api{"jsacct_server_api_requests_total", "counter", "JetStream API requests."};
   api.add({}, server.api.total);
-  family api_err{"jsacct_server_api_errors_total", "counter", "JetStream API requests that returned an error.", {}};
+  family api_err{"jsacct_server_api_errors_total", "counter", "JetStream API requests that returned an error."};
   api_err.add({}, server.api.errors);
 
-  family a_used{"jsacct_account_used_bytes", "gauge", "Bytes stored by the account in the tier (cluster-wide total).", {}};
-  family a_res{
-      "jsacct_account_reserved_bytes", "gauge", "Bytes reserved by the account's streams in the tier (single replica).", {}};
-  family a_lim{"jsacct_account_limit_bytes", "gauge", "Account tier byte limit (absent when unlimited).", {}};
-  family a_streams{"jsacct_account_streams", "gauge", "Streams of the account in the tier.", {}};
-  family a_cons{"jsacct_account_consumers", "gauge", "Consumers of the account's streams in the tier.", {}};
-  family a_lstreams{"jsacct_account_limit_streams", "gauge", "Account tier stream limit (absent when unlimited).", {}};
-  family a_api{"jsacct_account_api_requests_total", "counter", "JetStream API requests of the account.", {}};
-  family a_api_err{
-      "jsacct_account_api_errors_total", "counter", "JetStream API requests of the account that returned an error.", {}};
+  family a_used{"jsacct_account_used_bytes", "gauge", "Bytes stored by the account in the tier (cluster-wide total)."};
+  family a_res{"jsacct_account_reserved_bytes", "gauge", "Bytes reserved by the account's streams in the tier (single replica)."};
+  family a_lim{"jsacct_account_limit_bytes", "gauge", "Account tier byte limit (absent when unlimited)."};
+  family a_streams{"jsacct_account_streams", "gauge", "Streams of the account in the tier."};
+  family a_cons{"jsacct_account_consumers", "gauge", "Consumers of the account's streams in the tier."};
+  family a_lstreams{"jsacct_account_limit_streams", "gauge", "Account tier stream limit (absent when unlimited)."};
+  family a_api{"jsacct_account_api_requests_total", "counter", "JetStream API requests of the account."};
+  family a_api_err{"jsacct_account_api_errors_total", "counter", "JetStream API requests of the account that returned an error."};
 
   auto tier_series = [&](std::string_view account, std::string_view tier, const tier_stats& t) {
     a_used.add({{"account", account}, {"tier", tier}, {"storage", mem}}, t.memory);
@@ -188,9 +222,12 @@ inline void write_prometheus(std::string& out, const server_stats& server, const
     a_api_err.add({{"account", name}}, s.api.errors);
   }
 
-  for (const family* f : {&used, &reserved, &limit, &accts, &ha, &api, &api_err, &a_used, &a_res, &a_lim, &a_streams, &a_cons,
-                          &a_lstreams, &a_api, &a_api_err})
-    f->write(out);
+  const std::initializer_list<const family*> families{&used,      &reserved, &limit,      &accts, &ha,
+                                                      &api,       &api_err,  &a_used,     &a_res, &a_lim,
+                                                      &a_streams, &a_cons,   &a_lstreams, &a_api, &a_api_err};
+  ranges::copy(families | ranges::views::indirect | ranges::views::filter([](const family& f) { return !f.samples.empty(); }) |
+                   ranges::views::transform(&family::text) | ranges::views::join,
+               std::back_inserter(out));
 }
 
 /// The exposition as a string (see `write_prometheus`).

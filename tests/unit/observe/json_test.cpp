@@ -14,6 +14,7 @@
 
 #include "jsacct/jsacct.hpp"
 #include "jsacct/observe/json.hpp"
+#include "jsacct/wire/cluster_usage.hpp"
 
 #ifndef JSACCT_CONFORMANCE_DIR
 #error "JSACCT_CONFORMANCE_DIR must name tests/conformance"
@@ -240,4 +241,64 @@ TEST_CASE("parsing is lenient: missing keys default, unknown keys ignored, wrong
   CHECK(s.tiers.empty());
   CHECK_THROWS_AS(json::parse(R"({"storage":"7"})").get<account_stats>(), json::type_error);
   CHECK(json::parse(R"({"limits":null})").get<tier_stats>() == tier_stats{});
+}
+
+// ---------------------------------------------------------------------------- invalid UTF-8 (issue 17 item 6)
+
+TEST_CASE("tier names a peer sent in invalid UTF-8 serialize as Go does (dump() threw type_error 316)") {
+  engine eng(server(1 << 20, 1 << 30), false);
+  auto acc = eng.enable_account("A", {{"R1", limits(-1, -1, -1, -1)}}).value();
+  const std::vector<usage_record> recs{
+      {"R1", 0, 3},
+      {"R\xFE", 0, 1},          // collides with the next one once replaced
+      {"R\xFF", 0, 2},          // lone invalid byte
+      {"A\xED\xA0\x80", 0, 4},  // an encoded surrogate
+      {"\x80", 0, 5},           // lone continuation byte
+      {"\xC0\xAF", 0, 6},       // overlong
+      {"T\xE2\x82", 0, 7},      // truncated at the end
+  };
+  std::string msg;
+  encode_usage_update(0, 0, recs, msg);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", msg).ok());
+  const account_stats s = acc.usage();
+  REQUIRE(s.tiers.size() == 7);
+
+  std::string text;
+  CHECK_NOTHROW(text = json(s).dump());
+  CHECK_NOTHROW((void)ordered_json(s).dump());
+  const json got = json::parse(text);
+  // Go 1.19's json.Marshal of the same tiers (storage only), as text: invalid bytes -> \ufffd,
+  // "R\xFE" and "R\xFF" both -> "R\ufffd" (twice, in byte order; parsing keeps the later).
+  const json go =
+      json::parse(R"({"A\ufffd\ufffd\ufffd":{"storage":4},"R1":{"storage":3},"R\ufffd":{"storage":1},"R\ufffd":{"storage":2},)"
+                  R"("T\ufffd\ufffd":{"storage":7},"\ufffd":{"storage":5},"\ufffd\ufffd":{"storage":6}})");
+  REQUIRE(got.at("tiers").size() == go.size());
+  for (auto it = go.begin(); it != go.end(); ++it) {
+    CAPTURE(it.key());
+    REQUIRE(got.at("tiers").contains(it.key()));
+    CHECK(got.at("tiers").at(it.key()).at("storage") == it.value().at("storage"));
+  }
+  CHECK(got.at("tiers").at("R\xEF\xBF\xBD").at("storage") == 2);
+  CHECK(got.at("storage") == 28);
+}
+
+TEST_CASE("config strings with invalid UTF-8 (a store dir is bytes) serialize as Go does") {
+  jetstream_config c;
+  c.max_memory = 1;
+  c.max_store = 2;
+  c.store_dir = "/data/\xFF\xFE";
+  c.domain = "d\xC3";
+  c.unique_tag = "az\x80";
+  std::string text;
+  CHECK_NOTHROW(text = ordered_json(c).dump());
+  // Go: {"domain":"d\ufffd","store_dir":"/data/\ufffd\ufffd"} for the same two strings.
+  const json got = json::parse(text);
+  CHECK(got.at("store_dir") == "/data/\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(got.at("domain") == "d\xEF\xBF\xBD");
+  CHECK(got.at("unique_tag") == "az\xEF\xBF\xBD");
+  account_stats s;
+  s.domain = "x\xF5";
+  CHECK(json::parse(json(s).dump()).at("domain") == "x\xEF\xBF\xBD");
+  server_stats ss;
+  CHECK_NOTHROW((void)jsz_json(ss, c).dump());
 }

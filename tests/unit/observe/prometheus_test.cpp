@@ -303,3 +303,40 @@ TEST_CASE("large values print exactly; negative server capacity has no limit ser
   CHECK(errors_of(parse(text)) == "");
   CHECK(prometheus_content_type == "text/plain; version=0.0.4; charset=utf-8");
 }
+
+TEST_CASE("label values with invalid UTF-8 become valid (U+FFFD per bad byte, as the JSON) and series stay unique") {
+  const std::string R = "\xEF\xBF\xBD";  // U+FFFD
+  account_stats s;
+  s.tiers["R1"].store = 1;
+  s.tiers["R\xFE"].store = 2;          // same label value as the next one once replaced
+  s.tiers["R\xFF"].store = 3;          // the later one wins, as in the JSON
+  s.tiers["A\xED\xA0\x80"].store = 4;  // encoded surrogate
+  s.tiers["\x80"].store = 5;           // lone continuation byte
+  s.tiers["\xC0\xAF"].store = 6;       // overlong
+  s.tiers["T\xE2\x82"].store = 7;      // truncated at the end
+  account_stats other;
+  other.api.total = 9;
+  const std::vector<named_account_stats> accounts{{"acc\xFF", s}, {"B", other}, {"B", other}};
+  std::string text;
+  CHECK_NOTHROW(text = prometheus_text(server_stats{}, jetstream_config{}, accounts));
+  INFO(text);
+  CHECK(valid_utf8(text));
+  const exposition x = parse(text);
+  CHECK(errors_of(x) == "");  // in particular: no duplicate series
+  auto used = [&](const std::string& tier) {
+    auto it = x.series.find("jsacct_account_used_bytes{account=\"acc" + R + "\",storage=\"file\",tier=\"" + tier + "\",}");
+    return it == x.series.end() ? -1.0 : it->second;
+  };
+  CHECK(used("R1") == 1);
+  CHECK(used("R" + R) == 3);
+  CHECK(used("A" + R + R + R) == 4);
+  CHECK(used(R) == 5);
+  CHECK(used(R + R) == 6);
+  CHECK(used("T" + R + R) == 7);
+  CHECK(x.series.at(R"(jsacct_account_api_requests_total{account="B",})") == 9);
+  // Six distinct tier labels for the first account, one series for B (untiered, passed twice).
+  std::size_t streams_series = 0;
+  for (const auto& [k, v] : x.series)
+    if (k.starts_with("jsacct_account_streams{")) ++streams_series;
+  CHECK(streams_series == 6 + 1);
+}
