@@ -17,6 +17,16 @@
 /// enough capacity). Decoding never allocates: it validates the message once
 /// and returns a view whose records point into the caller's bytes, together
 /// with a status telling exactly which part a receiver applies (spec §6.5).
+/// That view is a lazy range of the records and a view in both std::ranges
+/// and range-v3 (borrowed: its iterators point into the message, not into the
+/// view), so either library's adaptors compose with it:
+///
+///     auto stored = decode_usage_update(msg) | ranges::views::filter([](usage_record r) { return r.store > 0; })
+///                                             | std::views::transform([](usage_record r) { return r.name; });
+///
+/// Records are yielded by value: project them with functions that return by
+/// value (a member pointer such as `&usage_record::name` would hand out a
+/// reference into a temporary record).
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -35,6 +45,9 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+
+#include <range/v3/range/access.hpp>
+#include <range/v3/range/concepts.hpp>
 
 namespace jsacct {
 
@@ -321,7 +334,9 @@ inline usage_update_view decode_usage_update(std::span<const std::byte> message)
 /// A validated, non-owning view of one decoded usage update. It borrows the
 /// decoded bytes: keep them alive (and unchanged) while using the view or any
 /// record name. A forward range of usage_record holding exactly the records a
-/// receiver applies, in wire order. Cheap to copy; immutable; thread-compatible.
+/// receiver applies, in wire order, produced lazily (each step reads one
+/// record header). Cheap to copy; immutable; thread-compatible. A view and a
+/// borrowed range for std::ranges and for range-v3.
 class usage_update_view {
  public:
   /// Forward iterator over the applicable records (yields usage_record by value).
@@ -409,8 +424,27 @@ class usage_update_view {
   usage_update_status status_ = usage_update_status::too_short;
 };
 
+}  // namespace jsacct
+
+// usage_update_view is a view (O(1) copies, borrows the message) and a borrowed
+// range (its iterators point into the message bytes, never into the view) for
+// both range libraries.
+template <>
+inline constexpr bool std::ranges::enable_view<jsacct::usage_update_view> = true;
+template <>
+inline constexpr bool std::ranges::enable_borrowed_range<jsacct::usage_update_view> = true;
+template <>
+inline constexpr bool ranges::enable_view<jsacct::usage_update_view> = true;
+template <>
+inline constexpr bool ranges::enable_borrowed_range<jsacct::usage_update_view> = true;
+
+namespace jsacct {
+
 static_assert(std::forward_iterator<usage_update_view::iterator>);
 static_assert(std::ranges::forward_range<const usage_update_view>);
+static_assert(std::ranges::view<usage_update_view> && std::ranges::borrowed_range<usage_update_view>);
+static_assert(ranges::forward_range<const usage_update_view>);
+static_assert(ranges::view_<usage_update_view> && ranges::borrowed_range<usage_update_view>);
 
 /// Validates `message` in one pass (nats-server main's `remoteUpdateUsage`
 /// rules, spec §6.5) and returns a view of what applies. Never allocates,
