@@ -244,12 +244,12 @@ struct account_state {
   /// the node's contribution (and the tier when nothing else keeps it), and a
   /// new non-zero tier is refused beyond `caps` unless the tier has limits.
   /// Caller holds `mu`. Strong guarantee: on bad_alloc nothing changed.
-  remote_merge merge_remote(remote_node& rn, std::string_view name, std::int64_t mem, std::int64_t store,
+  remote_merge merge_remote(remote_node& rn, std::string_view tier_name, std::int64_t mem, std::int64_t store,
                             const remote_tier_caps& caps) {
     const bool zero = mem == 0 && store == 0;
-    if (const auto it = rn.tiers.find(name); it != rn.tiers.end()) {
-      tier_t* e = find_tier(name);
-      if (e == nullptr) e = unpinned_tier(name);  // cannot happen: a node's contribution implies the tier entry
+    if (const auto it = rn.tiers.find(tier_name); it != rn.tiers.end()) {
+      tier_t* e = find_tier(tier_name);
+      if (e == nullptr) e = unpinned_tier(tier_name);  // cannot happen: a node's contribution implies the tier entry
       e->remote[0].add(wrap_sub(mem, it->second.mem));
       e->remote[1].add(wrap_sub(store, it->second.store));
       if (!zero) {
@@ -261,12 +261,12 @@ struct account_state {
       release_if_unused(e);
       return remote_merge::released;
     }
-    tier_t* e = find_tier(name);
-    const bool limited = e ? e->has_limits.load() != 0 : limits.find(name) != limits.end();
+    tier_t* e = find_tier(tier_name);
+    const bool limited = e ? e->has_limits.load() != 0 : limits.find(tier_name) != limits.end();
     if (zero) {
       // main creates the tier's usage entry even for zero usage; only a tier
       // with limits can tell (2.9.10's post-store check skips tiers without one).
-      if (e == nullptr && limited) e = unpinned_tier(name);
+      if (e == nullptr && limited) e = unpinned_tier(tier_name);
       if (e != nullptr && e->has_usage.load() == 0) e->has_usage.store(1);
       return remote_merge::applied;
     }
@@ -275,9 +275,9 @@ struct account_state {
       if (e == nullptr && tiers.size() >= caps.per_account) return remote_merge::refused_account_cap;
     }
     const bool created = e == nullptr;
-    if (created) e = unpinned_tier(name);
+    if (created) e = unpinned_tier(tier_name);
     try {
-      rn.tiers.emplace(std::string(name), mem_store{mem, store});
+      rn.tiers.emplace(std::string(tier_name), mem_store{mem, store});
     } catch (...) {
       if (created) release_if_unused(e);
       throw;
@@ -290,15 +290,15 @@ struct account_state {
   }
 
   /// Emits the `remote_tiers_refused` event: `refused` of `records` records
-  /// from `node` were refused, the first for `tier`. Call without `mu` held.
-  void note_remote_refusal(std::string_view node, std::string_view tier, std::size_t refused, std::size_t records) const {
+  /// from `node` were refused, the first for `first_tier`. Call without `mu` held.
+  void note_remote_refusal(std::string_view node, std::string_view first_tier, std::size_t refused, std::size_t records) const {
     if (!server->events) return;
     const auto caps = server->remote_caps();
     std::string text = "Refused " + std::to_string(refused) + " of " + std::to_string(records) +
                        " tiers in remote usage update from node \"" + std::string(node) + "\" for account \"" + name +
                        "\" (limits: " + std::to_string(caps.per_node) + " tiers per node, " + std::to_string(caps.per_account) +
                        " per account)";
-    server->emit(event{event_kind::remote_tiers_refused, name, std::string(tier), storage_type::file,
+    server->emit(event{event_kind::remote_tiers_refused, name, std::string(first_tier), storage_type::file,
                        static_cast<std::int64_t>(refused), static_cast<std::int64_t>(records), errc::none, std::move(text)});
   }
 
@@ -307,8 +307,8 @@ struct account_state {
   void forget_remote(std::string_view node) noexcept {
     const auto it = remotes.find(node);
     if (it == remotes.end()) return;
-    for (const auto& [name, v] : it->second.tiers) {
-      tier_t* e = find_tier(name);
+    for (const auto& [tier_name, v] : it->second.tiers) {
+      tier_t* e = find_tier(tier_name);
       if (e == nullptr) continue;  // cannot happen: a node's contribution implies the tier entry
       e->remote[0].add(wrap_sub(0, v.mem));
       e->remote[1].add(wrap_sub(0, v.store));

@@ -6,6 +6,8 @@
 /// updates: merge rules".
 #pragma once
 
+#include "jsacct/config.hpp"
+
 #include <cstddef>
 
 namespace jsacct {
