@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -300,5 +301,47 @@ TEST_CASE("config strings with invalid UTF-8 (a store dir is bytes) serialize as
   s.domain = "x\xF5";
   CHECK(json::parse(json(s).dump()).at("domain") == "x\xEF\xBF\xBD");
   server_stats ss;
+  CHECK_NOTHROW((void)jsz_json(ss, c).dump());
+}
+
+TEST_CASE("int64 / uint64 extremes round-trip through the JSON of every snapshot struct") {
+  constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
+  constexpr auto i64_min = std::numeric_limits<std::int64_t>::min();
+  constexpr auto i64_max = std::numeric_limits<std::int64_t>::max();
+  account_limits l;
+  l.max_memory = i64_min;
+  l.max_store = i64_max;
+  l.max_streams = -1;
+  l.max_consumers = i64_min;
+  l.max_ack_pending = i64_max;
+  l.memory_max_stream_bytes = i64_max;
+  l.store_max_stream_bytes = i64_min;
+  account_stats s;
+  s.memory = u64_max;
+  s.store = u64_max - 1;
+  s.reserved_memory = u64_max;
+  s.reserved_store = 0;
+  s.streams = i64_max;
+  s.consumers = i64_min;
+  s.api = api_stats{i64_max, u64_max, u64_max, u64_max};
+  s.tiers["R1"] = tier_stats{u64_max, 1, u64_max, u64_max, i64_min, i64_max, l};
+  const json_options o{.reserved = true, .api = true};
+  for (const std::string& text : {account_json(s, o).dump(), account_json<ordered_json>(s, o).dump()}) {
+    CAPTURE(text);
+    const auto back = json::parse(text).get<account_stats>();
+    CHECK(back.tiers == s.tiers);
+    CHECK(back.api == s.api);
+    CHECK(static_cast<const tier_stats&>(back) == static_cast<const tier_stats&>(s));
+  }
+  CHECK(json(s).at("memory").dump() == "18446744073709551615");
+  CHECK(json(s).at("consumers").dump() == "-9223372036854775808");
+  server_stats ss{u64_max, u64_max, u64_max, u64_max, i64_min, i64_max, api_stats{0, u64_max, u64_max, u64_max}};
+  CHECK(json(ss).get<server_stats>() == ss);
+  jetstream_config c;
+  c.max_memory = i64_min;
+  c.max_store = i64_max;
+  c.sync_interval_ns = i64_max;
+  CHECK(json(c).get<jetstream_config>().max_memory == i64_min);
+  CHECK(json(c).get<jetstream_config>().sync_interval_ns == i64_max);
   CHECK_NOTHROW((void)jsz_json(ss, c).dump());
 }

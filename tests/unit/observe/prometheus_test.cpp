@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -339,4 +340,36 @@ TEST_CASE("label values with invalid UTF-8 become valid (U+FFFD per bad byte, as
   for (const auto& [k, v] : x.series)
     if (k.starts_with("jsacct_account_streams{")) ++streams_series;
   CHECK(streams_series == 6 + 1);
+}
+
+TEST_CASE("int64 / uint64 extremes print exactly in every family") {
+  constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
+  constexpr auto i64_min = std::numeric_limits<std::int64_t>::min();
+  constexpr auto i64_max = std::numeric_limits<std::int64_t>::max();
+  server_stats s{u64_max, u64_max, u64_max, u64_max, i64_max, i64_min, api_stats{0, u64_max, u64_max, 0}};
+  jetstream_config c;
+  c.max_memory = i64_max;
+  c.max_store = 0;
+  account_stats a;
+  a.memory = u64_max;
+  a.streams = i64_min;
+  a.consumers = i64_max;
+  a.limits = limits(i64_max, i64_min, i64_max);
+  a.api.total = u64_max;
+  const std::vector<named_account_stats> accounts{{"A", a}};
+  const std::string text = prometheus_text(s, c, accounts);
+  INFO(text);
+  CHECK(errors_of(parse(text)) == "");
+  for (const char* line :
+       {"jsacct_server_used_bytes{storage=\"memory\"} 18446744073709551615\n",
+        "jsacct_server_limit_bytes{storage=\"memory\"} 9223372036854775807\n", "jsacct_server_limit_bytes{storage=\"file\"} 0\n",
+        "jsacct_server_accounts 9223372036854775807\n", "jsacct_server_ha_assets -9223372036854775808\n",
+        "jsacct_server_api_requests_total 18446744073709551615\n",
+        "jsacct_account_used_bytes{account=\"A\",tier=\"\",storage=\"memory\"} 18446744073709551615\n",
+        "jsacct_account_streams{account=\"A\",tier=\"\"} -9223372036854775808\n",
+        "jsacct_account_limit_bytes{account=\"A\",tier=\"\",storage=\"memory\"} 9223372036854775807\n",
+        "jsacct_account_limit_streams{account=\"A\",tier=\"\"} 9223372036854775807\n"})
+    CHECK(text.find(line) != std::string::npos);
+  CHECK(text.find("jsacct_account_limit_bytes{account=\"A\",tier=\"\",storage=\"file\"}") ==
+        std::string::npos);  // i64_min: unlimited
 }
