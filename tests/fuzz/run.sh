@@ -4,7 +4,8 @@
 #
 #   tests/fuzz/run.sh [seconds] [target]     (defaults: 60, usage_update)
 #
-# Targets: usage_update (the $JSC.ARU codec), scenario (the CLI's scenario
+# Targets: usage_update (the $JSC.ARU codec), wire_merge (the $JSC.ARU merge into
+# an account, checked against a model; seeds: the codec's messages), scenario (the CLI's scenario
 # parser + replay + report, both semantics; seeds: the recorded scenarios),
 # validate (the CLI's validate option parser; seeds: tests/fuzz/seeds/validate,
 # written by JSACCT_SEED_DIR=... tests/cli/validate_test.py).
@@ -16,8 +17,8 @@ set -euo pipefail
 
 secs="${1:-60}"
 target="${2:-usage_update}"
-if ! [[ "$secs" =~ ^[1-9][0-9]*$ ]] || ! [[ "$target" =~ ^(usage_update|scenario|validate)$ ]]; then
-  echo "usage: $0 [seconds] [usage_update|scenario|validate]" >&2
+if ! [[ "$secs" =~ ^[1-9][0-9]*$ ]] || ! [[ "$target" =~ ^(usage_update|wire_merge|scenario|validate)$ ]]; then
+  echo "usage: $0 [seconds] [usage_update|wire_merge|scenario|validate]" >&2
   exit 2
 fi
 
@@ -57,18 +58,43 @@ if [[ "$target" == scenario || "$target" == validate ]]; then
     -rss_limit_mb=4096 -artifact_prefix="$work/artifacts/" "${extra[@]}" ${FUZZ_ARGS:-} "$work/corpus"
 fi
 
-# Seeds: the worked examples of spec §6.4 and the f04c3b437 regression messages.
 seed() {  # seed <file> <hex>
   local hex="${2// /}"
   printf "$(sed 's/../\\x&/g' <<<"$hex")" >"$work/corpus/$1"
 }
+# The worked examples of spec §6.4 and the f04c3b437 regression messages (as in
+# tests/unit/wire/usage_update_test.cpp).
 z8=0000000000000000
-seed untiered  "6400000000000000 0008000000000000 0500000000000000 0100000000000000 00000000 $z8"
-seed r1_r3     "$z8 e803000000000000 0700000000000000 0200000000000000 01000000 0200000000000000 5231 0a00000000000000 $z8 0200000000000000 5233"
-seed observed  "$z8 2400000000000000 0200000000000000 $z8 00000000 $z8"
-seed legacy32  "$z8 3200000000000000 0100000000000000 $z8"
-seed ovf_first "$z8 $z8 $z8 $z8 00000000 ffffffffffffffff"
-seed ovf_extra "$z8 $z8 $z8 $z8 01000000 $z8 $z8 $z8 ffffffffffffffff"
+msg_untiered="6400000000000000 0008000000000000 0500000000000000 0100000000000000 00000000 $z8"
+msg_r1_r3="$z8 e803000000000000 0700000000000000 0200000000000000 01000000 0200000000000000 5231 0a00000000000000 $z8 0200000000000000 5233"
+msg_observed="$z8 2400000000000000 0200000000000000 $z8 00000000 $z8"
+msg_legacy32="$z8 3200000000000000 0100000000000000 $z8"
+msg_ovf_first="$z8 $z8 $z8 $z8 00000000 ffffffffffffffff"
+msg_ovf_extra="$z8 $z8 $z8 $z8 01000000 $z8 $z8 $z8 ffffffffffffffff"
+msg_r1_r3_zero="$z8 $z8 0800000000000000 0200000000000000 01000000 0200000000000000 5231 $z8 $z8 0200000000000000 5233"
 
-exec "$build/tests/fuzz/usage_update_fuzz" -max_total_time="$secs" -print_final_stats=1 \
-  -artifact_prefix="$work/artifacts/" "$work/corpus"
+if [[ "$target" == usage_update ]]; then
+  for m in untiered r1_r3 observed legacy32 ovf_first ovf_extra; do
+    v="msg_$m"
+    seed "$m" "${!v}"
+  done
+else
+  # wire_merge scripts (see wire_merge_fuzz.cpp): caps byte 1b (4 per node, 5 per
+  # account), then "raw" operations: 04, node, u16 length, the message.
+  raw() {  # raw <node byte> <message hex>
+    local hex="${2// /}"
+    printf '04%s%02x%02x%s' "$1" $(((${#hex} / 2) & 255)) $(((${#hex} / 2) >> 8)) "$hex"
+  }
+  for m in untiered r1_r3 observed legacy32 ovf_first ovf_extra; do
+    v="msg_$m"
+    seed "$m" "1b $(raw 01 "${!v}")"
+  done
+  # Two nodes report R1/R3, one reports them gone, the other is removed (op 05).
+  seed report_gone_remove "1b $(raw 01 "$msg_r1_r3") $(raw 02 "$msg_r1_r3") $(raw 01 "$msg_r1_r3_zero") 05 02"
+  # A structured message (op 00): node 1, plain shape, 3 records (a, c\xFF, R5), values, api, errors.
+  seed structured "00 00 01 00 03 04 06 03 0308 0308 0308 $z8 $z8"
+fi
+
+# shellcheck disable=SC2086
+exec "$build/tests/fuzz/${target}_fuzz" -max_total_time="$secs" -print_final_stats=1 \
+  -artifact_prefix="$work/artifacts/" ${FUZZ_ARGS:-} "$work/corpus"
