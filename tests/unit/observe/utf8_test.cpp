@@ -71,7 +71,9 @@ TEST_CASE("invalid sequences: each byte that does not begin a valid sequence bec
        fffd(2) + "A"},                                      // cut short by an ASCII byte
       {"R1\xFFR3\xC3\xA9", "R1" + fffd(1) + "R3\xC3\xA9"},  // mixed with valid text
   };
-  for (const auto& [in, want] : cases) {
+  for (const auto& c : cases) {  // (no structured binding: clang 14 cannot capture one in CAPTURE)
+    const std::string_view in = c.first;
+    const std::string& want = c.second;
     CAPTURE(std::string(in));
     CHECK_FALSE(valid_utf8(in));
     CHECK(to_valid_utf8(in) == want);

@@ -37,7 +37,6 @@ bool stores(usage_record r) { return r.store != 0; }
 // member pointer, `transform(&usage_record::name)`, would return a reference
 // into a temporary record.)
 std::string_view name_of(usage_record r) { return r.name; }
-std::int64_t mem_of(usage_record r) { return r.mem; }
 
 }  // namespace
 
@@ -73,26 +72,39 @@ TEST_CASE("range-v3 adaptors over the records") {
   CHECK((*it).mem == 10);
 }
 
-TEST_CASE("std::ranges adaptors over the records, and range-v3 into std") {
+// clang 14 rejects libstdc++ 12's std::views adaptors (any of them, over any range; fixed in
+// later clang releases), so the std::views pipelines are compiled by g++ (and newer clang) only.
+// The std::ranges concepts and algorithms above and below build with both compilers.
+#if !defined(__clang__) || __clang_major__ >= 15 || defined(_LIBCPP_VERSION)
+#define JSACCT_TEST_STD_VIEWS 1
+#endif
+
+TEST_CASE("std::ranges algorithms over the records; a corrupt record ends the range") {
   const std::string m = sample_message();
-  std::vector<std::string_view> names;
-  for (std::string_view n : decode_usage_update(m) | std::views::filter(stores) | std::views::transform(name_of))
-    names.push_back(n);
-  CHECK(names == std::vector<std::string_view>{"R1", ""});
   const auto it = std::ranges::find(decode_usage_update(m), std::string_view("R5"), name_of);
   static_assert(!std::same_as<std::remove_const_t<decltype(it)>, std::ranges::dangling>);
   CHECK((*it == usage_record{"R5", 0, 0}));
-  // range-v3's filter, then std's transform and take.
-  std::vector<std::int64_t> mem;
-  for (std::int64_t x : decode_usage_update(m) | ranges::views::filter([](usage_record r) { return r.mem != 0; }) |
-                            std::views::transform(mem_of) | std::views::take(5))
-    mem.push_back(x);
-  CHECK(mem == std::vector<std::int64_t>{10, 5});
-  // Only what applies is in the range: a corrupt later record ends it.
+  CHECK(std::ranges::count_if(decode_usage_update(m), stores) == 2);
   std::string bad = m;
   bad[44 + 2 + 16] = static_cast<char>(0x7f);  // the R3 record's name length -> far too long
   const auto v = decode_usage_update(bad);
   CHECK(v.status() == usage_update_status::corrupt_extra_record);
   CHECK(std::ranges::distance(v) == 1);
-  CHECK(std::ranges::equal(v | std::views::transform(name_of), std::vector<std::string_view>{"R1"}));
+  CHECK(std::ranges::equal(v | ranges::views::transform(name_of), std::vector<std::string_view>{"R1"}));
 }
+
+#ifdef JSACCT_TEST_STD_VIEWS
+TEST_CASE("std::views adaptors over the records, and range-v3 into std") {
+  const std::string m = sample_message();
+  std::vector<std::string_view> names;
+  for (std::string_view n : decode_usage_update(m) | std::views::filter(stores) | std::views::transform(name_of))
+    names.push_back(n);
+  CHECK(names == std::vector<std::string_view>{"R1", ""});
+  // range-v3's filter, then std's transform and take.
+  std::vector<std::int64_t> mem;
+  for (std::int64_t x : decode_usage_update(m) | ranges::views::filter([](usage_record r) { return r.mem != 0; }) |
+                            std::views::transform([](usage_record r) { return r.mem; }) | std::views::take(5))
+    mem.push_back(x);
+  CHECK(mem == std::vector<std::int64_t>{10, 5});
+}
+#endif
