@@ -24,7 +24,11 @@
 ///   U+2028 and U+2029 as `\u` sequences: the same JSON value, other bytes.
 /// * Parsing is lenient: a missing key leaves the field at its default (so
 ///   both versions' JSON parse), unknown keys are ignored; a key of the wrong
-///   type throws `nlohmann::json::type_error`.
+///   type throws `nlohmann::json::type_error`. So does a number for an integer
+///   field that is not an integer in the field's range (`1.5`, `1e3`, `1e300`,
+///   `-1` for an unsigned field, `2^63` for a signed one, `true`), as Go's
+///   `json.Unmarshal` refuses it: nlohmann's own conversion would truncate,
+///   wrap, or (for a double out of range) be undefined behavior.
 ///
 /// Only this header (and observe/ users) needs nlohmann_json; the core does not.
 #pragma once
@@ -32,8 +36,10 @@
 #include "jsacct/config.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -66,10 +72,33 @@ concept json_value = nlohmann::detail::is_basic_json<J>::value;
 
 namespace json_detail {
 
-/// `j[key]` into `v` when present (and not null).
+/// The integer `j` holds, when it is a JSON integer that `T` represents;
+/// otherwise type_error 302 naming the key, the value and the range.
+template <class T, json_value J>
+T integer_at(const J& j, const char* key) {
+  if (j.is_number_unsigned()) {
+    const auto u = j.template get<typename J::number_unsigned_t>();
+    if (std::in_range<T>(u)) return static_cast<T>(u);
+  } else if (j.is_number_integer()) {
+    const auto i = j.template get<typename J::number_integer_t>();
+    if (std::in_range<T>(i)) return static_cast<T>(i);
+  }
+  throw J::type_error::create(302,
+                              std::string("\"") + key + "\" must be an integer from " +
+                                  std::to_string(std::numeric_limits<T>::min()) + " to " +
+                                  std::to_string(std::numeric_limits<T>::max()) + ", but is " + j.dump(),
+                              &j);
+}
+
+/// `j[key]` into `v` when present (and not null); integers checked by integer_at.
 template <json_value J, class T>
 void get_opt(const J& j, const char* key, T& v) {
-  if (auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(v);
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    v = integer_at<T>(*it, key);
+  else
+    it->get_to(v);
 }
 
 }  // namespace json_detail

@@ -20,9 +20,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "jsacct/detail/arith.hpp"
 #include "jsacct/engine/account.hpp"
 #include "jsacct/wire/remote_tier_caps.hpp"
 #include "jsacct/wire/usage_update.hpp"
@@ -212,6 +214,28 @@ inline constexpr std::chrono::milliseconds usage_update_tick{1500};
 /// The clock a usage_publisher reads (tests inject a fake one).
 using usage_clock = std::function<std::chrono::steady_clock::time_point()>;
 
+namespace detail {
+
+// The publisher's time arithmetic is exact for any clock reading and any
+// option, so an injected clock may jump between time_point::min() and max()
+// (plain chrono arithmetic would overflow int64 there: undefined behavior).
+using usage_time = std::chrono::steady_clock::time_point;
+using usage_duration = std::chrono::steady_clock::duration;
+static_assert(sizeof(usage_duration::rep) <= sizeof(std::int64_t) && std::is_signed_v<usage_duration::rep>);
+
+/// `now - last < window`, with the difference taken exactly (Go's Time.Sub
+/// saturates instead; both give the same answer for every window).
+constexpr bool within_window(usage_time now, usage_time last, usage_duration window) noexcept {
+  return static_cast<int128>(now.time_since_epoch().count()) - last.time_since_epoch().count() < window.count();
+}
+
+/// `t + d`, saturating at time_point::min() / max().
+constexpr usage_time saturating_add(usage_time t, usage_duration d) noexcept {
+  return usage_time(usage_duration(saturate_cast(static_cast<int128>(t.time_since_epoch().count()) + d.count())));
+}
+
+}  // namespace detail
+
 /// How a usage_publisher behaves.
 struct usage_publisher_options {
   /// False models nats-server main in plain standalone mode: the publish
@@ -235,6 +259,10 @@ struct usage_publisher_options {
 ///   (re-armed 1.5 s after each firing), it then makes a `trigger` (so it is
 ///   throttled too). `next_tick()` tells a timer thread when to call it.
 ///
+/// Any clock reading and any option value is defined: the throttle compares
+/// exact differences (a clock that goes back throttles, as Go's time.Since
+/// would) and `next_tick()` saturates at the ends of the time_point range.
+///
 /// No I/O. Thread-safe (an internal mutex; the account calls are thread-safe
 /// with a concurrent engine policy). Outputs go to any usage_update_buffer
 /// (std::vector<std::byte>, std::string, ...), reused without allocating once large enough.
@@ -250,7 +278,7 @@ class usage_publisher {
         clock_(clock ? std::move(clock) : usage_clock([] { return clock_type::now(); })),
         opts_(opts),
         subject_(opts.publish ? usage_update_subject(acct_.name(), node) : std::string()),
-        next_tick_(clock_() + opts_.tick) {}
+        next_tick_(detail::saturating_add(clock_(), opts_.tick)) {}
 
   /// `$JSC.ARU.<account>.<node>`, or "" when not publishing (main standalone).
   const std::string& subject() const noexcept { return subject_; }
@@ -274,7 +302,7 @@ class usage_publisher {
     std::lock_guard lk(mu_);
     const time_point now = clock_();
     if (now < next_tick_) return false;
-    next_tick_ = now + opts_.tick;
+    next_tick_ = detail::saturating_add(now, opts_.tick);
     return trigger_locked(out, now);
   }
 
@@ -297,8 +325,8 @@ class usage_publisher {
  private:
   template <class Buffer>
   bool trigger_locked(Buffer& out, time_point now) {
-    if (lupdate_ && now - *lupdate_ < opts_.min_window) return false;  // step 1: no trailing send
-    lupdate_ = now;                                                    // step 2: even if nothing follows
+    if (lupdate_ && detail::within_window(now, *lupdate_, opts_.min_window)) return false;  // step 1: no trailing send
+    lupdate_ = now;                                                                         // step 2: even if nothing follows
     if (!opts_.publish || !acct_.enabled()) return false;
     records_.clear();
     acct_.for_each_local_usage([&](std::string_view tier, std::int64_t mem, std::int64_t store) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jsacct/jsacct.hpp"
@@ -344,4 +345,57 @@ TEST_CASE("int64 / uint64 extremes round-trip through the JSON of every snapshot
   CHECK(json(c).get<jetstream_config>().max_memory == i64_min);
   CHECK(json(c).get<jetstream_config>().sync_interval_ns == i64_max);
   CHECK_NOTHROW((void)jsz_json(ss, c).dump());
+}
+
+TEST_CASE("an integer field refuses a number that is not an integer in its range, as Go's json.Unmarshal does") {
+  // nlohmann's own conversion truncated 1.5, wrapped -1 into an unsigned field, and
+  // converting 1e300 to an integer was undefined behavior (UBSan: "outside the range of
+  // representable values"). Each line names the key, the value and the range.
+  struct refused {
+    const char* text;
+    const char* what;
+  };
+  for (const refused& r : {
+           refused{R"({"storage":1e300})", R"("storage" must be an integer from 0 to 18446744073709551615, but is 1e+300)"},
+           refused{R"({"storage":-1e300})", R"("storage" must be an integer from 0 to 18446744073709551615, but is -1e+300)"},
+           refused{R"({"memory":-1})", R"("memory" must be an integer from 0 to 18446744073709551615, but is -1)"},
+           refused{R"({"memory":1.5})", R"("memory" must be an integer from 0 to 18446744073709551615, but is 1.5)"},
+           refused{R"({"memory":1e3})", R"("memory" must be an integer from 0 to 18446744073709551615, but is 1000.0)"},
+           refused{R"({"memory":true})", R"("memory" must be an integer from 0 to 18446744073709551615, but is true)"},
+           refused{
+               R"({"streams":9223372036854775808})",
+               R"("streams" must be an integer from -9223372036854775808 to 9223372036854775807, but is 9223372036854775808)"},
+           refused{R"({"consumers":-1e19})",
+                   R"("consumers" must be an integer from -9223372036854775808 to 9223372036854775807, but is -1e+19)"},
+           refused{R"({"limits":{"max_memory":1e19}})",
+                   R"("max_memory" must be an integer from -9223372036854775808 to 9223372036854775807, but is 1e+19)"},
+           refused{R"({"api":{"total":-1}})", R"("total" must be an integer from 0 to 18446744073709551615, but is -1)"},
+           refused{R"({"api":{"level":1e300}})",
+                   R"("level" must be an integer from -9223372036854775808 to 9223372036854775807, but is 1e+300)"},
+           refused{R"({"tiers":{"R1":{"reserved_storage":18446744073709551616}}})",
+                   R"("reserved_storage" must be an integer from 0 to 18446744073709551615, but is 1.8446744073709552e+19)"},
+       }) {
+    CAPTURE(r.text);
+    const json j = json::parse(r.text);
+    try {
+      (void)j.get<account_stats>();
+      FAIL("accepted");
+    } catch (const json::type_error& e) {
+      CHECK(e.id == 302);
+      CHECK(std::string_view(e.what()).ends_with(r.what));
+    }
+  }
+  CHECK_THROWS_AS(json::parse(R"({"accounts":0.5})").get<server_stats>(), json::type_error);
+  CHECK_THROWS_AS(json::parse(R"({"ha_assets":-1e300})").get<server_stats>(), json::type_error);
+  CHECK_THROWS_AS(json::parse(R"({"sync_interval":1e300})").get<jetstream_config>(), json::type_error);
+  CHECK_THROWS_AS(json::parse(R"({"max_storage":9.3e18})").get<jetstream_config>(), json::type_error);
+  // Every integer in range still parses, including both ends of each type.
+  const auto s = json::parse(R"({"memory":18446744073709551615,"storage":0,"streams":-9223372036854775808,)"
+                             R"("consumers":9223372036854775807,"limits":{"max_memory":-1,"max_storage":9223372036854775807}})")
+                     .get<account_stats>();
+  CHECK(s.memory == std::numeric_limits<std::uint64_t>::max());
+  CHECK(s.streams == std::numeric_limits<std::int64_t>::min());
+  CHECK(s.consumers == std::numeric_limits<std::int64_t>::max());
+  CHECK(s.limits.max_memory == -1);
+  CHECK(s.limits.max_store == std::numeric_limits<std::int64_t>::max());
 }

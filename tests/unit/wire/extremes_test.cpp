@@ -4,12 +4,15 @@
 // so "no undefined behavior" is checked by the run itself; the assertions pin
 // the defined results: Go's wrapping int64 / uint64 arithmetic for remote sums
 // and API counters (main's remoteUpdateUsage), exact codec round trips,
-// saturating message sizes.
+// saturating message sizes, exact publisher time arithmetic.
 #include <doctest/doctest.h>
 
 #include <array>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -190,4 +193,111 @@ TEST_CASE("friendly_bytes at every power-of-two boundary, signed and unsigned") 
   CHECK(friendly_bytes(i64_min) == "-8.00 EB");
   CHECK(friendly_bytes(u64_max) == "16.00 EB");
   CHECK(friendly_bytes(i64_max) == "8.00 EB");
+}
+
+TEST_CASE("usage_publisher: an injected clock at the time_point extremes, with extreme options (no overflow)") {
+  // now - last overflowed int64 in std::chrono when the clock jumped from min() to max()
+  // (UBSan: signed integer overflow), and so did now + tick near max().
+  using tp = std::chrono::steady_clock::time_point;
+  using dur = std::chrono::steady_clock::duration;
+  constexpr std::array<tp, 6> readings{tp::min(),          tp::min() + dur(1), tp{}, tp{} + std::chrono::seconds(1),
+                                       tp::max() - dur(1), tp::max()};
+  constexpr std::array<dur, 5> windows{dur::min(), dur::zero(), usage_update_min_window, dur::max() - dur(1), dur::max()};
+  auto exact = [](tp t) { return static_cast<int128>(t.time_since_epoch().count()); };
+  auto clamp = [](int128 v) { return tp(dur(saturate_cast(v))); };
+  for (const dur window : windows) {
+    for (const dur tick : windows) {
+      CAPTURE(window.count());
+      CAPTURE(tick.count());
+      engine eng(jetstream_config{}, false);
+      auto acc = eng.enable_account("A", {{"R1", no_byte_limits()}}).value();
+      acc.update_usage(acc.tier("R1"), storage_type::file, 7);
+      tp now = tp::min();
+      usage_publisher pub(
+          acc, "n1", [&now] { return now; }, usage_publisher_options{true, window, tick});
+      CHECK(pub.next_tick() == clamp(exact(now) + tick.count()));
+      std::optional<tp> last;
+      tp next = pub.next_tick();
+      std::uint64_t sent = 0;
+      std::string out;
+      // Every pair of readings in both orders: the clock jumps forward and back.
+      for (const tp a : readings) {
+        for (const tp b : readings) {
+          for (const tp t : {a, b}) {
+            now = t;
+            // tick(): due when now >= next; re-armed at now + tick, saturated; then a throttled trigger.
+            const bool due = now >= next;
+            if (due) next = clamp(exact(now) + tick.count());
+            const bool sends = due && (!last || exact(now) - exact(*last) >= window.count());
+            if (sends) last = now;
+            CHECK(pub.tick(out) == sends);
+            CHECK(pub.next_tick() == next);
+            // trigger(): sends when no attempt yet or at least `window` after the last one.
+            const bool triggers = !last || exact(now) - exact(*last) >= window.count();
+            if (triggers) last = now;
+            CHECK(pub.trigger(out) == triggers);
+            CHECK(pub.last_update() == last);
+            sent += static_cast<std::uint64_t>(sends) + static_cast<std::uint64_t>(triggers);
+          }
+        }
+      }
+      CHECK(pub.sent() == sent);
+    }
+  }
+}
+
+TEST_CASE("remote_tier_caps at 0 and SIZE_MAX: comparisons never wrap") {
+  constexpr std::size_t size_max = std::numeric_limits<std::size_t>::max();
+  SUBCASE("caps 0: only tiers with limits, known tiers and zero usage pass") {
+    engine eng(jetstream_config{}, false);
+    eng.set_remote_tier_caps({0, 0});
+    std::vector<event> events;
+    eng.set_event_sink([&](const event& e) { events.push_back(e); });
+    auto acc = eng.enable_account("A", {{"R1", no_byte_limits()}}).value();
+    const auto r = apply_usage_update(acc, "$JSC.ARU.A.n1", encode(0, 0, {{"R1", 1, i64_max}, {"X", 0, 1}, {"Z", 0, 0}}));
+    CHECK(r.ok());
+    CHECK(r.tiers_merged == 2);
+    CHECK(r.tiers_refused == 1);
+    CHECK(remote_of(acc, "R1", storage_type::file) == i64_max);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].tier == "X");
+    CHECK(events[0].text.ends_with("(limits: 0 tiers per node, 0 per account)"));
+  }
+  SUBCASE("caps SIZE_MAX: nothing is refused") {
+    engine eng(jetstream_config{}, false);
+    eng.set_remote_tier_caps({size_max, size_max});
+    CHECK(eng.remote_caps() == remote_tier_caps{size_max, size_max});
+    std::vector<event> events;
+    eng.set_event_sink([&](const event& e) { events.push_back(e); });
+    auto acc = eng.enable_account("A", {{"R1", no_byte_limits()}}).value();
+    std::vector<std::string> names;
+    for (int i = 0; i < 2000; ++i) names.push_back("T" + std::to_string(i));
+    std::vector<usage_record> recs;
+    for (const auto& n : names) recs.push_back({n, i64_min, i64_max});
+    const auto r = apply_usage_update(acc, "$JSC.ARU.A.n1", encode(0, 0, recs));
+    CHECK(r.tiers_merged == names.size());
+    CHECK(r.tiers_refused == 0);
+    CHECK(events.empty());
+    CHECK(remote_of(acc, "T1999", storage_type::memory) == i64_min);
+    remove_node(acc, "n1");
+    CHECK(acc.state()->remotes.empty());
+  }
+}
+
+TEST_CASE("friendly_bytes of every other integer type at its extremes") {
+  // Go's friendlyBytes formula: below 1024 the digits; else x / 1024^e with e = int(ln x / ln 1024).
+  CHECK(friendly_bytes(std::numeric_limits<signed char>::min()) == "-128 B");
+  CHECK(friendly_bytes(std::numeric_limits<signed char>::max()) == "127 B");
+  CHECK(friendly_bytes(std::numeric_limits<unsigned char>::max()) == "255 B");
+  CHECK(friendly_bytes(std::numeric_limits<short>::min()) == "-32.00 KB");
+  CHECK(friendly_bytes(std::numeric_limits<short>::max()) == "32.00 KB");  // 32767 / 1024 = 31.999
+  CHECK(friendly_bytes(std::numeric_limits<unsigned short>::max()) == "64.00 KB");
+  CHECK(friendly_bytes(std::numeric_limits<int>::min()) == "-2.00 GB");
+  CHECK(friendly_bytes(std::numeric_limits<int>::max()) == "2.00 GB");
+  CHECK(friendly_bytes(std::numeric_limits<unsigned>::max()) == "4.00 GB");
+  CHECK(friendly_bytes(std::numeric_limits<long long>::min()) == "-8.00 EB");
+  CHECK(friendly_bytes(std::numeric_limits<unsigned long long>::max()) == "16.00 EB");
+  CHECK(friendly_bytes(0) == "0 B");
+  CHECK(friendly_bytes(0u) == "0 B");
+  CHECK(friendly_bytes(-1) == "-1 B");
 }
