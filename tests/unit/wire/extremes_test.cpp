@@ -279,8 +279,10 @@ TEST_CASE("remote_tier_caps at 0 and SIZE_MAX: comparisons never wrap") {
     CHECK(r.tiers_refused == 0);
     CHECK(events.empty());
     CHECK(remote_of(acc, "T1999", storage_type::memory) == i64_min);
+    CHECK(acc.usage().store == u64_max - 1999);  // 2000 x INT64_MAX, wrapped as Go's int64 sum
     remove_node(acc, "n1");
-    CHECK(acc.state()->remotes.empty());
+    CHECK(acc.usage().store == 0);
+    CHECK(acc.usage().memory == 0);
   }
 }
 
