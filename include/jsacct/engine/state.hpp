@@ -7,6 +7,7 @@
 
 #include "jsacct/config.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include "jsacct/concepts/usage_counter.hpp"
 #include "jsacct/detail/arith.hpp"
 #include "jsacct/engine/events.hpp"
+#include "jsacct/error.hpp"
 #include "jsacct/storage/backends.hpp"
 #include "jsacct/types.hpp"
 #include "jsacct/usage/striped_counter.hpp"
@@ -162,9 +164,8 @@ struct server_state {
   /// Hands `e` to the event sink, if any; a throwing sink cannot break the caller.
   void emit(const event& e) const noexcept {
     if (!events) return;
-    try {
-      events(e);
-    } catch (...) {}
+    JSACCT_TRY { events(e); }
+    JSACCT_CATCH_ALL {}
   }
 };
 
@@ -213,13 +214,12 @@ struct account_state {
     auto e = std::make_unique<tier_t>();
     e->name = std::string(t);
     if (auto it = limits.find(t); it != limits.end()) e->set_limits(&it->second);
+    // Room first (geometric growth), so the push_back after the index entry
+    // cannot throw: a failed allocation leaves both containers unchanged, and
+    // no try/catch is needed (the engine compiles with -fno-exceptions).
+    if (tiers.size() == tiers.capacity()) tiers.reserve(std::max<std::size_t>(8, 2 * tiers.capacity()));
     tier_index.emplace(std::string_view(e->name), tiers.size());
-    try {
-      tiers.push_back(std::move(e));
-    } catch (...) {
-      tier_index.erase(t);
-      throw;
-    }
+    tiers.push_back(std::move(e));
     return tiers.back().get();
   }
   /// Frees `e` when nothing keeps it: no peer contribution, not pinned, no
@@ -276,12 +276,18 @@ struct account_state {
     }
     const bool created = e == nullptr;
     if (created) e = unpinned_tier(tier_name);
-    try {
-      rn.tiers.emplace(std::string(tier_name), mem_store{mem, store});
-    } catch (...) {
-      if (created) release_if_unused(e);
-      throw;
-    }
+    // A tier created here is freed again if recording the node's share fails
+    // (a scope guard: no try/catch, the engine compiles with -fno-exceptions).
+    struct release_on_failure {
+      account_state* self;
+      tier_t* entry;
+      bool armed;
+      ~release_on_failure() {
+        if (armed) self->release_if_unused(entry);
+      }
+    } guard{this, e, created};
+    rn.tiers.emplace(std::string(tier_name), mem_store{mem, store});
+    guard.armed = false;
     ++e->remote_nodes;
     if (e->has_usage.load() == 0) e->has_usage.store(1);
     e->remote[0].add(mem);
