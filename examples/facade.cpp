@@ -63,7 +63,7 @@ int main() {
   };
   jetstream_server srv(setup);
 
-  // 1. Enable: no limits given (0 = unset), so the dynamic config decides them (spec §9.2).
+  // 1. Enable: no limits given (0 = unset), so the dynamic config decides them (docs/semantics.md#dynamic-config).
   jetstream_config cfg;
   cfg.store_dir = dir;
   std::puts("enable:");

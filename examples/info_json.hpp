@@ -78,11 +78,12 @@ json account_info(const simulated_cluster<Engine>& sim, const std::string& name,
   using L = typename simulated_cluster<Engine>::L;
   const auto& acc = sim.servers.front().accts.at(name);
   jsacct::account_stats st = acc.usage();
-  if (sim.sc.cluster()) {  // counts come from the assignments (spec §8.1 step 6, 2.9.10)
+  if (sim.sc.cluster()) {  // counts come from the assignments (docs/semantics.md#account-usage-snapshot step 6, 2.9.10)
     st.streams = static_cast<std::int64_t>(a.streams.size());
     st.consumers = 0;
     for (auto& [t, ts] : st.tiers) ts.streams = ts.consumers = 0;
-    if constexpr (L::report_reserved) {  // main: reservedStorage over the account's assignments (§8.1 step 4, §8.2)
+    if constexpr (L::report_reserved) {  // main: reservedStorage over the account's assignments
+                                         // (docs/semantics.md#account-usage-snapshot step 4, docs/semantics.md#reserved-storage)
       auto reserved = [&](const std::string& tier, jsacct::tier_stats& into) {
         into.reserved_memory = into.reserved_store = 0;
         for (const auto& [n, s] : a.streams) {

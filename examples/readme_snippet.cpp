@@ -21,7 +21,7 @@ int main() {
 
   msg_lengths m{.subject = 8, .header = 0, .payload = 100};
   if (s->check_publish(m) == errc::none)                              // lock-free, allocation-free
-    s->add_usage(static_cast<std::int64_t>(file_store_msg_size(m)));  // the stored bytes (spec §4)
+    s->add_usage(static_cast<std::int64_t>(file_store_msg_size(m)));  // the stored bytes (docs/semantics.md#message-sizes)
 
   account_stats info = a.usage();  // $JS.API.INFO numbers
   s->reset();                      // delete: the reservation is released

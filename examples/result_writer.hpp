@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// The canonical text form of an oracle result (shared/scenarios/FORMAT.md §2):
+/// The canonical text form of an oracle result (docs/scenario-format.md#result):
 /// top-level keys sorted, one per line; `results` one compact record per line;
 /// object keys sorted everywhere, integers as plain integers, no HTML escaping.
 #pragma once

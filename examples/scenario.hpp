@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Scenario files of the differential oracle (shared/scenarios/FORMAT.md §1):
+/// Scenario files of the differential oracle (docs/scenario-format.md#scenario):
 /// strict parsing and validation. Every problem is reported as one
 /// `input_error` naming the JSON path (e.g. `ops[3].max_bytes`) and what is
 /// allowed there; unknown keys are errors everywhere.

@@ -171,7 +171,7 @@ class simulated_cluster {
     return nullptr;
   }
 
-  /// Other assignments of the account: count and reservation for `c` (spec §7.4, clustered).
+  /// Other assignments of the account: count and reservation for `c` (docs/semantics.md#counting-streams, clustered).
   std::pair<std::int64_t, std::int64_t> cluster_count_and_reservation(const account_rt& a, const std::string& tier,
                                                                       const full_stream_config& c) const {
     std::int64_t count = 0;

@@ -245,7 +245,7 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
   } else {
     auto sel = leader.select_limits(norm);
     if (!sel && L::update_falls_back_to_old_tier && norm.replicas != s.cfg.accounting().replicas)
-      sel = leader.select_limits(s.cfg.accounting());  // spec §7.5.3 step 3
+      sel = leader.select_limits(s.cfg.accounting());  // docs/semantics.md#stream-update step 3
     if (!sel) return sim.fail(rec, op, op_error::of(sel.error()), name), rec;
     const auto [count, others] = sim.cluster_count_and_reservation(a, sel->tier, c);
     (void)count;

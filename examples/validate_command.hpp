@@ -2,8 +2,8 @@
 /// \file
 /// `jsacct validate [--semantics main|v2.9] [--probe-memory BYTES] [--probe-disk BYTES] OPTIONS.json`:
 /// the server options that matter for JetStream, validated as nats-server
-/// validates them (`validateJetStreamOptions`, spec §11.3) and resolved as
-/// server startup resolves them (spec §9.1 steps 3–4, §9.2).
+/// validates them (`validateJetStreamOptions`, docs/semantics.md#validate-options) and resolved as
+/// server startup resolves them (docs/semantics.md#server-enable steps 3–4, docs/semantics.md#dynamic-config).
 ///
 /// Input: one JSON object, every key optional, unknown keys rejected:
 ///
@@ -20,13 +20,13 @@
 /// | `extension_hint` | string | `jetstream { extension_hint }` |
 /// | `max_outstanding_catchup` | integer | `jetstream { max_outstanding_catchup }` |
 /// | `max_memory`, `max_store` | integer | `jetstream { max_mem_store, max_file_store }` |
-/// | `max_memory_set`, `max_store_set` | bool | that key appeared in the config file (§9.2) |
+/// | `max_memory_set`, `max_store_set` | bool | that key appeared in the config file (docs/semantics.md#dynamic-config) |
 /// | `store_dir` | string | `jetstream { store_dir }` |
 ///
 /// Limits objects take `max_memory`, `max_store`, `max_streams`,
 /// `max_consumers`, `max_ack_pending`, `memory_max_stream_bytes`,
 /// `storage_max_stream_bytes` (integers) and `max_bytes_required` (bool);
-/// missing fields are -1 (false), as for a config-file account (spec §2.3).
+/// missing fields are -1 (false), as for a config-file account (docs/semantics.md#account-limits).
 ///
 /// Output (exit 0): a JSON object with `config` (the resolved JetStream
 /// config with nats-server's field names and omitempty, or null when
@@ -78,7 +78,7 @@ inline bool get_bool(const json& v, const std::string& path) {
   return v.get<bool>();
 }
 
-/// A config-file account's `jetstream` value (spec §2.3): true / "enabled" /
+/// A config-file account's `jetstream` value (docs/semantics.md#account-limits): true / "enabled" /
 /// "enable" -> all -1; false / "disabled" / "disable" -> none; an object of
 /// limits -> all -1 overridden by the given keys.
 inline std::optional<jsacct::account_limits> parse_account_jetstream(const json& js, const std::string& path) {
@@ -180,7 +180,7 @@ inline validate_input parse_validate_input(const json& j) {
 inline validate_input load_validate_input(const std::string& path) { return parse_validate_input(load_json(path)); }
 
 /// The JSON of a JetStream config with nats-server's field names and omitempty
-/// (spec §2.2); 2.9.10 has no sync_interval, sync_always, unique_tag, strict.
+/// (docs/semantics.md#server-config); 2.9.10 has no sync_interval, sync_always, unique_tag, strict.
 inline nlohmann::ordered_json config_json(const jsacct::jetstream_config& c, jsacct::server_version v) {
   const bool is_main = v == jsacct::server_version::main;
   nlohmann::ordered_json j;
@@ -218,7 +218,7 @@ inline validate_outcome run_validate(validate_input in, const probe_override& ov
   nlohmann::ordered_json warnings = nlohmann::ordered_json::array(), debug = nlohmann::ordered_json::array();
   if (in.opts.jetstream) {
     const bool is_main = version == jsacct::server_version::main;
-    // Server startup's input (spec §9.1): an unset limit of 0 becomes -1.
+    // Server startup's input (docs/semantics.md#server-enable): an unset limit of 0 becomes -1.
     jsacct::jetstream_config cfg;
     cfg.max_memory = (!in.max_memory_set && in.max_memory == 0) ? -1 : in.max_memory;
     cfg.max_store = (!in.max_store_set && in.max_store == 0) ? -1 : in.max_store;

@@ -31,10 +31,10 @@ namespace jsacct {
 /// std::hardware_destructive_interference_size, so we name our own.
 inline constexpr std::size_t cache_line = 64;
 
-/// Go's MaxInt64 (spec §0).
+/// Go's MaxInt64 (docs/semantics.md#conventions).
 inline constexpr std::int64_t max_int64 = std::numeric_limits<std::int64_t>::max();
 
-/// Any negative limit means "unlimited" (spec §3.3).
+/// Any negative limit means "unlimited" (docs/semantics.md#limit-values).
 inline constexpr std::int64_t unlimited = -1;
 
 }  // namespace jsacct

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// The JetStream API error catalog (spec §12) as a constexpr table, an
+/// The JetStream API error catalog (docs/semantics.md#error-catalog) as a constexpr table, an
 /// std::error_category for std::error_code interop, and `api_error`, the value
 /// every rejection carries: nats-server's `code`, `err_code` and `description`.
 #pragma once

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// `friendly_bytes` (spec §11.5): the server's human-readable byte sizes,
+/// `friendly_bytes` (docs/semantics.md#friendly-bytes): the server's human-readable byte sizes,
 /// bit-exact with nats-server including its logarithm-based boundary behavior.
 /// Core-level so that engine events can use it without the facade.
 #pragma once
@@ -19,7 +19,7 @@
 namespace jsacct {
 
 /// Human-readable size exactly as nats-server's `friendlyBytes` prints it
-/// (spec §11.5): values below 1024 as `"<n> B"`, larger ones as
+/// (docs/semantics.md#friendly-bytes): values below 1024 as `"<n> B"`, larger ones as
 /// `"<x.xx> <K|M|G|T|P|E>B"` with the unit exponent computed as
 /// `int(ln(n) / ln(1024))` on doubles (so `2^50 - 1` prints `1.00 PB`, and
 /// `1048575` prints `1024.00 KB`).
@@ -43,7 +43,7 @@ inline std::string friendly_bytes(std::uint64_t n) {
 
 /// Signed variant. Non-negative values print as the unsigned overload does;
 /// a negative value prints `"-"` followed by the text of its magnitude
-/// (jsacct rule, spec §18 #8: `-1` -> `-1 B`, `-1000000` -> `-976.56 KB`,
+/// (jsacct rule, docs/semantics.md#diff-friendly-bytes-negative: `-1` -> `-1 B`, `-1000000` -> `-976.56 KB`,
 /// where nats-server main would print Go's `%v` form `-1e+06 B`).
 inline std::string friendly_bytes(std::int64_t n) {
   if (n >= 0) return friendly_bytes(static_cast<std::uint64_t>(n));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Vocabulary types (spec §2): storage type, account limits per tier, the
+/// Vocabulary types (docs/semantics.md#vocabulary): storage type, account limits per tier, the
 /// stream-config subset the engine needs, the server JetStream config and the
 /// usage snapshots, with nats-server's JSON field names noted on each field.
 #pragma once
@@ -16,7 +16,7 @@
 
 namespace jsacct {
 
-/// Storage type (spec §2.1). Values are Go's numeric values. An unset type (0)
+/// Storage type (docs/semantics.md#storage-types). Values are Go's numeric values. An unset type (0)
 /// is normalized to file by stream validation. Usage accounting treats
 /// everything that is not memory as file; reservation checks ignore other values.
 enum class storage_type : std::uint8_t { unset = 0, file = 22, memory = 33 };
@@ -30,7 +30,7 @@ constexpr std::string_view display_name(storage_type t) noexcept {
   return t == storage_type::file ? "File" : t == storage_type::memory ? "Memory" : "Unknown Storage Type";
 }
 
-/// Per-tier account limits (spec §2.3, §3.3). JSON names in comments; every key
+/// Per-tier account limits (docs/semantics.md#account-limits, docs/semantics.md#limit-values). JSON names in comments; every key
 /// is always present in JSON. For max_memory/max_storage a negative value is
 /// unlimited and 0 is a real limit of zero bytes; for the counts and the
 /// per-stream caps, 0 and negatives are both unlimited.
@@ -46,7 +46,7 @@ struct account_limits {
   friend bool operator==(const account_limits&, const account_limits&) = default;
 };
 
-/// Go's dynamicJSAccountLimits: every numeric field -1 (spec §2.3).
+/// Go's dynamicJSAccountLimits: every numeric field -1 (docs/semantics.md#account-limits).
 inline constexpr account_limits dynamic_account_limits{-1, -1, -1, -1, -1, -1, -1, false};
 
 /// Tier name -> limits. `""` is the untiered entry, which wins over every tier.
@@ -56,7 +56,7 @@ using limits_map = std::map<std::string, account_limits, std::less<>>;
 /// Go's defaultJSAccountTiers: the single untiered entry with dynamic limits.
 inline limits_map default_account_tiers() { return limits_map{{"", dynamic_account_limits}}; }
 
-/// The stream-config subset the accounting core reads (spec §7). Raw values
+/// The stream-config subset the accounting core reads (docs/semantics.md#enforcement). Raw values
 /// are allowed (replicas 0, storage unset, max_bytes 0): the create flow checks
 /// the raw request before normalizing it, as nats-server does.
 struct stream_config {
@@ -80,7 +80,7 @@ inline stream_config make_stream(std::string name, storage_type storage, std::in
   return c;
 }
 
-/// Server JetStream configuration (spec §2.2).
+/// Server JetStream configuration (docs/semantics.md#server-config).
 struct jetstream_config {
   std::int64_t max_memory = 0;        ///< "max_memory"
   std::int64_t max_store = 0;         ///< "max_storage"
@@ -94,7 +94,7 @@ struct jetstream_config {
   friend bool operator==(const jetstream_config&, const jetstream_config&) = default;
 };
 
-/// API counters (spec §2.6).
+/// API counters (docs/semantics.md#api-stats).
 struct api_stats {
   std::int64_t level = 0;      ///< "level" (main: JSApiLevel = 5; 0 = absent)
   std::uint64_t total = 0;     ///< "total"
@@ -106,7 +106,7 @@ struct api_stats {
 /// nats-server main's JSApiLevel.
 inline constexpr std::int64_t js_api_level = 5;
 
-/// One tier of an account snapshot (spec §2.4).
+/// One tier of an account snapshot (docs/semantics.md#tier-stats).
 struct tier_stats {
   std::uint64_t memory = 0;           ///< "memory" (cluster-wide total)
   std::uint64_t store = 0;            ///< "storage"
@@ -118,7 +118,7 @@ struct tier_stats {
   friend bool operator==(const tier_stats&, const tier_stats&) = default;
 };
 
-/// `$JS.API.INFO` body (spec §2.5): the embedded tier fields, domain, API and tiers.
+/// `$JS.API.INFO` body (docs/semantics.md#account-stats): the embedded tier fields, domain, API and tiers.
 struct account_stats : tier_stats {
   std::string domain{};                                    ///< "domain" (omitempty)
   api_stats api{};                                         ///< "api"
@@ -126,7 +126,7 @@ struct account_stats : tier_stats {
   friend bool operator==(const account_stats&, const account_stats&) = default;
 };
 
-/// Server-level stats (spec §2.7).
+/// Server-level stats (docs/semantics.md#server-stats).
 struct server_stats {
   std::uint64_t memory = 0;           ///< "memory"
   std::uint64_t store = 0;            ///< "storage"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`jsacct validate OPTIONS.json`: every validateJetStreamOptions rule's exact
-text (spec §11.3, exit 1, the text alone on stdout), the resolved JetStream
-config with injected probes (spec §9.1 steps 3-4, §9.2 incl. its explicit-0
+text (docs/semantics.md#validate-options, exit 1, the text alone on stdout), the resolved JetStream
+config with injected probes (docs/semantics.md#server-enable steps 3-4, docs/semantics.md#dynamic-config incl. its explicit-0
 vs unset table, both semantics), and the bad-input contract (exit 2, one
 stderr line naming the file and the JSON path, nothing on stdout).
 
@@ -119,7 +119,7 @@ def rules(cli):
         d.update(kw)
         return d
 
-    # §11.3 rule 2: the server domain.
+    # docs/semantics.md#validate-options rule 2: the server domain.
     expect_error(cli, "domain with a dot", {"jetstream": True, "jetstream_domain": "a.b"},
                  "invalid domain name: may not contain ., * or >")
     expect_error(cli, "domain *", {"jetstream_domain": "*"}, "invalid domain name: may not contain ., * or >")
@@ -213,7 +213,7 @@ def resolution(cli, tmp):
     expect_config(cli, "unknown memory (0) -> 256 MiB", {"jetstream": True, "store_dir": store},
                   {"max_memory": 256 << 20, "max_storage": 5000, "store_dir": store + "/jetstream", "strict": True},
                   extra=["--probe-memory", "0", "--probe-disk", "5000"])
-    # §9.2: explicit 0 vs unset (config-file cases) and the programmatic table.
+    # docs/semantics.md#dynamic-config: explicit 0 vs unset (config-file cases) and the programmatic table.
     base = {"jetstream": True, "store_dir": store}
     cases = [
         ("max_mem_store: 0 set -> memory 0", dict(max_memory=0, max_memory_set=True), 0, 5000, "main"),
@@ -245,7 +245,7 @@ def resolution(cli, tmp):
     expect_config(cli, "explicit path (v2.9): no strict", dict(base, max_memory=2 * GIB, max_store=GIB),
                   {"max_memory": 2 * GIB, "max_storage": GIB, "store_dir": store + "/jetstream", "compress_ok": True},
                   semantics="v2.9")
-    # Store-dir fallbacks (spec §11.2): dynamic <tmp>/nats/jetstream, explicit <tmp>/jetstream.
+    # Store-dir fallbacks (docs/semantics.md#defaults): dynamic <tmp>/nats/jetstream, explicit <tmp>/jetstream.
     warn = ["Temporary storage directory used, data could be lost on system reboot"]
     expect_config(cli, "dynamic path without store_dir: <tmp>/nats/jetstream, domain kept", {"jetstream": True,
                                                                                          "jetstream_domain": "hub"},

@@ -46,7 +46,7 @@ TEST_CASE("rekey: untiered -> tiered -> untiered moves each stream's usage and c
   REQUIRE(e.update_account_limits("A", tiered()));
   account_stats st = a.usage();
   CHECK(st.store == 2600);
-  CHECK(st.tiers.count("") == 0);  // empty, no limits: skipped (§8.1)
+  CHECK(st.tiers.count("") == 0);  // empty, no limits: skipped (docs/semantics.md#account-usage-snapshot)
   CHECK(st.tiers.at("R1").store == 500);
   CHECK(st.tiers.at("R1").streams == 1);
   CHECK(st.tiers.at("R3").store == 2100);
@@ -148,6 +148,6 @@ TEST_CASE("stress: disabling an account while other threads use it is safe; hand
     CHECK(a.create_stream(make_stream("X", storage_type::file, 10)).error() == errc::not_enabled_for_account);
     CHECK(s.update(make_stream("S", storage_type::file, 2000)).error() == errc::not_enabled_for_account);
     CHECK(e.num_accounts() == 0);
-    s.reset();  // after disable: nothing released (spec §7.9), no crash
+    s.reset();  // after disable: nothing released (docs/semantics.md#reserve-release), no crash
   }
 }

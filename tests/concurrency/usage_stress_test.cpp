@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Usage updates from several threads are conserved (spec §5.2) and publish
+// Usage updates from several threads are conserved (docs/semantics.md#update-usage) and publish
 // checks read consistent values without locks.
 #include <doctest/doctest.h>
 

@@ -62,7 +62,7 @@ seed() {  # seed <file> <hex>
   local hex="${2// /}"
   printf "$(sed 's/../\\x&/g' <<<"$hex")" >"$work/corpus/$1"
 }
-# The worked examples of spec §6.4 and the f04c3b437 regression messages (as in
+# The worked examples of docs/semantics.md#aru-layout and the f04c3b437 regression messages (as in
 # tests/unit/wire/usage_update_test.cpp).
 z8=0000000000000000
 msg_untiered="6400000000000000 0008000000000000 0500000000000000 0100000000000000 00000000 $z8"

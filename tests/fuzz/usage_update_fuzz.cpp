@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target for the $JSC.ARU usage-update codec (spec §6.4, §6.5).
+// libFuzzer target for the $JSC.ARU usage-update codec (docs/semantics.md#aru-layout, docs/semantics.md#aru-merge).
 //
 // Decodes arbitrary bytes (ASan/UBSan catch any out-of-bounds read or UB) and
 // checks, on every input:
@@ -49,7 +49,7 @@ struct reference_result {
   std::size_t consumed = 0;
 };
 
-// The rules of spec §6.5, written independently in additive form on 128-bit integers.
+// The rules of docs/semantics.md#aru-merge, written independently in additive form on 128-bit integers.
 reference_result reference_decode(const std::uint8_t* d, std::size_t n) {
   reference_result r;
   if (n < 32) return r;

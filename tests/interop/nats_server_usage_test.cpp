@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Interop with a real nats-server 2.9.10 (spec §6, §16): its $JSC.ARU
+// Interop with a real nats-server 2.9.10 (docs/semantics.md#usage-exchange, docs/semantics.md#recorded-facts): its $JSC.ARU
 // messages decode with jsacct and match what $JS.API.INFO reports, and
 // jsacct-encoded updates injected for a made-up node are merged by the server.
-// Never sends a malformed update: 2.9.10 crashes on one (§6.5).
+// Never sends a malformed update: 2.9.10 crashes on one (docs/semantics.md#aru-merge).
 #include <doctest/doctest.h>
 #include <nats/nats.h>
 
@@ -128,7 +128,7 @@ TEST_CASE("nats-server 2.9.10: $JSC.ARU decodes with jsacct, matches $JS.API.INF
   connection a(srv.url(), "a", "a");
   sync_sub aru(sys, "$JSC.ARU.>");
 
-  // A file stream and messages of known sizes (stored size per spec §4: 22 + S + M + 8).
+  // A file stream and messages of known sizes (stored size per docs/semantics.md#message-sizes: 22 + S + M + 8).
   json r = a.request("$JS.API.STREAM.CREATE.S", R"({"name":"S","subjects":["s"],"storage":"file","num_replicas":1})");
   INFO(r.dump());
   REQUIRE_FALSE(r.contains("error"));
@@ -198,7 +198,7 @@ TEST_CASE("nats-server 2.9.10: $JSC.ARU decodes with jsacct, matches $JS.API.INF
   CHECK(applied.node == "sQnRv29R");
   CHECK(peer_acc->usage().store == info["storage"].get<std::uint64_t>());
 
-  // (b) Inject updates for a made-up node FAKE, produced by jsacct's publisher (§16).
+  // (b) Inject updates for a made-up node FAKE, produced by jsacct's publisher (docs/semantics.md#recorded-facts).
   jsacct::engine fake_engine(cfg, false);
   auto fake = fake_engine.enable_account("A", jsacct::limits_map{{"", lim}});
   REQUIRE(fake.ok());

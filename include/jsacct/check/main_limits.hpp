@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// nats-server **main** limit semantics (the default): accountReservation,
-/// saturating arithmetic and subtraction-form comparisons (spec §3.4–3.6, §7),
-/// plus jsacct's fixes of the upstream defects listed in spec §18.
+/// saturating arithmetic and subtraction-form comparisons (docs/semantics.md#replica-scaling to
+/// docs/semantics.md#saturating-arithmetic, docs/semantics.md#enforcement), plus jsacct's fixes of the upstream defects listed in
+/// docs/semantics.md#deliberate-differences.
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -17,7 +18,7 @@
 
 namespace jsacct {
 
-/// main `accountReservation(tier, replicas, bytes)` (spec §3.5): bytes counted
+/// main `accountReservation(tier, replicas, bytes)` (docs/semantics.md#account-reservation): bytes counted
 /// against the account limit; R x bytes (saturating) for the untiered tier.
 constexpr std::int64_t account_reservation(bool untiered, std::int64_t replicas, std::int64_t bytes) noexcept {
   if (bytes <= 0) return 0;
@@ -30,12 +31,12 @@ struct main_limits {
   static constexpr std::string_view name = "main";
   using default_tiers = replica_tiers;
 
-  // -- spec §7.4: counting other streams ------------------------------------
+  // -- docs/semantics.md#counting-streams: counting other streams ------------------------------------
   static constexpr bool count_same_name = false;  ///< re-create at max_streams succeeds (e13d22baf)
   static constexpr bool tiered_sum_ignores_storage = false;
-  static constexpr bool update_falls_back_to_old_tier = true;  ///< §7.5.3 step 3
+  static constexpr bool update_falls_back_to_old_tier = true;  ///< docs/semantics.md#stream-update step 3
 
-  /// One stream's contribution to a reservation sum (§7.4 tieredReservation).
+  /// One stream's contribution to a reservation sum (docs/semantics.md#counting-streams tieredReservation).
   static constexpr std::int64_t footprint(bool untiered, std::int64_t replicas, std::int64_t max_bytes) noexcept {
     return account_reservation(untiered, replicas, max_bytes);
   }
@@ -43,7 +44,7 @@ struct main_limits {
   static constexpr std::int64_t finish_sum(int128 exact) noexcept { return saturate_cast(exact); }
   static constexpr std::int64_t combine(std::int64_t a, std::int64_t b) noexcept { return add_saturate(a, b); }
 
-  // -- spec §7.3: checkBytesLimits --------------------------------------------
+  // -- docs/semantics.md#reservation-checks: checkBytesLimits --------------------------------------------
   /// Bytes a request costs against the account and against this server.
   static constexpr byte_demand demand(bool untiered, std::int64_t add_bytes, std::int64_t replicas,
                                       std::int64_t offset) noexcept {
@@ -59,7 +60,7 @@ struct main_limits {
     return reserved > max || bytes > wrap_sub(max, reserved);
   }
 
-  // -- spec §7.5.3: stream update ---------------------------------------------
+  // -- docs/semantics.md#stream-update: stream update ---------------------------------------------
   static constexpr update_plan plan_update(bool untiered, const stream_config& old_cfg, const stream_config& new_cfg) noexcept {
     const std::int64_t grow =
         wrap_sub(std::max<std::int64_t>(new_cfg.max_bytes, 0), std::max<std::int64_t>(old_cfg.max_bytes, 0));
@@ -67,7 +68,8 @@ struct main_limits {
     return {diff, 0, account_reservation(untiered, new_cfg.replicas, wrap_sub(new_cfg.max_bytes, diff)), grow};
   }
 
-  // -- spec §7.1/§7.2: publish time --------------------------------------------
+  // -- docs/semantics.md#server-publish-check, docs/semantics.md#account-publish-check: publish time
+  // --------------------------------------------
   /// Stream normalization: MaxBytes below -1 becomes -1 (2.9.10 only normalizes 0 and keeps e.g. -5).
   static constexpr bool normalize_negative_max_bytes = true;
   /// A standalone server refuses an update to more than one replica with 10074 (2.9.10 accepts it).
@@ -78,8 +80,8 @@ struct main_limits {
   static constexpr bool rekey_on_limits_update = true;
 
   static constexpr bool check_before_store = true;
-  /// Account check before storing (§7.2), exact arithmetic (jsacct §18 #2:
-  /// no wrap, so a huge message is refused): usage + size*r > limit*lr.
+  /// Account check before storing (docs/semantics.md#account-publish-check), exact arithmetic
+  /// (docs/semantics.md#diff-publish-overflow: no wrap, so a huge message is refused): usage + size*r > limit*lr.
   static constexpr bool would_exceed(std::int64_t limit, bool untiered, std::int64_t total_usage, std::uint64_t msg_size,
                                      std::int64_t replicas) noexcept {
     if (limit < 0) return false;
@@ -89,19 +91,20 @@ struct main_limits {
   }
   /// Not used by main (the check runs before storing); kept so both models share one shape.
   static constexpr bool exceeds_after_store(std::int64_t, std::int64_t, std::int64_t) noexcept { return false; }
-  /// §7.1 `js.wouldExceedLimits`: used + sz > max.
+  /// docs/semantics.md#server-publish-check `js.wouldExceedLimits`: used + sz > max.
   static constexpr bool server_would_exceed(std::int64_t used, std::int64_t max, std::int64_t sz) noexcept {
     return wrap_add(used, sz) > max;
   }
 
-  // -- spec §5, §7.8, §10.2 -----------------------------------------------------
-  static constexpr bool repair_negative_usage = true;  ///< §5.3 drift repair
-  static constexpr bool clamp_server_usage = true;     ///< §5.6 negative used -> 0
-  static constexpr bool report_reserved = true;        ///< account info has reserved_* (§2.4)
+  // -- docs/semantics.md#usage, docs/semantics.md#sufficient-resources, docs/semantics.md#account-limits-update
+  // -----------------------------------------------------
+  static constexpr bool repair_negative_usage = true;  ///< docs/semantics.md#drift-repair drift repair
+  static constexpr bool clamp_server_usage = true;     ///< docs/semantics.md#usage-stats negative used -> 0
+  static constexpr bool report_reserved = true;        ///< account info has reserved_* (docs/semantics.md#tier-stats)
   static constexpr std::int64_t api_level = js_api_level;
-  /// diffCheckedLimits operand: jsacct clamps -1 to 0 (§18 #5).
+  /// diffCheckedLimits operand: jsacct clamps -1 to 0 (docs/semantics.md#diff-limit-update-clamp).
   static constexpr std::int64_t diff_operand(std::int64_t v) noexcept { return std::max<std::int64_t>(v, 0); }
-  /// sufficientResources comparison, exact (jsacct §18 #1): a + b > max.
+  /// sufficientResources comparison, exact (docs/semantics.md#diff-sufficient-resources-overflow): a + b > max.
   static constexpr bool sum_exceeds(int128 a, int128 b, std::int64_t max) noexcept { return a + b > max; }
 };
 static_assert(limit_checker<main_limits>);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// nats-server **2.9.10** limit semantics (spec §14): the behavior of the only
+/// nats-server **2.9.10** limit semantics (docs/semantics.md#version-differences): the behavior of the only
 /// server we can run, used to replay scenarios recorded from it.
 #pragma once
 
@@ -48,7 +48,7 @@ struct v29_limits {
   }
 
   /// 2.9.10 update: raw diff, replica-growth offset, old R*MaxBytes added back,
-  /// raw new - old reserved afterwards (spec §7.5.3).
+  /// raw new - old reserved afterwards (docs/semantics.md#stream-update).
   static constexpr update_plan plan_update(bool, const stream_config& old_cfg, const stream_config& new_cfg) noexcept {
     const std::int64_t raw = wrap_sub(new_cfg.max_bytes, old_cfg.max_bytes);
     const std::int64_t offset = (old_cfg.max_bytes > 0 && new_cfg.replicas > old_cfg.replicas)
@@ -71,7 +71,7 @@ struct v29_limits {
 
   static constexpr bool check_before_store = false;
   static constexpr bool would_exceed(std::int64_t, bool, std::int64_t, std::uint64_t, std::int64_t) noexcept { return false; }
-  /// Post-store check (§7.2, 2.9.10): tier total > per-stream cap (if > 0; the
+  /// Post-store check (docs/semantics.md#account-publish-check, 2.9.10): tier total > per-stream cap (if > 0; the
   /// upstream bug 241ad30fe) or > the account limit (if >= 0).
   static constexpr bool exceeds_after_store(std::int64_t limit, std::int64_t stream_cap, std::int64_t total) noexcept {
     return (stream_cap > 0 && total > stream_cap) || (limit >= 0 && total > limit);

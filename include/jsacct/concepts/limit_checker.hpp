@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// The `limit_checker` concept: the comparison rules of one nats-server version.
-/// The engine sequences the flows of spec §7; a checker decides every number.
+/// The engine sequences the flows of docs/semantics.md#enforcement; a checker decides every number.
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -16,13 +16,13 @@
 
 namespace jsacct {
 
-/// What a stream create/update costs (spec §7.3).
+/// What a stream create/update costs (docs/semantics.md#reservation-checks).
 struct byte_demand {
   std::int64_t account = 0;  ///< bytes compared with the account tier limit
   std::int64_t server = 0;   ///< bytes compared with this server's capacity
 };
 
-/// How a stream update is checked and applied (spec §7.5.3).
+/// How a stream update is checked and applied (docs/semantics.md#stream-update).
 struct update_plan {
   std::int64_t add_bytes = 0;      ///< MaxBytes passed to checkBytesLimits (the growth)
   std::int64_t offset = 0;         ///< offset passed to checkBytesLimits
@@ -36,29 +36,30 @@ struct update_plan {
 /// | Expression | Returns | Semantics (spec) |
 /// |---|---|---|
 /// | `L::name` | `string_view` | "main" / "v2.9" |
-/// | `L::default_tiers` | `tier_selector` | the matching replica tier naming (§3.1) |
-/// | `L::count_same_name` | `bool` | a same-named stream counts toward max_streams (§7.4) |
-/// | `L::tiered_sum_ignores_storage` | `bool` | tiered reservation sums mix memory and file (§7.4, 2.9.10) |
-/// | `L::update_falls_back_to_old_tier` | `bool` | §7.5.3 step 3 |
-/// | `L::footprint(untiered, r, mb)` | `int64_t` | one stream's reservation against the account (§3.5 / §7.4) |
-/// | `L::finish_sum(exact)` | `int64_t` | turns an exact 128-bit sum into the version's int64 (saturate / wrap) |
-/// | `L::combine(a, b)` | `int64_t` | adds two reservation amounts (addSaturate / wrap) |
-/// | `L::demand(untiered, add, r, off)` | `byte_demand` | §7.3 steps 1–3 |
-/// | `L::account_exceeds(limit, cur, b)` | `bool` | §7.3 account comparison |
-/// | `L::server_exceeds(max, res, b)` | `bool` | §7.3 server comparison |
-/// | `L::plan_update(untiered, old, new)` | `update_plan` | §7.5.3 |
+/// | `L::default_tiers` | `tier_selector` | the matching replica tier naming (docs/semantics.md#tier-names) |
+/// | `L::count_same_name` | `bool` | a same-named stream counts toward max_streams (docs/semantics.md#counting-streams) |
+/// | `L::tiered_sum_ignores_storage` | `bool` | tiered reservation sums mix memory and file
+/// (docs/semantics.md#counting-streams, 2.9.10) | | `L::update_falls_back_to_old_tier` | `bool` | docs/semantics.md#stream-update
+/// step 3 | | `L::footprint(untiered, r, mb)` | `int64_t` | one stream's reservation against the account
+/// (docs/semantics.md#account-reservation, docs/semantics.md#counting-streams) | | `L::finish_sum(exact)` | `int64_t` | turns an
+/// exact 128-bit sum into the version's int64 (saturate / wrap) | | `L::combine(a, b)` | `int64_t` | adds two reservation amounts
+/// (addSaturate / wrap) | | `L::demand(untiered, add, r, off)` | `byte_demand` | docs/semantics.md#reservation-checks steps 1–3 |
+/// | `L::account_exceeds(limit, cur, b)` | `bool` | docs/semantics.md#reservation-checks account comparison |
+/// | `L::server_exceeds(max, res, b)` | `bool` | docs/semantics.md#reservation-checks server comparison |
+/// | `L::plan_update(untiered, old, new)` | `update_plan` | docs/semantics.md#stream-update |
 /// | `L::normalize_negative_max_bytes` | `bool` | MaxBytes < -1 becomes -1 on normalization (main) or stays (2.9.10) |
 /// | `L::refuse_replicas_on_update` | `bool` | standalone update to R > 1 is refused with 10074 (main) |
 /// | `L::rekey_on_limits_update` | `bool` | a limits change moves streams to the tier the new limits select (jsacct main) |
-/// | `L::check_before_store` | `bool` | publish check before (main) or after (2.9.10) storing (§7.2) |
-/// | `L::would_exceed(limit, untiered, usage, size, r)` | `bool` | §7.2 pre-store check |
-/// | `L::exceeds_after_store(limit, cap, total)` | `bool` | §7.2 post-store check (2.9.10) |
-/// | `L::server_would_exceed(used, max, sz)` | `bool` | §7.1 |
-/// | `L::repair_negative_usage` | `bool` | §5.3 drift repair exists |
-/// | `L::clamp_server_usage` | `bool` | §5.6 negative server usage reported as 0 |
-/// | `L::report_reserved`, `L::api_level` | `bool`, `int64_t` | account info fields (§2.4, §2.6) |
-/// | `L::diff_operand(v)` | `int64_t` | value used by diffCheckedLimits (§10.2) |
-/// | `L::sum_exceeds(a, b, max)` | `bool` | sufficientResources comparison (§7.8) |
+/// | `L::check_before_store` | `bool` | publish check before (main) or after (2.9.10) storing
+/// (docs/semantics.md#account-publish-check) | | `L::would_exceed(limit, untiered, usage, size, r)` | `bool` |
+/// docs/semantics.md#account-publish-check pre-store check | | `L::exceeds_after_store(limit, cap, total)` | `bool` |
+/// docs/semantics.md#account-publish-check post-store check (2.9.10) | | `L::server_would_exceed(used, max, sz)` | `bool` |
+/// docs/semantics.md#server-publish-check | | `L::repair_negative_usage` | `bool` | docs/semantics.md#drift-repair drift repair
+/// exists | | `L::clamp_server_usage` | `bool` | docs/semantics.md#usage-stats negative server usage reported as 0 | |
+/// `L::report_reserved`, `L::api_level` | `bool`, `int64_t` | account info fields (docs/semantics.md#tier-stats,
+/// docs/semantics.md#api-stats) | | `L::diff_operand(v)` | `int64_t` | value used by diffCheckedLimits
+/// (docs/semantics.md#diff-checked-limits) | | `L::sum_exceeds(a, b, max)` | `bool` | sufficientResources comparison
+/// (docs/semantics.md#sufficient-resources) |
 // clang-format 14 mangles requires-expressions (`noexcept->`): keep them as written.
 // clang-format off
 template <class L>

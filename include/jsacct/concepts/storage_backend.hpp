@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// The `storage_backend` concept: what differs between memory and file storage
-/// for the accounting core (spec §2.1, §3.3, §4, §7).
+/// for the accounting core (docs/semantics.md#storage-types, docs/semantics.md#limit-values, docs/semantics.md#message-sizes,
+/// docs/semantics.md#enforcement).
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -22,12 +23,12 @@ namespace jsacct {
 /// | Expression                  | Returns        | Semantics                                                         |
 /// |-----------------------------|----------------|-------------------------------------------------------------------|
 /// | `B::type`                   | `storage_type` | which stream storage this backend accounts for                    |
-/// | `B::msg_size(m)`            | `uint64_t`     | bytes one stored message counts for (spec §4)                     |
-/// | `B::account_limit(l)`       | `int64_t`      | the account tier byte limit (`max_memory` / `max_storage`)       |
-/// | `B::stream_bytes_cap(l)`    | `int64_t`      | the per-stream max_bytes cap (`*_max_stream_bytes`; <= 0 = none)  |
-/// | `B::server_limit(c)`        | `int64_t`      | the server capacity (`max_memory` / `max_storage` of the config)  |
-/// | `B::resources_exceeded`     | `errc`         | reservation error: 10028 (memory) / 10047 (file)                  |
-/// | `B::default_capacity`       | `int64_t`      | server capacity when it cannot be probed (256 MiB / 1 TiB)        |
+/// | `B::msg_size(m)`            | `uint64_t`     | bytes one stored message counts for (docs/semantics.md#message-sizes) | |
+/// `B::account_limit(l)`       | `int64_t`      | the account tier byte limit (`max_memory` / `max_storage`)       | |
+/// `B::stream_bytes_cap(l)`    | `int64_t`      | the per-stream max_bytes cap (`*_max_stream_bytes`; <= 0 = none)  | |
+/// `B::server_limit(c)`        | `int64_t`      | the server capacity (`max_memory` / `max_storage` of the config)  | |
+/// `B::resources_exceeded`     | `errc`         | reservation error: 10028 (memory) / 10047 (file)                  | |
+/// `B::default_capacity`       | `int64_t`      | server capacity when it cannot be probed (256 MiB / 1 TiB)        |
 // clang-format 14 mangles requires-expressions (`noexcept->`): keep them as written.
 // clang-format off
 template <class B>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// The `tier_selector` concept: which tier a stream belongs to (spec §3.1–3.2).
+/// The `tier_selector` concept: which tier a stream belongs to (docs/semantics.md#tier-names to docs/semantics.md#select-limits).
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -14,9 +14,9 @@ namespace jsacct {
 
 /// \concept tier_selector
 /// Names the tier of a stream when the account has tiered limits. The engine
-/// applies the rest of spec §3.2 itself: untiered `""` limits always win, and a
+/// applies the rest of docs/semantics.md#select-limits itself: untiered `""` limits always win, and a
 /// tier without limits is refused with 10120. Streams with the same tier name
-/// are "the same tier" for max_streams and reservation sums (spec §7.4).
+/// are "the same tier" for max_streams and reservation sums (docs/semantics.md#counting-streams).
 ///
 /// | Expression        | Returns                                    | Semantics                         | Thread-safety |
 /// |-------------------|--------------------------------------------|-----------------------------------|---------------|

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Integer helpers with nats-server's exact overflow behavior (spec §3.6):
+/// Integer helpers with nats-server's exact overflow behavior (docs/semantics.md#saturating-arithmetic):
 /// saturating add/mul on the unsigned reinterpretation, and explicit
 /// two's-complement wrap where Go uses plain int64 arithmetic.
 #pragma once

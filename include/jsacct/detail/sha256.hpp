@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// A small, self-contained SHA-256 (FIPS 180-4). It exists for the cluster
-/// node id (`wire/node_id.hpp`, spec §6.2), which hashes short server names
+/// node id (`wire/node_id.hpp`, docs/semantics.md#aru-subjects), which hashes short server names
 /// and is part of the core: the core must build with a C++20 compiler and
 /// range-v3 alone, so it cannot use a crypto library. Where one is required
 /// anyway, jsacct uses the library's SHA-256 instead (the facade's metafile

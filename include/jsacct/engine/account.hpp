@@ -25,19 +25,19 @@
 
 namespace jsacct {
 
-/// Limits selected for a stream (spec §3.2): a copy of the tier's limits and the tier name ("" = untiered).
+/// Limits selected for a stream (docs/semantics.md#select-limits): a copy of the tier's limits and the tier name ("" = untiered).
 struct selected_limits {
   account_limits limits{};
   std::string tier;
   bool untiered() const noexcept { return tier.empty(); }
 };
 
-/// How a stream create is checked (spec §7.5).
+/// How a stream create is checked (docs/semantics.md#stream-flows).
 struct create_options {
-  /// §7.5.1 step 2: check the raw request first (max_streams, limits). True
+  /// docs/semantics.md#stream-create step 2: check the raw request first (max_streams, limits). True
   /// for API creates and restores; the meta leader of a cluster runs its own.
   bool raw_precheck = true;
-  /// §7.5.1 step 7: check the normalized config against the account (and the
+  /// docs/semantics.md#stream-create step 7: check the normalized config against the account (and the
   /// server). False when recovering from disk, and for main's peer-side creation.
   bool check_limits = true;
   /// Include the server reservation check in step 7 (and step 2).
@@ -47,19 +47,19 @@ struct create_options {
   bool same_as_existing = false;
 };
 
-/// How a stream update is checked (spec §7.5.3).
+/// How a stream update is checked (docs/semantics.md#stream-update).
 struct update_options {
   bool check_limits = true;
   bool check_server = true;
   /// Bytes the stream stores now, moved between tiers when the update changes
-  /// its tier (§3.2). Unset: the bytes recorded through the stream's handle
+  /// its tier (docs/semantics.md#tier-move). Unset: the bytes recorded through the stream's handle
   /// (`stream_reservation::add_usage`).
   std::optional<std::int64_t> stored_bytes;
 };
 
-/// A consumer create or update (spec §7.6).
+/// A consumer create or update (docs/semantics.md#max-consumers).
 struct consumer_request {
-  /// Effective replica count (the caller applies §7.6's rule: 0 or more than
+  /// Effective replica count (the caller applies docs/semantics.md#max-consumers's rule: 0 or more than
   /// the stream's -> the stream's, or 1 for an ephemeral on a limits stream).
   std::int64_t replicas = 1;
   /// Counted against max_consumers (false for direct and sourcing consumers).
@@ -120,7 +120,7 @@ class account_handle {
 
   // ---------------------------------------------------------------- limits
 
-  /// spec §3.2 `selectLimits`: untiered "" wins, else the selector's tier;
+  /// docs/semantics.md#select-limits `selectLimits`: untiered "" wins, else the selector's tier;
   /// 10039 when disabled, 10120 when the tier has no limits.
   result<selected_limits> select_limits(const stream_config& c) const {
     lock_t lk(st_->mu);
@@ -128,7 +128,7 @@ class account_handle {
     return select_locked(c);
   }
 
-  /// spec §7.7 `maxBytesLimits`: (MaxBytesRequired, per-stream cap for the
+  /// docs/semantics.md#max-bytes-limits `maxBytesLimits`: (MaxBytesRequired, per-stream cap for the
   /// stream's storage); (false, 0) when no limits apply or the account is disabled.
   std::pair<bool, std::int64_t> max_bytes_limits(const stream_config& c) const {
     lock_t lk(st_->mu);
@@ -136,25 +136,26 @@ class account_handle {
     return max_bytes_limits_locked(c);
   }
 
-  /// spec §7.4 `countStreams`: streams counting toward max_streams for a create of `c` in `tier`.
+  /// docs/semantics.md#counting-streams `countStreams`: streams counting toward max_streams for a create of `c` in `tier`.
   std::int64_t count_streams(std::string_view tier, const stream_config& c) const {
     lock_t lk(st_->mu);
     return count_streams_locked(tier, c);
   }
 
-  /// spec §7.4 `tieredReservation`: other streams' reservation in `tier` for `c`.
+  /// docs/semantics.md#counting-streams `tieredReservation`: other streams' reservation in `tier` for `c`.
   std::int64_t tiered_reservation(std::string_view tier, const stream_config& c) const {
     lock_t lk(st_->mu);
     return tiered_reservation_locked(tier, c);
   }
 
-  /// spec §8.2 `reservedStorage(tier)`: Σ MaxBytes > 0 of local streams in the tier ("" = all), single replica.
+  /// docs/semantics.md#reserved-storage `reservedStorage(tier)`: Σ MaxBytes > 0 of local streams in the tier ("" = all), single
+  /// replica.
   std::pair<std::uint64_t, std::uint64_t> reserved_storage(std::string_view tier) const {
     lock_t lk(st_->mu);
     return reserved_storage_locked(tier);
   }
 
-  /// spec §7.3 `checkLimits` (account part, and the server part when
+  /// docs/semantics.md#reservation-checks `checkLimits` (account part, and the server part when
   /// `check_server`), for callers that compute `current_reserved` themselves
   /// (e.g. a cluster meta leader summing assignments). Read-only.
   errc check_limits(const selected_limits& sel, const stream_config& c, bool check_server, std::int64_t current_reserved,
@@ -177,9 +178,9 @@ class account_handle {
     return tier_ref<T>(st_->tier(name));
   }
 
-  /// spec §5.2 `updateUsage`: add `delta` stored bytes to the tier's local and
+  /// docs/semantics.md#update-usage `updateUsage`: add `delta` stored bytes to the tier's local and
   /// total usage and to the server's used bytes. Lock-free. main: a negative
-  /// local result schedules drift repair (§5.3), never inline.
+  /// local result schedules drift repair (docs/semantics.md#drift-repair), never inline.
   void update_usage(tier_ref<T> t, storage_type s, std::int64_t delta) noexcept {
     tier_t& e = *t.e_;
     const std::size_t slot = usage_slot(s);
@@ -192,8 +193,8 @@ class account_handle {
     }
   }
 
-  /// Publish-time check before storing a message (spec §7.1, §7.2): the
-  /// server capacity (10023), then, for main, the account tier limit with the
+  /// Publish-time check before storing a message (docs/semantics.md#server-publish-check,
+  /// docs/semantics.md#account-publish-check): the server capacity (10023), then, for main, the account tier limit with the
   /// message's size times replicas (10002), or 10120 when the tier has no
   /// limits. For 2.9.10 the account part runs after storing: check_stored().
   /// Lock-free.
@@ -212,7 +213,7 @@ class account_handle {
     return errc::none;
   }
 
-  /// The account check after storing (2.9.10 semantics, spec §7.2): 10120
+  /// The account check after storing (2.9.10 semantics, docs/semantics.md#account-publish-check): 10120
   /// without limits, none without a usage entry, 10002 when the tier total
   /// exceeds the limit (or, 2.9.10's bug, the per-stream cap). Always none for main.
   errc check_stored(tier_ref<T> t, storage_type s) const noexcept {
@@ -230,7 +231,7 @@ class account_handle {
     }
   }
 
-  /// spec §7.2 `limitsExceeded`: the publish check with an empty message (adds 16*r / 30*r).
+  /// docs/semantics.md#account-publish-check `limitsExceeded`: the publish check with an empty message (adds 16*r / 30*r).
   errc limits_exceeded(tier_ref<T> t, storage_type s, std::int64_t replicas) const noexcept {
     return check_publish(t, s, replicas, msg_lengths{});
   }
@@ -246,19 +247,19 @@ class account_handle {
 
   // ---------------------------------------------------------------- API counters
 
-  /// spec §5.7: a successful API response.
+  /// docs/semantics.md#api-counters: a successful API response.
   void track_api() noexcept {
     st_->api_total.add(1);
     st_->server->api_total.add(1);
   }
-  /// spec §5.7: an API error response (also counts as a request).
+  /// docs/semantics.md#api-counters: an API error response (also counts as a request).
   void track_api_error() noexcept {
     track_api();
     st_->api_errors.add(1);
     st_->server->api_errors.add(1);
   }
 
-  // ---------------------------------------------------------------- remote usage (spec §6.5)
+  // ---------------------------------------------------------------- remote usage (docs/semantics.md#aru-merge)
 
   /// Replace `node`'s contribution to `tier` (never adds). A tier reported by a
   /// peer appears locally even without limits. Local and server usage are untouched.
@@ -294,7 +295,7 @@ class account_handle {
     lock_t lk(st_->mu);
     st_->forget_remote(node);
   }
-  /// The local usage of every tier that has a usage entry (what a node sends, §6.4).
+  /// The local usage of every tier that has a usage entry (what a node sends, docs/semantics.md#aru-layout).
   template <class F>
   void for_each_local_usage(F&& f) const {
     lock_t lk(st_->mu);
@@ -306,10 +307,10 @@ class account_handle {
     return {static_cast<std::uint64_t>(st_->api_total.load()), static_cast<std::uint64_t>(st_->api_errors.load())};
   }
 
-  // ---------------------------------------------------------------- streams (spec §7.5)
+  // ---------------------------------------------------------------- streams (docs/semantics.md#stream-flows)
 
-  /// The standalone stream-create flow of spec §7.5.1 (steps 2–8, the accounting
-  /// part): raw pre-check, normalization of the accounting fields and §7.7 caps,
+  /// The standalone stream-create flow of docs/semantics.md#stream-create (steps 2–8, the accounting
+  /// part): raw pre-check, normalization of the accounting fields and docs/semantics.md#max-bytes-limits caps,
   /// 10074, existing name, normalized check, reservation. All or nothing.
   result<stream_reservation<T>> create_stream(const stream_config& raw, const create_options& o = {}) {
     auto r = create_stream_impl(raw, o);
@@ -317,7 +318,8 @@ class account_handle {
     return r;
   }
 
-  /// Delete a stream whose handle released ownership (spec §7.9: releases its MaxBytes). 10059 if unknown.
+  /// Delete a stream whose handle released ownership (docs/semantics.md#reserve-release: releases its MaxBytes). 10059 if
+  /// unknown.
   result<void> delete_stream(std::string_view name);
 
   /// Number of streams registered.
@@ -328,11 +330,11 @@ class account_handle {
 
   // ---------------------------------------------------------------- snapshots
 
-  /// spec §8.1 `JetStreamUsage` (standalone view). Cost grows with the number
+  /// docs/semantics.md#account-usage-snapshot `JetStreamUsage` (standalone view). Cost grows with the number
   /// of tiers, not of streams.
   account_stats usage() const;
 
-  /// spec §5.5 `storageTotals`: Σ uint64(total) over tiers (wrapping).
+  /// docs/semantics.md#storage-totals `storageTotals`: Σ uint64(total) over tiers (wrapping).
   std::pair<std::uint64_t, std::uint64_t> storage_totals() const {
     lock_t lk(st_->mu);
     std::uint64_t m = 0, f = 0;
@@ -343,7 +345,7 @@ class account_handle {
     return {m, f};
   }
 
-  // ---------------------------------------------------------------- drift repair (spec §5.3)
+  // ---------------------------------------------------------------- drift repair (docs/semantics.md#drift-repair)
 
   /// Recompute `tier`'s local usage of `s` with the engine's recompute hook and
   /// set it to the actual value, in either direction (main only repairs
@@ -565,7 +567,7 @@ class account_handle {
     st_->streams.erase(it);
   }
 
-  /// The tier move of §3.2: the stream's stored bytes leave one tier and enter
+  /// The tier move of docs/semantics.md#tier-move: the stream's stored bytes leave one tier and enter
   /// another (Go's two updateUsage calls; the server total does not change).
   static void move_usage(tier_t& from, tier_t& to, storage_type s, std::int64_t bytes) noexcept {
     if (bytes == 0) return;
@@ -625,12 +627,12 @@ class account_handle {
   std::shared_ptr<state_t> st_;
 };
 
-/// A stream's reservation (spec §7.9): created by `account_handle::create_stream`,
+/// A stream's reservation (docs/semantics.md#reserve-release): created by `account_handle::create_stream`,
 /// it holds the stream's MaxBytes against the account tier and the server
 /// budget. Move-only; destroying it deletes the stream from the engine
 /// (releases its reservation) unless `release()` was called. After the account
 /// is disabled it does nothing (nats-server keeps the reservation until the
-/// engine goes away, spec §7.9). Thread-safety: one thread per handle; the
+/// engine goes away, docs/semantics.md#reserve-release). Thread-safety: one thread per handle; the
 /// engine calls it makes are thread-safe.
 template <class T>
 class [[nodiscard]] stream_reservation {
@@ -661,7 +663,7 @@ class [[nodiscard]] stream_reservation {
 
   /// True while the handle refers to a stream.
   explicit operator bool() const noexcept { return rec_ != nullptr; }
-  /// False when create_stream returned an existing identical stream (§7.5.1 step 5).
+  /// False when create_stream returned an existing identical stream (docs/semantics.md#stream-create step 5).
   bool did_create() const noexcept { return created_; }
   /// True when destroying this handle deletes the stream.
   bool owns() const noexcept { return owns_; }
@@ -676,7 +678,9 @@ class [[nodiscard]] stream_reservation {
     if (rec_ != nullptr && owns_ && acct_.st_ != nullptr) {
       auto& st = *acct_.st_;
       lock_t lk(st.mu);
-      if (!st.removed.load()) acct_.unregister_locked(rec_->cfg.name);  // disabled: nats-server keeps the reservation (§7.9)
+      if (!st.removed.load())
+        acct_.unregister_locked(
+            rec_->cfg.name);  // disabled: nats-server keeps the reservation (docs/semantics.md#reserve-release)
     }
     rec_ = nullptr;
     owns_ = false;
@@ -690,7 +694,7 @@ class [[nodiscard]] stream_reservation {
     return n;
   }
 
-  /// spec §7.5.3: update the accounting config (reservation diff, tier move).
+  /// docs/semantics.md#stream-update: update the accounting config (reservation diff, tier move).
   result<void> update(const stream_config& raw_new, const update_options& o = {}) {
     result<void> r;
     {
@@ -702,7 +706,7 @@ class [[nodiscard]] stream_reservation {
     return r;
   }
 
-  /// spec §7.6: create a consumer on this stream (10026 at the effective cap, 10120 without limits).
+  /// docs/semantics.md#max-consumers: create a consumer on this stream (10026 at the effective cap, 10120 without limits).
   result<void> add_consumer(const consumer_request& q) {
     lock_t lk(acct_.st_->mu);
     if (acct_.st_->removed) return errc::not_enabled_for_account;
@@ -719,7 +723,7 @@ class [[nodiscard]] stream_reservation {
   }
   std::int64_t consumers() const noexcept { return rec_->consumers; }
 
-  /// Stored bytes changed by `delta` (spec §5.2, hot path).
+  /// Stored bytes changed by `delta` (docs/semantics.md#update-usage, hot path).
   /// Holds the stream's short spin lock so a concurrent tier move (limits
   /// change) cannot strand the delta in the old tier.
   void add_usage(std::int64_t delta) noexcept {
@@ -732,7 +736,8 @@ class [[nodiscard]] stream_reservation {
     std::lock_guard g(rec_->usage_lock);
     return rec_->bytes;
   }
-  /// Publish check before storing a message of these lengths (spec §7.1–7.2).
+  /// Publish check before storing a message of these lengths (docs/semantics.md#server-publish-check to
+  /// docs/semantics.md#account-publish-check).
   errc check_publish(msg_lengths m) const noexcept {
     return acct_.check_publish(tier(), rec_->cfg.storage, rec_->cfg.replicas, m);
   }
@@ -757,7 +762,8 @@ template <class T>
 result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream_config& raw, const create_options& o) {
   lock_t lk(st_->mu);
   if (st_->removed) return errc::not_enabled_for_account;
-  if (raw.replicas < 0) return errc::replicas_count_negative;  // invalid before any tier logic (§18 #6)
+  if (raw.replicas < 0)
+    return errc::replicas_count_negative;  // invalid before any tier logic (docs/semantics.md#diff-negative-replicas)
   // Step 2: pre-check on the raw request.
   std::string raw_bucket;
   std::optional<result<selected_limits>> raw_sel;
@@ -864,7 +870,7 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   r.cfg = c;
   r.bucket = bucket_of(c);
   bucket_add(r, +1);
-  // Tier move (§3.2): on every applied update, if the replica tier has limits and differs.
+  // Tier move (docs/semantics.md#tier-move): on every applied update, if the replica tier has limits and differs.
   const std::string target = bucket_of(c);
   if (target != r.tier.load()->name && st_->limits.find(target) != st_->limits.end())
     retier_locked(r, st_->tier(target), o.stored_bytes);
@@ -942,7 +948,7 @@ account_stats account_handle<T>::usage() const {
     s.limits = it->second;
     return s;
   }
-  // Tiered (§8.1 step 5), reproducing the count-gated insertion of configured tiers.
+  // Tiered (docs/semantics.md#account-usage-snapshot step 5), reproducing the count-gated insertion of configured tiers.
   std::size_t usage_entries = 0, skipped = 0;
   for (const auto& e : st_->tiers) {
     if (e->has_usage.load() == 0) continue;

@@ -33,10 +33,10 @@ struct engine_traits {
   using policy = P;
 };
 
-/// spec §10.2 `diffCheckedLimits(a = old, b = new)`: per-tier deltas of
+/// docs/semantics.md#diff-checked-limits `diffCheckedLimits(a = old, b = new)`: per-tier deltas of
 /// MaxMemory and MaxStore (a missing tier counts as zero); other fields zero.
 /// `operand` maps each raw value first (identity for 2.9.10/main literal; jsacct
-/// main clamps -1 to 0, spec §18 #5).
+/// main clamps -1 to 0, docs/semantics.md#diff-limit-update-clamp).
 template <class Operand>
 limits_map diff_checked_limits(const limits_map& a, const limits_map& b, Operand operand) {
   limits_map d;
@@ -78,7 +78,8 @@ class basic_engine {
   using tier = tier_ref<traits>;
 
   /// \param config server JetStream config; only max_memory, max_store and domain are read
-  /// \param standalone no cluster or gateway (sufficientResources only applies standalone, §7.8)
+  /// \param standalone no cluster or gateway (sufficientResources only applies standalone,
+  /// docs/semantics.md#sufficient-resources)
   explicit basic_engine(const jetstream_config& config, bool standalone = true, S sel = {})
       : srv_(std::make_shared<detail::server_state<traits>>()), config_(config) {
     srv_->max[0].store(config.max_memory);
@@ -121,19 +122,19 @@ class basic_engine {
     srv_->remote_per_account.store(caps.per_account, std::memory_order_relaxed);
   }
   remote_tier_caps remote_caps() const noexcept { return srv_->remote_caps(); }
-  /// spec §7.1 `js.wouldExceedLimits(type, sz)`. Lock-free.
+  /// docs/semantics.md#server-publish-check `js.wouldExceedLimits(type, sz)`. Lock-free.
   bool would_exceed_limits(storage_type s, std::int64_t sz) const noexcept {
     const std::size_t slot = usage_slot(s);
     return L::server_would_exceed(srv_->used[slot].load(), srv_->max[slot].load(), sz);
   }
-  /// spec §7.1 `js.limitsExceeded(type)`.
+  /// docs/semantics.md#server-publish-check `js.limitsExceeded(type)`.
   bool limits_exceeded(storage_type s) const noexcept { return would_exceed_limits(s, 0); }
-  /// Server reserved bytes (memory, store): Σ MaxBytes of this server's streams (§7.9).
+  /// Server reserved bytes (memory, store): Σ MaxBytes of this server's streams (docs/semantics.md#reserve-release).
   mem_store reserved() const noexcept { return {srv_->reserved[0].load(), srv_->reserved[1].load()}; }
-  /// Server used bytes (memory, store): Σ local usage of all accounts (§5.1), unclamped.
+  /// Server used bytes (memory, store): Σ local usage of all accounts (docs/semantics.md#usage-model), unclamped.
   mem_store used() const noexcept { return {srv_->used[0].load(), srv_->used[1].load()}; }
 
-  /// spec §5.6 `usageStats`.
+  /// docs/semantics.md#usage-stats `usageStats`.
   server_stats usage_stats() const {
     server_stats s;
     {
@@ -154,7 +155,7 @@ class basic_engine {
   /// Install the event sink (call before sharing the engine between threads).
   void set_event_sink(const event_sink& sink) { srv_->events = sink; }
 
-  /// Drift repair hooks (spec §5.3). `recompute(account, tier, storage)`
+  /// Drift repair hooks (docs/semantics.md#drift-repair). `recompute(account, tier, storage)`
   /// returns the bytes the account's streams of that tier and storage really
   /// hold. `run_async(task)` runs a task later on another thread; without it,
   /// repairs wait for `run_pending_repairs()`. Set before sharing the engine.
@@ -188,7 +189,7 @@ class basic_engine {
     return it == accounts_.end() ? account{} : account(it->second);
   }
 
-  /// spec §10.1 (engine part): enable `name` with `limits` (empty -> dynamic
+  /// docs/semantics.md#account-enable (engine part): enable `name` with `limits` (empty -> dynamic
   /// defaults, all -1), after sufficientResources in standalone mode (10028 /
   /// 10047). Enabling an enabled account returns it unchanged (main is idempotent).
   result<account> enable_account(std::string_view name, limits_map limits = {}) {
@@ -205,7 +206,7 @@ class basic_engine {
     return account(std::move(st));
   }
 
-  /// spec §10.2 `UpdateJetStreamLimits`: diff-checked against the server
+  /// docs/semantics.md#account-limits-update `UpdateJetStreamLimits`: diff-checked against the server
   /// (standalone); on failure the old limits stay in force. 10039 when the
   /// account is not enabled. Existing usage and reservations are not re-checked.
   /// With main semantics every stream then moves to the tier the new limits
@@ -236,7 +237,7 @@ class basic_engine {
     return {};
   }
 
-  /// spec §10.3: remove the account. Its handles see `enabled() == false`; its
+  /// docs/semantics.md#account-disable: remove the account. Its handles see `enabled() == false`; its
   /// streams' server reservations stay (nats-server stops, not deletes, them).
   result<void> disable_account(std::string_view name) {
     std::lock_guard lk(reg_mu_);
@@ -261,7 +262,7 @@ class basic_engine {
     it->second->expired = expired;
   }
 
-  /// spec §7.8 `sufficientResources(limits)`: standalone only; positive limits
+  /// docs/semantics.md#sufficient-resources `sufficientResources(limits)`: standalone only; positive limits
   /// against the server capacity minus reservations, then against the sum of
   /// every enabled (non-expired) account's limits. Cost independent of the
   /// number of accounts (running totals).

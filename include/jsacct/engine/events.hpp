@@ -19,7 +19,7 @@ enum class event_kind : std::uint8_t {
   account_limit_hit,     ///< a publish was refused by an account limit (10002 / 10120)
   server_limit_hit,      ///< a publish was refused by the server capacity (10023)
   reservation_refused,   ///< a stream create/update was refused by a limit
-  usage_repaired,        ///< drift repair moved local usage to the recomputed value (§5.3)
+  usage_repaired,        ///< drift repair moved local usage to the recomputed value (docs/semantics.md#drift-repair)
   remote_tiers_refused,  ///< a peer's usage update named more new tiers than remote_tier_caps allow
 };
 

@@ -34,7 +34,7 @@
 
 namespace jsacct::detail {
 
-/// Per-tier state of one account (spec §5.1 jsaStorage plus the tier's limits).
+/// Per-tier state of one account (docs/semantics.md#usage-model jsaStorage plus the tier's limits).
 /// Stable address for the account's lifetime; hot fields on their own lines.
 template <class P>
 struct alignas(cache_line) tier_entry {
@@ -46,7 +46,7 @@ struct alignas(cache_line) tier_entry {
   std::array<counter, 2> limit{};                       ///< max_memory, max_store
   std::array<counter, 2> stream_cap{};                  ///< *_max_stream_bytes (2.9.10 publish check)
   counter has_limits{};                                 ///< 1 when the limits map has this tier
-  counter has_usage{};                                  ///< 1 once a usage delta created the entry (§5.1)
+  counter has_usage{};  ///< 1 once a usage delta created the entry (docs/semantics.md#usage-model)
   // Guarded by the account mutex.
   std::string name;
   account_limits limits{};
@@ -68,7 +68,7 @@ struct alignas(cache_line) tier_entry {
 };
 
 /// Running reservation sums of the streams whose selector tier is one name
-/// (spec §7.4), per reservation slot (0 memory, 1 file). Exact, so removing a
+/// (docs/semantics.md#counting-streams), per reservation slot (0 memory, 1 file). Exact, so removing a
 /// stream undoes adding it even where the checker saturates or wraps.
 struct reservation_bucket {
   std::int64_t streams = 0;
@@ -103,9 +103,9 @@ template <class P>
 struct stream_record {
   stream_config cfg;                           ///< normalized accounting fields
   std::string bucket;                          ///< selector tier name (reservation bucket)
-  std::atomic<tier_entry<P>*> tier{nullptr};   ///< stream tier: where usage goes (§3.2)
+  std::atomic<tier_entry<P>*> tier{nullptr};   ///< stream tier: where usage goes (docs/semantics.md#tier-move)
   std::int64_t consumers = 0;                  ///< all consumers
-  std::int64_t limitable_consumers = 0;        ///< consumers counted against max_consumers (§7.6)
+  std::int64_t limitable_consumers = 0;        ///< consumers counted against max_consumers (docs/semantics.md#max-consumers)
   std::int64_t bytes = 0;                      ///< stored bytes recorded through the stream's handle (under usage_lock)
   stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage and by a tier move
 };
@@ -116,7 +116,7 @@ struct string_hash {
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
-/// One remote node's last report (spec §6.5 rusage). Only non-zero
+/// One remote node's last report (docs/semantics.md#aru-merge rusage). Only non-zero
 /// contributions are kept (a zero one adds nothing); forgetting a node walks
 /// just its own entries.
 struct remote_node {
@@ -150,7 +150,7 @@ struct server_state {
   std::string domain;
   event_sink events;
   typename T::selector selector{};
-  /// Drift repair hooks (§5.3): recompute(account, tier, storage) -> actual bytes; run(task).
+  /// Drift repair hooks (docs/semantics.md#drift-repair): recompute(account, tier, storage) -> actual bytes; run(task).
   std::function<std::int64_t(const std::string&, std::string_view, storage_type)> recompute;
   std::function<void(std::function<void()>)> run_async;
   std::mutex pending_mu;
@@ -186,10 +186,11 @@ struct account_state {
   std::map<std::string, reservation_bucket, std::less<>> buckets;
   std::map<std::string, remote_node, std::less<>> remotes;
   std::int64_t consumers = 0;
-  std::array<int128, 2> positive_limits{};  ///< Σ positive MaxMemory / MaxStore over tiers (§7.8)
+  std::array<int128, 2>
+      positive_limits{};  ///< Σ positive MaxMemory / MaxStore over tiers (docs/semantics.md#sufficient-resources)
   bool expired = false;
   std::atomic<bool> removed{false};
-  std::atomic<bool> syncing{false};  ///< single-flight drift repair (§5.3)
+  std::atomic<bool> syncing{false};  ///< single-flight drift repair (docs/semantics.md#drift-repair)
   typename P::counter api_total{};   ///< own API requests
   typename P::counter api_errors{};
   std::uint64_t remote_api = 0;  ///< Σ remote nodes' API counters (guarded by mu)

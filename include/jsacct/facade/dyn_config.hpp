@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Dynamic JetStream server configuration (spec §9.2, `dynJetStreamConfig`)
+/// Dynamic JetStream server configuration (docs/semantics.md#dynamic-config, `dynJetStreamConfig`)
 /// for nats-server main and 2.9.10, and the enable-time config resolution of
-/// spec §9.1 steps 3–4 (dynamic vs explicit path, store-dir joining, temp-dir
+/// docs/semantics.md#server-enable steps 3–4 (dynamic vs explicit path, store-dir joining, temp-dir
 /// fallback). The machine is reached only through `system_probe`, whose
 /// default members read the real system (Linux): sysinfo(2), the cgroup memory
 /// limit, statvfs(3) and `$TMPDIR`.
@@ -147,7 +147,7 @@ struct config_result {
   std::vector<std::string> debug;     ///< debug-level log lines, in order
 };
 
-/// `dynJetStreamConfig(storeDir, maxStore, maxMem)` (spec §9.2).
+/// `dynJetStreamConfig(storeDir, maxStore, maxMem)` (docs/semantics.md#dynamic-config).
 ///
 /// StoreDir: `<store_dir>/jetstream`, or `<temp>/nats/jetstream` (main warns
 /// `Temporary storage directory used, data could be lost on system reboot`).
@@ -198,7 +198,7 @@ inline config_result dyn_jetstream_config(std::string_view store_dir, std::int64
   return r;
 }
 
-/// The configuration `EnableJetStream(cfg)` goes on with (spec §9.1 steps
+/// The configuration `EnableJetStream(cfg)` goes on with (docs/semantics.md#server-enable steps
 /// 3–4), computed on a copy (`cfg` is never modified).
 ///
 /// Dynamic path when `cfg` is absent or either limit is <= 0: the dynamic

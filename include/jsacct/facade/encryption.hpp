@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// JetStream at-rest encryption of metafiles (spec §9.5), compatible with the
+/// JetStream at-rest encryption of metafiles (docs/semantics.md#encryption), compatible with the
 /// files nats-server writes: the key-encryption-key generator (HMAC-SHA256 of
 /// `info ‖ context` keyed by the server key), the two AEADs (ChaCha =
 /// XChaCha20-Poly1305 with a 24-byte nonce, AES = AES-GCM with a 16-byte
@@ -251,7 +251,7 @@ inline std::variant<bytes, std::string> try_decrypt(store_cipher c, const key_ge
 }
 }  // namespace detail
 
-/// nats-server main's `decryptMeta` (spec §9.5): recovers a metafile `buf`
+/// nats-server main's `decryptMeta` (docs/semantics.md#encryption): recovers a metafile `buf`
 /// (`nonce ‖ sealed config`) using its encrypted key file `enc_key`
 /// (`nonce ‖ sealed 32-byte seed`). `account` is the key generator's info,
 /// `context` the stream name (`<stream>.<consumer>` for consumers).

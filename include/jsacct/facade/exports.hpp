@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// The subject tables of spec §9.7 as data: the service the system account
+/// The subject tables of docs/semantics.md#exports-imports as data: the service the system account
 /// exports, the per-account domain mappings (`$JS.<domain>.API.…` onto the
 /// local API) and nats-server main's system-account domain mapping. Wiring them
 /// into a bus is the embedder's job; these functions only say what to wire.
@@ -21,11 +21,11 @@ namespace jsacct {
 inline constexpr std::string_view js_all_api_subject = "$JS.API.>";
 
 /// The account-info request subject; an import shadowing it makes
-/// "info-only" wiring a no-op (spec §9.7).
+/// "info-only" wiring a no-op (docs/semantics.md#exports-imports).
 inline constexpr std::string_view js_api_account_info_subject = "$JS.API.INFO";
 
 /// `$JS.<domain>.API.>`: the domain-prefixed API wildcard (also the subject
-/// whose validity decides whether a domain name is acceptable, spec §11.3).
+/// whose validity decides whether a domain name is acceptable, docs/semantics.md#validate-options).
 inline std::string js_domain_api_subject(std::string_view domain) {
   std::string s;
   s.reserve(domain.size() + 12);
@@ -48,7 +48,7 @@ struct domain_mapping_row {
   std::string_view destination;
 };
 
-/// The domain table of spec §9.7, in the server's order.
+/// The domain table of docs/semantics.md#exports-imports, in the server's order.
 inline constexpr std::array<domain_mapping_row, 9> domain_mapping_table{{
     {"API.INFO", "$JS.API.INFO"},
     {"API.STREAM.>", "$JS.API.STREAM.>"},

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// `jetstream_server`: the non-template facade for JetStream server and
-/// account lifecycle (spec §9.1, §9.4, §9.8–§9.10, §9.12–§9.13, §10) over the
+/// account lifecycle (docs/semantics.md#server-enable, docs/semantics.md#server-restart to docs/semantics.md#out-of-space,
+/// docs/semantics.md#resources-exceeded-log to docs/semantics.md#server-getters, docs/semantics.md#account-lifecycle) over the
 /// default engine (`jsacct::engine`, nats-server main semantics). Plain class,
 /// inline members: an embedder who never touches a template runs JetStream's
 /// accounting through it. The library never logs: log lines, advisories and
@@ -58,17 +59,18 @@ struct server_event {
 struct server_setup {
   std::string server_name = "jsacct";
   std::string cluster_name;  ///< for the out-of-space advisory
-  bool standalone = true;    ///< no cluster and no gateway port (§9.4 step 8)
+  bool standalone = true;    ///< no cluster and no gateway port (docs/semantics.md#server-enable step 8)
   std::string system_account = "$SYS";
-  dyn_options dyn{};     ///< explicit-limit flags, strict, sync settings (§9.2)
+  dyn_options dyn{};     ///< explicit-limit flags, strict, sync settings (docs/semantics.md#dynamic-config)
   system_probe probe{};  ///< memory, disk, temp dir probes (real by default)
-  /// Is `name` an account this server knows? (store-dir migration, §9.3). Default: registered accounts.
+  /// Is `name` an account this server knows? (store-dir migration, docs/semantics.md#store-dir-migration). Default: registered
+  /// accounts.
   std::function<bool(std::string_view)> is_account;
-  /// Monotonic clock for the resources-exceeded throttle (§9.12).
+  /// Monotonic clock for the resources-exceeded throttle (docs/semantics.md#resources-exceeded-log).
   std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
   /// Receives log lines and advisories.
   std::function<void(const server_event&)> on_event;
-  /// Runs the asynchronous shutdowns of §9.10. Default: immediately, on the calling thread.
+  /// Runs the asynchronous shutdowns of docs/semantics.md#out-of-space. Default: immediately, on the calling thread.
   /// A queued task may run at any time, also after the server is destroyed: it
   /// then does nothing. It shuts down only the engine that asked for it, not
   /// one enabled since.
@@ -102,27 +104,27 @@ class jetstream_server {
 
   // ---------------------------------------------------------------- server lifecycle
 
-  /// spec §9.1 `EnableJetStream(cfg)`: "jetstream already enabled"; the
-  /// dynamic or explicit config (§9.2); store-dir migration (§9.3) and checks
-  /// (§9.4 step 2). On a store-dir failure the engine stays published, as in
-  /// nats-server (the getters answer, `enabled()` is true).
+  /// docs/semantics.md#server-enable `EnableJetStream(cfg)`: "jetstream already enabled"; the
+  /// dynamic or explicit config (docs/semantics.md#dynamic-config); store-dir migration (docs/semantics.md#store-dir-migration)
+  /// and checks (docs/semantics.md#server-enable step 2). On a store-dir failure the engine stays published, as in nats-server
+  /// (the getters answer, `enabled()` is true).
   api_error enable(const std::optional<jetstream_config>& cfg = std::nullopt) {
     std::lock_guard lk(mu_);
     return enable_locked(cfg);
   }
 
-  /// spec §9.9 `DisableJetStream()`: shut down and drop persistent meta state.
+  /// docs/semantics.md#server-shutdown `DisableJetStream()`: shut down and drop persistent meta state.
   api_error disable() {
     std::lock_guard lk(mu_);
     return disable_locked(true);
   }
-  /// spec §9.9 main `ShutdownJetStream()`: shut down, keep meta state (transient errors).
+  /// docs/semantics.md#server-shutdown main `ShutdownJetStream()`: shut down, keep meta state (transient errors).
   api_error shutdown() {
     std::lock_guard lk(mu_);
     return disable_locked(false);
   }
 
-  /// spec §9.8 `restartJetStream()` after a config reload: "Restarting
+  /// docs/semantics.md#server-restart `restartJetStream()` after a config reload: "Restarting
   /// JetStream", enable; on error a warning `Can't start JetStream: <err>` and
   /// a shutdown whose (success) result is returned.
   api_error restart(const std::optional<jetstream_config>& cfg = std::nullopt) {
@@ -135,12 +137,12 @@ class jetstream_server {
     return {};
   }
 
-  /// spec §9.13 `JetStreamEnabled()`: engine present and not disabled.
+  /// docs/semantics.md#server-getters `JetStreamEnabled()`: engine present and not disabled.
   bool enabled() const {
     std::lock_guard lk(mu_);
     return js_ != nullptr && !disabled_;
   }
-  /// spec §9.13 `JetStreamEnabledForDomain()`: enabled here, or any known peer
+  /// docs/semantics.md#server-getters `JetStreamEnabledForDomain()`: enabled here, or any known peer
   /// (online or not) advertised JetStream.
   bool enabled_for_domain(std::span<const bool> peers_jetstream) const {
     if (enabled()) return true;
@@ -148,23 +150,23 @@ class jetstream_server {
       if (p) return true;
     return false;
   }
-  /// spec §9.13: a copy of the config while an engine exists.
+  /// docs/semantics.md#server-getters: a copy of the config while an engine exists.
   std::optional<jetstream_config> config() const {
     std::lock_guard lk(mu_);
     if (!js_) return std::nullopt;
     return js_->config();
   }
-  /// spec §9.13 `StoreDir()`: "" without an engine.
+  /// docs/semantics.md#server-getters `StoreDir()`: "" without an engine.
   std::string store_dir() const {
     std::lock_guard lk(mu_);
     return js_ ? config_.store_dir : std::string();
   }
-  /// spec §9.13 `JetStreamNumAccounts()`: 0 without an engine.
+  /// docs/semantics.md#server-getters `JetStreamNumAccounts()`: 0 without an engine.
   std::size_t num_accounts() const {
     std::lock_guard lk(mu_);
     return js_ ? js_->num_accounts() : 0;
   }
-  /// spec §9.13 `JetStreamReservedResources()`: (memory, store) reserved, or
+  /// docs/semantics.md#server-getters `JetStreamReservedResources()`: (memory, store) reserved, or
   /// 10039 (sic: the account-level error) without an engine.
   result<mem_store> reserved_resources() const {
     std::lock_guard lk(mu_);
@@ -182,9 +184,10 @@ class jetstream_server {
     return js_.get();
   }
 
-  // ---------------------------------------------------------------- §9.10, §9.12
+  // ---------------------------------------------------------------- docs/semantics.md#out-of-space,
+  // docs/semantics.md#resources-exceeded-log
 
-  /// spec §9.10 `handleOutOfSpace`: at most once per engine (the out-of-space
+  /// docs/semantics.md#out-of-space `handleOutOfSpace`: at most once per engine (the out-of-space
   /// flag is never reset): an error log, an asynchronous shutdown (state kept)
   /// and the `$JS.EVENT.ADVISORY.SERVER.OUT_OF_STORAGE` advisory. Returns true when it acted.
   bool handle_out_of_space(std::optional<storage_type> stream_storage = std::nullopt, std::string_view stream = {}) {
@@ -207,7 +210,7 @@ class jetstream_server {
     return true;
   }
 
-  /// spec §9.10 main `handleWritePermissionError`: when enabled, an error log
+  /// docs/semantics.md#out-of-space main `handleWritePermissionError`: when enabled, an error log
   /// and an asynchronous shutdown (no flag, no advisory). Returns true when it acted.
   bool handle_write_permission_error() {
     std::unique_lock lk(mu_);
@@ -219,7 +222,7 @@ class jetstream_server {
     return true;
   }
 
-  /// spec §9.12 `resourcesExceededError`: logs `JetStream <memory|file>
+  /// docs/semantics.md#resources-exceeded-log `resourcesExceededError`: logs `JetStream <memory|file>
   /// resource limits exceeded for server` at most once per 10 s (strictly
   /// more than 10 s since the last alert, by `server_setup::clock`; a clock
   /// that goes back throttles). Returns true when it alerted.
@@ -235,9 +238,9 @@ class jetstream_server {
     return true;
   }
 
-  // ---------------------------------------------------------------- accounts (§10)
+  // ---------------------------------------------------------------- accounts (docs/semantics.md#account-lifecycle)
 
-  /// spec §10.1 `EnableJetStream(limits)`: "jetstream account not registered",
+  /// docs/semantics.md#account-enable `EnableJetStream(limits)`: "jetstream account not registered",
   /// "jetstream can not be enabled on the system account", the account name
   /// rule of `check_account_name` (10051: the name becomes a directory below
   /// the store dir; refused before anything changes), empty limits -> dynamic
@@ -266,7 +269,7 @@ class jetstream_server {
     return probe_account_dirs(acc_dir);
   }
 
-  /// spec §10.2 `UpdateJetStreamLimits`: 10076 without JetStream, 10039 when
+  /// docs/semantics.md#account-limits-update `UpdateJetStreamLimits`: 10076 without JetStream, 10039 when
   /// the account is not enabled; diff-checked; on failure the old limits stay.
   api_error update_account_limits(std::string_view name, limits_map limits) {
     std::lock_guard lk(mu_);
@@ -276,7 +279,7 @@ class jetstream_server {
     return r ? api_error{} : r.error();
   }
 
-  /// spec §10.3 `DisableJetStream` of an account: configured limits are kept.
+  /// docs/semantics.md#account-disable `DisableJetStream` of an account: configured limits are kept.
   api_error disable_account(std::string_view name) {
     std::lock_guard lk(mu_);
     if (registered_.count(std::string(name)) == 0) return api_error::plain("jetstream account not registered");
@@ -285,18 +288,18 @@ class jetstream_server {
     return r ? api_error{} : r.error();
   }
 
-  /// spec §10.4 `jetStreamConfigured()`: configured limits exist and are non-empty.
+  /// docs/semantics.md#account-lookups `jetStreamConfigured()`: configured limits exist and are non-empty.
   bool account_configured(std::string_view name) const {
     std::lock_guard lk(mu_);
     auto it = configured_.find(std::string(name));
     return it != configured_.end() && !it->second.empty();
   }
-  /// spec §10.4 `JetStreamEnabled()` of an account.
+  /// docs/semantics.md#account-lookups `JetStreamEnabled()` of an account.
   bool account_enabled(std::string_view name) const {
     std::lock_guard lk(mu_);
     return js_ && static_cast<bool>(js_->find_account(name));
   }
-  /// spec §10.4 `checkForJetStream()`: the account's engine handle or 10039.
+  /// docs/semantics.md#account-lookups `checkForJetStream()`: the account's engine handle or 10039.
   result<engine::account> lookup_account(std::string_view name) const {
     std::lock_guard lk(mu_);
     if (!js_) return errc::not_enabled_for_account;
@@ -317,7 +320,7 @@ class jetstream_server {
     store_dir_report rep = check_store_dir(r.config.store_dir, is_account);
     for (auto& n : rep.notices) emit(server_event_kind::notice, std::move(n));
     if (!rep.ok()) return api_error::plain(rep.error_text);
-    // §9.4 step 1: the engine is published first; a later failure leaves it in place.
+    // docs/semantics.md#server-enable step 1: the engine is published first; a later failure leaves it in place.
     config_ = r.config;
     js_ = std::make_unique<engine>(config_, setup_.standalone);
     ++engine_generation_;
@@ -333,7 +336,7 @@ class jetstream_server {
     if (!config_.domain.empty()) emit(server_event_kind::notice, "  Domain:          " + config_.domain);
     emit(server_event_kind::notice, "  API Level:       " + std::to_string(js_api_level));
     emit(server_event_kind::notice, "-------------------------------------------");
-    // §9.6: accounts with configured limits are enabled with the server.
+    // docs/semantics.md#account-wiring: accounts with configured limits are enabled with the server.
     for (const auto& [name, lim] : configured_) {
       if (name == setup_.system_account) continue;
       auto r2 = js_->enable_account(name, lim);
@@ -353,7 +356,7 @@ class jetstream_server {
     return {};
   }
 
-  /// The asynchronous shutdown of §9.10. The task holds the shared guard, not
+  /// The asynchronous shutdown of docs/semantics.md#out-of-space. The task holds the shared guard, not
   /// `this`: after the destructor it finds no server and does nothing; while it
   /// runs, the destructor waits. It only shuts down the engine it was queued
   /// for (`generation`, read under the lock by the caller).
@@ -390,7 +393,7 @@ class jetstream_server {
     if (js_ && engine_generation_ == generation) (void)disable_locked(false);
   }
 
-  /// §10.1 steps 15–17: remove `.snap-staging`; probe that `<acc>/streams` can
+  /// docs/semantics.md#account-enable steps 15–17: remove `.snap-staging`; probe that `<acc>/streams` can
   /// be created (then remove it and an empty `<acc>`); remove `<acc>/__snapshots__`.
   /// `acc_dir` is the account's directory, already checked to lie below the store dir.
   api_error probe_account_dirs(const std::string& acc_dir) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// Store-directory handling of server enable: `check_store_dir`, the legacy
-/// layout migration of spec §9.3 (account directories beside
+/// layout migration of docs/semantics.md#store-dir-migration (account directories beside
 /// `<configured>/jetstream` are moved into it), and `prepare_store_dir`, the
-/// create / is-a-directory / is-writable check of spec §9.4 step 2, both with
+/// create / is-a-directory / is-writable check of docs/semantics.md#server-enable step 2, both with
 /// nats-server's exact texts. Errors carry the `std::error_code` and the text
 /// Go would print (`mkdir <path>: <reason>`, `rename <old> <new>: <reason>`).
 #pragma once
@@ -58,7 +58,7 @@ struct store_dir_report {
   explicit operator bool() const noexcept { return ok(); }
 };
 
-/// `checkStoreDir` (spec §9.3): `store_dir` is the effective store dir (it
+/// `checkStoreDir` (docs/semantics.md#store-dir-migration): `store_dir` is the effective store dir (it
 /// already ends in `/jetstream`). When it has no entries and its parent has
 /// more than one, every parent entry other than `jetstream` that names an
 /// account (`is_account(name)`, or, with an account resolver configured, a
@@ -104,7 +104,7 @@ inline store_dir_report check_store_dir(const std::string& store_dir, const std:
   return rep;
 }
 
-/// The store-dir check of `enableJetStream` (spec §9.4 step 2): a missing
+/// The store-dir check of `enableJetStream` (docs/semantics.md#server-enable step 2): a missing
 /// `dir` is created recursively (0700), failing with
 /// `could not create storage directory - <mkdir error>`; an existing one must
 /// be a directory (`storage directory is not a directory`, also when it cannot

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Text helpers of the facade layer (spec §11.3–§11.5): `friendly_bytes` (from
-/// jsacct/friendly_bytes.hpp, re-exported), the name rules (from jsacct/names.hpp,
-/// re-exported: `is_valid_name` checks JetStream domains), the subject validity
-/// rule, and `go_quote`, Go's `%q` rendering used inside error texts.
+/// Text helpers of the facade layer (docs/semantics.md#validate-options to docs/semantics.md#friendly-bytes): `friendly_bytes`
+/// (from jsacct/friendly_bytes.hpp, re-exported), the name rules (from jsacct/names.hpp, re-exported: `is_valid_name` checks
+/// JetStream domains), the subject validity rule, and `go_quote`, Go's `%q` rendering used inside error texts.
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -23,7 +22,7 @@
 
 namespace jsacct {
 
-/// nats-server's `IsValidSubject` (spec §11.3, last paragraph): non-empty;
+/// nats-server's `IsValidSubject` (docs/semantics.md#validate-options, last paragraph): non-empty;
 /// every `.`-separated token non-empty; a multi-character token contains no
 /// space, TAB, LF, FF or CR; a single-character token is not one of those;
 /// a `>` token must be the last one. `*` is allowed anywhere.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Server-option validation of JetStream settings (spec §11.3,
+/// Server-option validation of JetStream settings (docs/semantics.md#validate-options,
 /// `validateJetStreamOptions`, identical in nats-server main and 2.9.10): the
 /// `server_options` subset it reads, `validate_jetstream_options` returning the
 /// server's exact first error text, and the public-account NKEY check it uses
@@ -184,7 +184,7 @@ struct account_option {
   friend bool operator==(const account_option&, const account_option&) = default;
 };
 
-/// The server options `validate_jetstream_options` reads (spec §11.3).
+/// The server options `validate_jetstream_options` reads (docs/semantics.md#validate-options).
 struct server_options {
   bool jetstream = false;        ///< JetStream enabled on the server
   std::string server_name;       ///< `server_name`
@@ -201,7 +201,7 @@ struct server_options {
 };
 
 namespace detail {
-/// ASCII lower-casing (spec §18 #9); other bytes are kept.
+/// ASCII lower-casing (docs/semantics.md#diff-ascii-extension-hint); other bytes are kept.
 inline std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
@@ -210,7 +210,7 @@ inline std::string ascii_lower(std::string_view s) {
 }
 }  // namespace detail
 
-/// `validateJetStreamOptions` (spec §11.3): the first violated rule's exact
+/// `validateJetStreamOptions` (docs/semantics.md#validate-options): the first violated rule's exact
 /// text, or nullopt when the options are acceptable. Rules, in order:
 /// default_js_domain account existence / enabled JetStream (non-operator mode)
 /// or NKEY form (operator mode); system account not in default_js_domain;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // jsacct: requires nlohmann_json
 /// \file
-/// nats-server's JSON for the snapshot structs (spec §2.2–2.7), as nlohmann
+/// nats-server's JSON for the snapshot structs (docs/semantics.md#server-config to docs/semantics.md#server-stats), as nlohmann
 /// ADL functions: `nlohmann::json j = acct.usage();` renders a `$JS.API.INFO`
 /// body, `j.get<jsacct::account_stats>()` parses one.
 ///
@@ -103,7 +103,7 @@ void get_opt(const J& j, const char* key, T& v) {
 
 }  // namespace json_detail
 
-// ------------------------------------------------------------------ account_limits (§2.3)
+// ------------------------------------------------------------------ account_limits (docs/semantics.md#account-limits)
 
 /// All 8 keys, always.
 template <json_value J>
@@ -132,7 +132,7 @@ void from_json(const J& j, account_limits& l) {
   json_detail::get_opt(j, "max_bytes_required", l.max_bytes_required);
 }
 
-// ------------------------------------------------------------------ api_stats (§2.6)
+// ------------------------------------------------------------------ api_stats (docs/semantics.md#api-stats)
 
 /// `level` omitted when 0, `inflight` omitempty.
 template <json_value J>
@@ -153,7 +153,7 @@ void from_json(const J& j, api_stats& a) {
   json_detail::get_opt(j, "inflight", a.inflight);
 }
 
-// ------------------------------------------------------------------ tier_stats (§2.4)
+// ------------------------------------------------------------------ tier_stats (docs/semantics.md#tier-stats)
 
 /// Adds the JetStreamTier fields to the object `j` (the account embeds them).
 template <json_value J>
@@ -192,7 +192,7 @@ void from_json(const J& j, tier_stats& t) {
   json_detail::get_opt(j, "limits", t.limits);
 }
 
-// ------------------------------------------------------------------ account_stats (§2.5)
+// ------------------------------------------------------------------ account_stats (docs/semantics.md#account-stats)
 
 /// The `$JS.API.INFO` body (without the response's `"type"`): the tier fields
 /// flattened, `domain` (omitempty), `api`, `tiers` (omitempty, keys sorted).
@@ -237,7 +237,7 @@ J account_json(const account_stats& s, const json_options& o = {}) {
   return j;
 }
 
-// ------------------------------------------------------------------ server_stats (§2.7)
+// ------------------------------------------------------------------ server_stats (docs/semantics.md#server-stats)
 
 /// JetStreamStats as embedded in `/jsz` (and varz/statsz).
 template <json_value J>
@@ -264,7 +264,7 @@ void from_json(const J& j, server_stats& s) {
   json_detail::get_opt(j, "api", s.api);
 }
 
-// ------------------------------------------------------------------ jetstream_config (§2.2)
+// ------------------------------------------------------------------ jetstream_config (docs/semantics.md#server-config)
 
 /// max_memory and max_storage always; the others omitempty.
 template <json_value J>

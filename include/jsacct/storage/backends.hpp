@@ -37,7 +37,7 @@ struct file_backend {
 };
 static_assert(storage_backend<file_backend>);
 
-/// Usage accounting rule (spec §2.1): everything that is not memory is file.
+/// Usage accounting rule (docs/semantics.md#storage-types): everything that is not memory is file.
 template <class F>
 constexpr decltype(auto) visit_usage_backend(storage_type t, F&& f) {
   if (t == storage_type::memory) return f(memory_backend{});
@@ -47,7 +47,7 @@ constexpr decltype(auto) visit_usage_backend(storage_type t, F&& f) {
 /// Index of the usage counter for `t`: 0 memory, 1 file (and anything else).
 constexpr std::size_t usage_slot(storage_type t) noexcept { return t == storage_type::memory ? 0 : 1; }
 
-/// Reservation rule (spec §2.1): explicit memory and file cases; any other value is -1 (nothing).
+/// Reservation rule (docs/semantics.md#storage-types): explicit memory and file cases; any other value is -1 (nothing).
 constexpr int reservation_slot(storage_type t) noexcept {
   return t == storage_type::memory ? 0 : t == storage_type::file ? 1 : -1;
 }

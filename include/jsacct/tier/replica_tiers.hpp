@@ -10,13 +10,14 @@
 
 namespace jsacct {
 
-/// main: tier "R<replicas>", replicas 0 counts as 1 (spec §3.1).
+/// main: tier "R<replicas>", replicas 0 counts as 1 (docs/semantics.md#tier-names).
 struct replica_tiers {
   tier_name tier_of(const stream_config& c) const noexcept { return tier_name_of(c.replicas); }
 };
 static_assert(tier_selector<replica_tiers>);
 
-/// 2.9.10: tier "R<replicas>" with no 0 -> 1 mapping, so an unset count is "R0" (spec §3.1, §14).
+/// 2.9.10: tier "R<replicas>" with no 0 -> 1 mapping, so an unset count is "R0" (docs/semantics.md#tier-names,
+/// docs/semantics.md#version-differences).
 struct replica_tiers_v29 {
   tier_name tier_of(const stream_config& c) const noexcept { return tier_name_of_v29(c.replicas); }
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Tier names (spec §3.1): "R<replicas>", held inline so naming a tier never allocates.
+/// Tier names (docs/semantics.md#tier-names): "R<replicas>", held inline so naming a tier never allocates.
 #pragma once
 
 #include "jsacct/config.hpp"

@@ -1,7 +1,7 @@
 // jsacct: requires libnats
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// A small NATS transport for the cluster usage exchange (spec §6): given a
+/// A small NATS transport for the cluster usage exchange (docs/semantics.md#usage-exchange): given a
 /// connected `natsConnection*` (libnats), an account of a jsacct engine and
 /// this node's id, it
 ///
@@ -106,7 +106,7 @@ class nats_usage_sync {
     }
   }
 
-  /// Local usage or API counters changed: send now unless throttled (spec §6.3).
+  /// Local usage or API counters changed: send now unless throttled (docs/semantics.md#aru-sending).
   /// Returns true when an update was published.
   bool notify_changed() { return core_->send(false); }
 

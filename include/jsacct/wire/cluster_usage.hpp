@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Cluster usage exchange without I/O (spec §5.7, §6.3, §6.5): merging a
-/// received `$JSC.ARU.<account>.<node>` message into an account
+/// Cluster usage exchange without I/O (docs/semantics.md#api-counters, docs/semantics.md#aru-sending,
+/// docs/semantics.md#aru-merge): merging a received `$JSC.ARU.<account>.<node>` message into an account
 /// (`apply_usage_update`, nats-server main's `remoteUpdateUsage`), and the
 /// sending side (`usage_publisher`: the 250 ms throttle of
 /// `sendClusterUsageUpdate` and the 1.5 s `usageTick`) with an injected clock.
@@ -32,7 +32,7 @@
 namespace jsacct {
 
 // ---------------------------------------------------------------------------
-// Receiving (spec §6.5)
+// Receiving (docs/semantics.md#aru-merge)
 // ---------------------------------------------------------------------------
 
 /// What `apply_usage_update` did with one message.
@@ -104,7 +104,7 @@ struct remote_usage_result {
   }
 };
 
-/// nats-server main's `remoteUpdateUsage` (spec §6.5) for one message received
+/// nats-server main's `remoteUpdateUsage` (docs/semantics.md#aru-merge) for one message received
 /// on `subject` (`$JSC.ARU.<account>.<node>`): size guard (32 bytes), node id
 /// from the subject (text after the last `.`), the node's entry created, then
 /// each valid record *replaces* that node's contribution to its tier
@@ -203,7 +203,7 @@ void remove_node(account_handle<T>& acct, std::string_view node) {
 }
 
 // ---------------------------------------------------------------------------
-// Sending (spec §6.3)
+// Sending (docs/semantics.md#aru-sending)
 // ---------------------------------------------------------------------------
 
 /// nats-server's `minUsageUpdateWindow`: sends closer together than this are suppressed.
@@ -248,7 +248,7 @@ struct usage_publisher_options {
 
 /// The sending side of the exchange for one account on one node: produces
 /// the bytes to publish on `subject()` (this node's *local* usage per tier and
-/// its own API counters, spec §6.4), following `sendClusterUsageUpdate`:
+/// its own API counters, docs/semantics.md#aru-layout), following `sendClusterUsageUpdate`:
 ///
 /// * `trigger(out)`: called after a usage change or an API response. If less
 ///   than 250 ms passed since the last attempt, nothing is produced and

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// The cluster node id (spec §6.2, nats-server's "system hash"): the first 8
+/// The cluster node id (docs/semantics.md#aru-subjects, nats-server's "system hash"): the first 8
 /// bytes of SHA-256(server name), each mapped to one of 62 alphanumerics. It is
 /// the last token of the `$JSC.ARU.<account>.<node>` publish subject, so peers
 /// must derive it exactly as nats-server does: "S1" -> "sQnRv29R".
@@ -38,7 +38,7 @@ class node_id_string {
   std::array<char, length> chars_{};
 };
 
-/// nats-server's node id of the server named `server_name` (spec §6.2):
+/// nats-server's node id of the server named `server_name` (docs/semantics.md#aru-subjects):
 /// `digits[b % 62]` for each of the first 8 bytes `b` of SHA-256(server_name).
 /// The name is hashed as given (no trimming or case folding). `constexpr`.
 constexpr node_id_string node_id(std::string_view server_name) noexcept {

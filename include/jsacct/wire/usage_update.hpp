@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// The `$JSC.ARU` cluster usage-update codec (spec §6), byte-compatible with
+/// The `$JSC.ARU` cluster usage-update codec (docs/semantics.md#usage-exchange), byte-compatible with
 /// nats-server. Each server periodically publishes, per account, its *local*
 /// memory and store usage per tier plus its own API counters; peers replace
 /// that sender's previous contribution with what they decode.
 ///
-/// Wire layout (all integers little-endian; spec §6.4):
+/// Wire layout (all integers little-endian; docs/semantics.md#aru-layout):
 ///
 ///     first record  0: i64 mem | 8: i64 store | 16: u64 api | 24: u64 errors
 ///                  32: u32 extra-record count | 36: u64 name length L0 | 44: L0 name bytes
@@ -16,7 +16,7 @@
 /// Encoding never allocates when given a buffer (or a reused container with
 /// enough capacity). Decoding never allocates: it validates the message once
 /// and returns a view whose records point into the caller's bytes, together
-/// with a status telling exactly which part a receiver applies (spec §6.5).
+/// with a status telling exactly which part a receiver applies (docs/semantics.md#aru-merge).
 /// That view is a lazy range of the records and a view in both std::ranges
 /// and range-v3 (borrowed: its iterators point into the message, not into the
 /// view), so either library's adaptors compose with it:
@@ -52,7 +52,7 @@
 namespace jsacct {
 
 // ---------------------------------------------------------------------------
-// Subjects and node identity (spec §6.2)
+// Subjects and node identity (docs/semantics.md#aru-subjects)
 // ---------------------------------------------------------------------------
 
 /// Prefix of every usage-update subject.
@@ -104,7 +104,7 @@ struct usage_record {
   friend bool operator==(const usage_record&, const usage_record&) = default;
 };
 
-/// Messages shorter than this are ignored (spec §6.5 step 1).
+/// Messages shorter than this are ignored (docs/semantics.md#aru-merge step 1).
 inline constexpr std::size_t usage_update_min_size = 32;
 /// Fixed part of the multi-tier form: the first record up to its name.
 inline constexpr std::size_t usage_update_header_size = 44;
@@ -192,7 +192,7 @@ constexpr usage_record to_record(const Rec& r) noexcept {
 }  // namespace detail
 
 // ---------------------------------------------------------------------------
-// Encoding (spec §6.4)
+// Encoding (docs/semantics.md#aru-layout)
 // ---------------------------------------------------------------------------
 
 /// Size in bytes of the update encoding `tiers`:
@@ -271,7 +271,7 @@ requires usage_record_range<R, Proj> && usage_update_buffer<Buffer> std::size_t 
 }
 
 // ---------------------------------------------------------------------------
-// Decoding (spec §6.5)
+// Decoding (docs/semantics.md#aru-merge)
 // ---------------------------------------------------------------------------
 
 /// How much of a usage update is valid, i.e. what a receiver applies (nats-server main).
@@ -447,7 +447,7 @@ static_assert(ranges::forward_range<const usage_update_view>);
 static_assert(ranges::view_<usage_update_view> && ranges::borrowed_range<usage_update_view>);
 
 /// Validates `message` in one pass (nats-server main's `remoteUpdateUsage`
-/// rules, spec §6.5) and returns a view of what applies. Never allocates,
+/// rules, docs/semantics.md#aru-merge) and returns a view of what applies. Never allocates,
 /// never reads outside `message`. All length guards are in subtraction form
 /// (`L > remaining − fixed`), so lengths near 2^64 cannot overflow (f04c3b437).
 inline usage_update_view decode_usage_update(std::span<const std::byte> message) noexcept {

@@ -3,7 +3,7 @@
 
 Every value below was derived by hand from the spec (/work/shared/spec/
 jetstream-core.md) for nats-server *main* semantics (plus jsacct's deliberate
-deviations, spec §18), starting from the scenario and the nats-server 2.9.10
+deviations, docs/semantics.md#deliberate-differences), starting from the scenario and the nats-server 2.9.10
 recording NAME.expected.json.  Nothing here is read from the jsacct program's
 output: account_info / server_info expectations are the 2.9.10 record with
 the fields that main changes overwritten by the values stated in this file.
@@ -28,11 +28,11 @@ E = {  # error objects as nats-server sends them (taken from the 2.9.10 recordin
     10003: {"code": 400, "description": "bad request", "err_code": 10003},
 }
 
-W_RES = "§8.1 step 4 / §8.2 (main): account_info reports reserved_memory/reserved_storage = Σ MaxBytes > 0 of the account's streams by storage type, single replica, per tier by tierName; api is not part of the record"
-W_PUB = "§7.2 / §14 (main): the account check runs before storing (total + size×r > limit×lr, per-stream caps not used), a rejected message is not stored and burns no sequence"
-W_SEQ = "§14 'Rejected publish' / §16: account-limit rejections consume no sequence in main, so the next accepted message gets the next sequence (no gap, no num_deleted)"
-W_DISC = "§7.2 boundary semantics (main): checked before storing, so DiscardOld / per-subject / max_msgs eviction does not make room at the account limit"
-W_SRV = "§7.5.3 step 7 / §15 #18 (main): reserve/release the clamped difference max(new,0) − max(old,0): no drift around −1"
+W_RES = "docs/semantics.md#account-usage-snapshot step 4 / docs/semantics.md#reserved-storage (main): account_info reports reserved_memory/reserved_storage = Σ MaxBytes > 0 of the account's streams by storage type, single replica, per tier by tierName; api is not part of the record"
+W_PUB = "docs/semantics.md#account-publish-check, docs/semantics.md#version-differences (main): the account check runs before storing (total + size×r > limit×lr, per-stream caps not used), a rejected message is not stored and burns no sequence"
+W_SEQ = "docs/semantics.md#version-differences 'Rejected publish' / docs/semantics.md#recorded-facts: account-limit rejections consume no sequence in main, so the next accepted message gets the next sequence (no gap, no num_deleted)"
+W_DISC = "docs/semantics.md#account-publish-check boundary semantics (main): checked before storing, so DiscardOld / per-subject / max_msgs eviction does not make room at the account limit"
+W_SRV = "docs/semantics.md#stream-update step 7 / docs/semantics.md#stream-update (main): reserve/release the clamped difference max(new,0) − max(old,0): no drift around −1"
 
 
 def rec(name):
@@ -139,14 +139,14 @@ s.ai(16, (20000, 100000), W_RES + ": S2 40000 + S3 60000, M2 20000")
 
 s = scen("max_stream_bytes")
 s.ai(0, (0, 0))
-s.pub(7, [a(40, "F2", 1, 40)], "§7.2 (main) / §15 #22 (241ad30fe): per-stream caps are not compared with the account total at publish time; 40 × 134 = 5360 ≤ max_store 100000")
-s.pub(8, [a(1, "F1", 1, 1)], "§7.2 (main) / §15 #22: 5360 + 134 ≤ 100000; storage_max_stream_bytes 5000 only caps MaxBytes at create/update (§7.7)")
-s.state(9, 40, 5360, 1, 40, "§7.2 (main): all 40 messages stored")
-s.ai(10, (2000, 5000), W_RES + "; storage 5360 + 134 (§7.2 main: nothing rejected)", storage=5494)
+s.pub(7, [a(40, "F2", 1, 40)], "docs/semantics.md#account-publish-check (main) / docs/semantics.md#account-publish-check (241ad30fe): per-stream caps are not compared with the account total at publish time; 40 × 134 = 5360 ≤ max_store 100000")
+s.pub(8, [a(1, "F1", 1, 1)], "docs/semantics.md#account-publish-check (main) / docs/semantics.md#account-publish-check: 5360 + 134 ≤ 100000; storage_max_stream_bytes 5000 only caps MaxBytes at create/update (docs/semantics.md#max-bytes-limits)")
+s.state(9, 40, 5360, 1, 40, "docs/semantics.md#account-publish-check (main): all 40 messages stored")
+s.ai(10, (2000, 5000), W_RES + "; storage 5360 + 134 (docs/semantics.md#account-publish-check main: nothing rejected)", storage=5494)
 
 s = scen("max_streams")
-s.ok(4, "§15 #16 (e13d22baf) / §7.4 countStreams excludes the same name: identical re-create at max_streams succeeds in main", max_bytes=1000, storage="memory")
-s.err(5, 10058, "§7.4 countStreams excludes the same name (1 < 2), the reservation pre-check passes (other memory streams reserve 0, 2000 ≤ 100000), then §7.5.1 step 5: same name, different config → 10058")
+s.ok(4, "docs/semantics.md#counting-streams (e13d22baf) / docs/semantics.md#counting-streams countStreams excludes the same name: identical re-create at max_streams succeeds in main", max_bytes=1000, storage="memory")
+s.err(5, 10058, "docs/semantics.md#counting-streams countStreams excludes the same name (1 < 2), the reservation pre-check passes (other memory streams reserve 0, 2000 ≤ 100000), then docs/semantics.md#stream-create step 5: same name, different config → 10058")
 s.ai(6, (1000, 1000))
 s.ai(10, (1000, 1000), W_RES + ": S2 1000 memory, S3 1000 file")
 
@@ -175,16 +175,16 @@ s.ai(24, (0, 0))
 # ------------------------------------------------------------------ own, cluster
 s = scen("cluster_tiered_r1_r3")
 s.ai(0, (0, 0))
-s.ok(1, "§3.4 / §3.5 / §7.5.2 (main): tiered reservation is not R×: accountReservation(R3, 3, 100001) = 100001 ≤ R3 max_store 300000", max_bytes=100001, num_replicas=3)
-s.err(2, 10058, "§7.5.2 step 2: A3 now exists with max_bytes 100001 → different config")
-s.ok(3, "§3.4 (main): R3 reservation 100001 + 1 ≤ 300000", max_bytes=1, num_replicas=3)
-s.err(6, 10027, "§7.5.2 step 3: R3 max_streams 2 and A3, B3 exist")
+s.ok(1, "docs/semantics.md#replica-scaling, docs/semantics.md#account-reservation, docs/semantics.md#clustered-create (main): tiered reservation is not R×: accountReservation(R3, 3, 100001) = 100001 ≤ R3 max_store 300000", max_bytes=100001, num_replicas=3)
+s.err(2, 10058, "docs/semantics.md#clustered-create step 2: A3 now exists with max_bytes 100001 → different config")
+s.ok(3, "docs/semantics.md#replica-scaling (main): R3 reservation 100001 + 1 ≤ 300000", max_bytes=1, num_replicas=3)
+s.err(6, 10027, "docs/semantics.md#clustered-create step 3: R3 max_streams 2 and A3, B3 exist")
 s.pub(9, [{"n": 10, "no_responders": True}], "M3 was not created (op 6): no stream takes the subject")
 s.ai(11, (0, 200002), W_RES + ": B1 100000 (R1), A3 100001 + B3 1 (R3); memory 0 (no M3)",
      tiers={"R1": (0, 100000), "R3": (0, 100002)}, memory=0, tiers__R3__memory=0)
-s.si(12, "cluster sums over 3 servers (FORMAT §2): messages 10 (B1) + 3×10 (A3), bytes/storage 1340 + 3×1340; memory 0 (no M3); §7.9 server reservation per replica: B1 100000 + 3×100001 + 3×1; streams 1+3+3; ha_assets meta 3 + A3 3 + B3 3 + consumer D 3",
+s.si(12, "cluster sums over 3 servers (docs/scenario-format.md#result): messages 10 (B1) + 3×10 (A3), bytes/storage 1340 + 3×1340; memory 0 (no M3); docs/semantics.md#reserve-release server reservation per replica: B1 100000 + 3×100001 + 3×1; streams 1+3+3; ha_assets meta 3 + A3 3 + B3 3 + consumer D 3",
      bytes=5360, memory=0, messages=40, reserved_memory=0, reserved_storage=400006)
-s.err(14, 10058, "§7.5.2 step 2: B3 exists (max_bytes 1) → different config")
+s.err(14, 10058, "docs/semantics.md#clustered-create step 2: B3 exists (max_bytes 1) → different config")
 s.ai(15, (0, 100001), W_RES + ": B1 100000 (R1), B3 1 (R3); A3 deleted, no M3: streams 2, memory 0",
      tiers={"R1": (0, 100000), "R3": (0, 1)}, memory=0, streams=2, tiers__R3__memory=0, tiers__R3__streams=1)
 s.si(16, "cluster sums: only B1 (R1, 10 messages, 1340 bytes) and B3 (R3, empty); reserved 100000 + 3×1; ha_assets meta 3 + B3 3",
@@ -192,38 +192,38 @@ s.si(16, "cluster sums: only B1 (R1, 10 messages, 1340 bytes) and B3 (R3, empty)
 
 s = scen("cluster_server_budget_r3")
 s.ai(1, (0, 0))
-s.ok(8, "§7.5.2 (main, d1a18afbe): only the meta leader's account check runs (untiered R3 unlimited: accountReservation('',3,1) = 3 ≤ 60000); peers creating the stream from its assignment skip the server reservation check that refused it in 2.9.10; placement does not reserve unlimited streams", max_bytes=-1, num_replicas=3)
-s.si(11, "§7.5.2 (main): U exists on 3 servers (streams +3, ha_assets +3); unlimited, so reservations unchanged", streams=12, ha_assets=15)
-s.si(17, "§7.5.2 (main): U still present (streams +3, ha_assets +3)", streams=12, ha_assets=15)
+s.ok(8, "docs/semantics.md#clustered-create (main, d1a18afbe): only the meta leader's account check runs (untiered R3 unlimited: accountReservation('',3,1) = 3 ≤ 60000); peers creating the stream from its assignment skip the server reservation check that refused it in 2.9.10; placement does not reserve unlimited streams", max_bytes=-1, num_replicas=3)
+s.si(11, "docs/semantics.md#clustered-create (main): U exists on 3 servers (streams +3, ha_assets +3); unlimited, so reservations unchanged", streams=12, ha_assets=15)
+s.si(17, "docs/semantics.md#clustered-create (main): U still present (streams +3, ha_assets +3)", streams=12, ha_assets=15)
 s.ai(22, (10000, 9000), W_RES + ": C has U (unlimited), S 1000, T 8000 file and M 10000 memory (single replica each) → 4 streams", streams=4)
-s.si(23, "§7.5.2 (main): U present (streams +3, ha_assets +3)", streams=15, ha_assets=18)
+s.si(23, "docs/semantics.md#clustered-create (main): U present (streams +3, ha_assets +3)", streams=15, ha_assets=18)
 
 s = scen("cluster_tiered_tier_moves")
 s.known_difference(5, {"result.reserved_storage": 10000, "result.tiers.R1.reserved_storage": 5000, "result.tiers.R3.reserved_storage": 5000},
                    {"result.reserved_storage": 9000, "result.tiers.R1.reserved_storage": 4000, "result.tiers.R3.reserved_storage": 5000},
-                   "§8.1 step 4 / §8.2: in clustered mode reservedStorage sums the account's stream ASSIGNMENTS (A3 5000 R3, A1 4000 R1, B1 1000 R1); jsacct's CLI sums only the local streams of server n1 (examples/replay.hpp account_info uses servers_.front()), so the R1 stream B1 placed elsewhere is missing")
+                   "docs/semantics.md#account-usage-snapshot step 4 / docs/semantics.md#reserved-storage: in clustered mode reservedStorage sums the account's stream ASSIGNMENTS (A3 5000 R3, A1 4000 R1, B1 1000 R1); jsacct's CLI sums only the local streams of server n1 (examples/replay.hpp account_info uses servers_.front()), so the R1 stream B1 placed elsewhere is missing")
 s.known_difference(8, {"result.reserved_storage": 10000, "result.tiers.R1.reserved_storage": 1000, "result.tiers.R3.reserved_storage": 9000},
                    {"result.reserved_storage": 9000, "result.tiers.R1.reserved_storage": 0, "result.tiers.R3.reserved_storage": 9000},
-                   "§8.1 step 4 / §8.2: clustered reservedStorage is over all assignments; B1 (R1, 1000) is missing because only n1's local streams are summed")
-s.ok(11, "§3.4 / §7.5.3 (main): tiered R3 reservation is not R×: others A3 5000 + A1 4000 + B1's old 1000 + diff 1 = 10001 ≤ 30000", max_bytes=1001, num_replicas=3)
+                   "docs/semantics.md#account-usage-snapshot step 4 / docs/semantics.md#reserved-storage: clustered reservedStorage is over all assignments; B1 (R1, 1000) is missing because only n1's local streams are summed")
+s.ok(11, "docs/semantics.md#replica-scaling, docs/semantics.md#stream-update (main): tiered R3 reservation is not R×: others A3 5000 + A1 4000 + B1's old 1000 + diff 1 = 10001 ≤ 30000", max_bytes=1001, num_replicas=3)
 s.ok(12, "merged update keeps max_bytes 1001 from op 11", max_bytes=1001, num_replicas=3)
 s.ai(13, (0, 10101), W_RES + ": R1 C1 100; R3 A3 5000 + A1 4000 + B1 1001", tiers={"R1": (0, 100), "R3": (0, 10001)})
-s.ok(15, "§3.4 / §7.5.3 (main): R3 others A1 4000 + B1 1001 + A3 5001 = 10002 ≤ 30000 (not R×)", max_bytes=5001, num_replicas=3)
-s.ok(16, "§7.5.3 step 3: no R2 limits, replicas changed → the old tier R3's limits; others with isSameTier(·,2) = 0, + 1001 ≤ 30000", max_bytes=1001, num_replicas=2)
-s.ai(18, (0, 10102), W_RES + ": R1 C1 100; R2 B1 1001 but the R2 tier entry only comes from the count step (§8.1 step 6: zero entry) → 0; R3 A3 5001 + A1 4000",
+s.ok(15, "docs/semantics.md#replica-scaling, docs/semantics.md#stream-update (main): R3 others A1 4000 + B1 1001 + A3 5001 = 10002 ≤ 30000 (not R×)", max_bytes=5001, num_replicas=3)
+s.ok(16, "docs/semantics.md#stream-update step 3: no R2 limits, replicas changed → the old tier R3's limits; others with isSameTier(·,2) = 0, + 1001 ≤ 30000", max_bytes=1001, num_replicas=2)
+s.ai(18, (0, 10102), W_RES + ": R1 C1 100; R2 B1 1001 but the R2 tier entry only comes from the count step (docs/semantics.md#account-usage-snapshot step 6: zero entry) → 0; R3 A3 5001 + A1 4000",
      tiers={"R1": (0, 100), "R2": (0, 0), "R3": (0, 9001)})
-s.ok(20, "§7.5.3 (main): R3 → R1: R1 others C1 100 (B1 is R2) + accountReservation(R1,1,3301) = 3401 ≤ 10000 (2.9.10 charged the old 3×3301)", max_bytes=3301, num_replicas=1)
+s.ok(20, "docs/semantics.md#stream-update (main): R3 → R1: R1 others C1 100 (B1 is R2) + accountReservation(R1,1,3301) = 3401 ≤ 10000 (2.9.10 charged the old 3×3301)", max_bytes=3301, num_replicas=1)
 s.ok(21, "A1 is R1 since op 20", max_bytes=3300, num_replicas=1)
 s.ai(23, (0, 9402), W_RES + ": R1 C1 100 + A1 3300; R2 zero entry from the count step; R3 A3 5001; total + B1 1001",
      tiers={"R1": (0, 3400), "R2": (0, 0), "R3": (0, 5001)})
-s.ok(27, "§7.6 (main, e13d22baf): an existing consumer name is not counted toward max_consumers on any create action")
+s.ok(27, "docs/semantics.md#max-consumers (main, e13d22baf): an existing consumer name is not counted toward max_consumers on any create action")
 s.ai(30, (0, 9402), W_RES, tiers={"R1": (0, 3400), "R2": (0, 0), "R3": (0, 5001)})
 s.ai(34, (5000, 8401), W_RES + ": R1 C1 100 + A1 3300; R3 A3 5001 file, X3 5000 memory",
      tiers={"R1": (0, 3400), "R3": (5000, 5001)})
 
 s = scen("cluster_untiered_replicas_update")
 s.si(4, W_SRV + ": U −1 → 6666 reserves 6666 on each of its 3 servers: 10002 + 3×6666 = 30000", reserved_storage=30000)
-s.ok(17, "§7.6 (main, e13d22baf): identical re-create of an existing durable is not counted toward max_consumers")
+s.ok(17, "docs/semantics.md#max-consumers (main, e13d22baf): identical re-create of an existing durable is not counted toward max_consumers")
 s.ai(19, (3334, 16668), W_RES + ": S 10002 + U 6666 file, M 3333 + M1 1 memory (single replica, not R×)")
 s.si(20, W_SRV + ": 10002 + 3×6666 = 30000 (2.9.10: 30003)", reserved_storage=30000)
 s.si(23, W_SRV + ": U deleted releases all it reserved; S 10002 → 10000", reserved_storage=10000)
@@ -260,9 +260,9 @@ s.ai(30, (0, 39000))
 s = scen("max_bytes_required_and_caps")
 s.ai(0, (0, 0))
 s.ai(21, (2500, 8000), W_RES + ": F1 4000 + F2 4000, M1 2000 + M2 500")
-s.pub(29, [a(3, "M2", 1, 3)], "§7.2 (main) / §15 #22: per-stream caps are not compared with the account tier total at publish time; memory 300 + 3×100 = 600 ≤ max_memory 3000")
-s.state(30, 3, 300, 1, 3, "§7.2 (main): all three stored")
-s.ai(31, (0, 5000), W_RES + ": F 5000, memory streams unlimited; memory 600 (§7.2 main)", memory=600)
+s.pub(29, [a(3, "M2", 1, 3)], "docs/semantics.md#account-publish-check (main) / docs/semantics.md#account-publish-check: per-stream caps are not compared with the account tier total at publish time; memory 300 + 3×100 = 600 ≤ max_memory 3000")
+s.state(30, 3, 300, 1, 3, "docs/semantics.md#account-publish-check (main): all three stored")
+s.ai(31, (0, 5000), W_RES + ": F 5000, memory streams unlimited; memory 600 (docs/semantics.md#account-publish-check main)", memory=600)
 
 s = scen("msgs_limits_discard_retention")
 s.pub(9, [rej(1, "F3")], W_DISC + ": 1000 + 100 > 1000 although max_msgs_per_subject would evict the old F3.a")
@@ -286,13 +286,13 @@ for i in (4, 14, 20, 27, 36):
 s.state(5, 10, 1000, 1, 10, W_SEQ)
 s.pub(9, [a(1, "F", 10, 10)], W_SEQ)
 s.pub(12, [a(1, "M", 10, 10)], W_SEQ)
-s.pub(31, [a(1, "F", 1, 1)], "§18 #3: jsacct main checks the first message of a tier like any other (op 30 rejected: 100 > 99), " + W_SEQ)
+s.pub(31, [a(1, "F", 1, 1)], "docs/semantics.md#diff-first-message: jsacct main checks the first message of a tier like any other (op 30 rejected: 100 > 99), " + W_SEQ)
 s.pub(33, [a(1, "M", 1, 1)], W_SEQ)
 s.state(34, 1, 99, 1, 1, W_SEQ)
 s.state(35, 1, 99, 1, 1, W_SEQ)
 
 s = scen("purge_then_refill")
-W_FP = "§4 / §5.1: usage is the sum of the sizes of the stored messages; the store reports −size on every removal, filtered purges included (upstream main test TestJetStreamPurgeExAndAccounting, research/go-tests.md #73); the 2.9.10 file store kept them counted"
+W_FP = "docs/semantics.md#message-sizes, docs/semantics.md#usage-model: usage is the sum of the sizes of the stored messages; the store reports −size on every removal, filtered purges included (upstream main test TestJetStreamPurgeExAndAccounting, research/go-tests.md #73); the 2.9.10 file store kept them counted"
 s.ai(6, (0, 0))
 s.pub(7, [a(5, "F", 21, 25), rej(1, "F")], W_SEQ + ": op 4's rejection burned nothing, last seq 20")
 s.state(9, 10, 1000, 6, 25, W_SEQ + "; the filtered purge of F.b leaves an interior gap", gapless=False)
@@ -321,14 +321,14 @@ s.ai(44, (0, 0), W_FP, storage=600)
 s.si(45, W_FP + ": F empty, M 10 × 100, G2 6 × 100", bytes=1600, messages=16, storage=600)
 
 s = scen("raw_values_create")
-s.ok(1, "§3.3 / §7.5.1 step 3: MaxBytes 0 or < −1 is normalized to −1 in main", max_bytes=-1)
+s.ok(1, "docs/semantics.md#limit-values, docs/semantics.md#stream-create step 3: MaxBytes 0 or < −1 is normalized to −1 in main", max_bytes=-1)
 s.ai(12, (500, 1000), W_RES + ": S2 1000 file, M1 500 memory")
 s.si(16, W_SRV + ": S1 −1 → 1000 reserves 1000 (2.9.10: raw −5 → 1000 = 1005)", reserved_storage=1000)
-s.ok(17, "§3.3: −5 normalized to −1", max_bytes=-1)
-s.add(18, {"ok": True, "result": {"config": {"max_bytes": -1}}}, "§3.3: −5 normalized to −1")
-s.ok(19, "§3.1 / §15 #1: tierName(0) = R1 in main, so tiered limits are found for an unset replica count", max_bytes=100, num_replicas=1)
-s.ok(20, "§3.1: replicas 0 → R1; identical to the existing A (normalized replicas 1) → success (§7.5.1 step 5)", max_bytes=100, num_replicas=1)
-s.err(23, 10074, "§3.4 / §7.5.1 step 2c (main): tiered R3 pre-check charges 1001 (not 3×1001) ≤ 3000, then standalone replicas > 1 → 10074")
+s.ok(17, "docs/semantics.md#limit-values: −5 normalized to −1", max_bytes=-1)
+s.add(18, {"ok": True, "result": {"config": {"max_bytes": -1}}}, "docs/semantics.md#limit-values: −5 normalized to −1")
+s.ok(19, "docs/semantics.md#tier-names: tierName(0) = R1 in main, so tiered limits are found for an unset replica count", max_bytes=100, num_replicas=1)
+s.ok(20, "docs/semantics.md#tier-names: replicas 0 → R1; identical to the existing A (normalized replicas 1) → success (docs/semantics.md#stream-create step 5)", max_bytes=100, num_replicas=1)
+s.err(23, 10074, "docs/semantics.md#replica-scaling, docs/semantics.md#stream-create step 2c (main): tiered R3 pre-check charges 1001 (not 3×1001) ≤ 3000, then standalone replicas > 1 → 10074")
 s.ai(29, (0, 400), W_RES + ": A 400 in R1", tiers={"R1": (0, 400), "R3": (0, 0)})
 
 s = scen("server_info_reservations")
@@ -349,10 +349,10 @@ s.ai(3, (0, 0))
 
 s = scen("tiered_standalone_limits")
 s.ai(0, (0, 0))
-s.ok(2, "§7.4 tieredReservation (main): same storage type only; R1 file others 0 + 300 ≤ 1000 (2.9.10 summed the 800 memory bytes)", max_bytes=300)
-s.err(3, 10058, "F exists since op 2 with max_bytes 300 → different config (§7.5.1 step 5)")
-s.ok(5, "§7.4 (main): file others F 300 + 1 ≤ 1000", max_bytes=-1)
-s.ok(9, "§15 #16 / §7.4: identical re-create at max_streams succeeds in main", max_bytes=-1)
+s.ok(2, "docs/semantics.md#counting-streams tieredReservation (main): same storage type only; R1 file others 0 + 300 ≤ 1000 (2.9.10 summed the 800 memory bytes)", max_bytes=300)
+s.err(3, 10058, "F exists since op 2 with max_bytes 300 → different config (docs/semantics.md#stream-create step 5)")
+s.ok(5, "docs/semantics.md#counting-streams (main): file others F 300 + 1 ≤ 1000", max_bytes=-1)
+s.ok(9, "docs/semantics.md#counting-streams: identical re-create at max_streams succeeds in main", max_bytes=-1)
 s.ai(15, (700, 300), W_RES + ": M 700 memory, F 300 file, G unlimited", tiers={"R1": (700, 300)})
 s.ai(18, (1000, 0), W_RES + ": M 700 + H 300 memory, G unlimited", tiers={"R1": (1000, 0)})
 s.ai(19, (0, 0))
@@ -363,7 +363,7 @@ s.ai(26, (0, 500), W_RES + ": S 500", tiers={"R1": (0, 500)})
 s = scen("update_max_bytes_unlimited_transitions")
 s.si(3, W_SRV + ": −1 → 6000 reserves 6000", reserved_storage=6000)
 s.ok(4, W_SRV + ": server check 6000 + 4000 ≤ 10000", max_bytes=4000)
-s.err(5, 10047, "§7.5.1 step 2c: the pre-check (server 10000 + 3999 > 10000) runs before the name check")
+s.err(5, 10047, "docs/semantics.md#stream-create step 2c: the pre-check (server 10000 + 3999 > 10000) runs before the name check")
 s.ok(8, W_SRV + ": F1 shrank to 5000 → 9000 reserved, + 1000 = 10000 ≤ 10000", max_bytes=5000)
 s.si(13, W_SRV + ": G1 4999 → −1 releases 4999: 0, never wraps", reserved_storage=0)
 s.err(14, 10047, W_SRV + ": reserved 0, 10001 > 10000")

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §10 account lifecycle, §7.8 sufficientResources, §10.2 diffCheckedLimits, §18 #1/#5.
+// docs/semantics.md#account-lifecycle account lifecycle, docs/semantics.md#sufficient-resources sufficientResources,
+// docs/semantics.md#diff-checked-limits diffCheckedLimits, docs/semantics.md#diff-sufficient-resources-overflow,
+// docs/semantics.md#diff-limit-update-clamp.
 #include "core_helpers.hpp"
 
 using namespace jsacct;
 using namespace coretest;
 
-TEST_CASE_TEMPLATE("TestJetStreamEnableAndDisableAccount (§10.1, §10.3)", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamEnableAndDisableAccount (docs/semantics.md#account-enable, docs/semantics.md#account-disable)",
+                   E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto g = enable(eng, "$G");
   CHECK(eng.num_accounts() == 1);
@@ -23,7 +26,9 @@ TEST_CASE_TEMPLATE("TestJetStreamEnableAndDisableAccount (§10.1, §10.3)", E, e
   CHECK(eng.usage_stats().accounts == 0);
 }
 
-TEST_CASE("§10.1/§14 main: enabling an enabled account is idempotent (same engine, limits unchanged)") {
+TEST_CASE(
+    "docs/semantics.md#account-enable, docs/semantics.md#version-differences main: enabling an enabled account is idempotent "
+    "(same engine, limits unchanged)") {
   engine eng(server(GiB, GiB));
   auto a = enable(eng, "A", untiered(lim(10, 20)));
   auto b = enable(eng, "A", untiered(lim(99, 99)));
@@ -32,8 +37,10 @@ TEST_CASE("§10.1/§14 main: enabling an enabled account is idempotent (same eng
   CHECK(eng.num_accounts() == 1);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.8, §10.2): admission against 1024 / 8192", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamSystemLimits (docs/semantics.md#sufficient-resources, docs/semantics.md#account-limits-update): admission "
+    "against 1024 / 8192",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(1024, 8192));
   auto limits = [](std::int64_t m, std::int64_t s) {
     account_limits l{};
@@ -67,8 +74,10 @@ TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.8, §10.2): admission against
   CHECK(err(f.create_stream(mem("22", -1, 10))) == errc::stream_invalid_config);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamJWTLimits (§7.8, §10.2): diff-checked updates on a 10 MiB server", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamJWTLimits (docs/semantics.md#sufficient-resources, docs/semantics.md#account-limits-update): diff-checked "
+    "updates on a 10 MiB server",
+    E, engine, engine_v29, plain_engine) {
   auto jwt = [](std::int64_t m, std::int64_t d, std::int64_t streams, std::int64_t consumers, bool required) {
     account_limits l = lim(m, d, streams, consumers);
     l.max_bytes_required = required;
@@ -98,8 +107,8 @@ TEST_CASE_TEMPLATE("TestJetStreamJWTLimits (§7.8, §10.2): diff-checked updates
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamJWTExpiredAccountNotCountedTowardLimits (§7.8, §15 #30 c8af84d3d)", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamJWTExpiredAccountNotCountedTowardLimits (docs/semantics.md#sufficient-resources c8af84d3d)", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(10 * MiB, 10 * MiB));
   auto a = enable(eng, "A", untiered(lim(7 * MiB, 7 * MiB)));
   CHECK(err(eng.enable_account("B", untiered(lim(7 * MiB, 7 * MiB)))) == errc::memory_resources_exceeded);
@@ -111,8 +120,10 @@ TEST_CASE_TEMPLATE("TestJetStreamJWTExpiredAccountNotCountedTowardLimits (§7.8,
   CHECK(eng.account_limits_total() == std::pair<std::int64_t, std::int64_t>{14 * MiB, 14 * MiB});
 }
 
-TEST_CASE_TEMPLATE("§7.8 sufficientResources: only positive limits count; server reservations count; memory before storage", E,
-                   engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#sufficient-resources sufficientResources: only positive limits count; server reservations count; memory "
+    "before storage",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(1000, 1000));
   CHECK(eng.sufficient_resources(untiered(lim(-1, -1))) == errc::none);
   CHECK(eng.sufficient_resources(untiered(lim(0, 0))) == errc::none);
@@ -126,14 +137,15 @@ TEST_CASE_TEMPLATE("§7.8 sufficientResources: only positive limits count; serve
   CHECK(eng.sufficient_resources(untiered(lim(-1, 401))) == errc::storage_resources_exceeded);  // reserved 600 + 401
 }
 
-TEST_CASE_TEMPLATE("§7.8 sufficientResources is skipped when not standalone", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#sufficient-resources sufficientResources is skipped when not standalone", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(10, 10), false);
   CHECK(eng.sufficient_resources(untiered(lim(MaxInt64, MaxInt64))) == errc::none);
   auto a = enable(eng, "A", untiered(lim(1000, 1000)));
   CHECK(eng.update_account_limits("A", untiered(lim(5000, 5000))).ok());
 }
 
-TEST_CASE("§18 #1: two tiers of MaxInt64: main refuses, 2.9.10 wraps and admits") {
+TEST_CASE("docs/semantics.md#diff-sufficient-resources-overflow: two tiers of MaxInt64: main refuses, 2.9.10 wraps and admits") {
   const limits_map two{{"R1", lim(MaxInt64, -1)}, {"R3", lim(MaxInt64, -1)}};
   engine m(server(1024, 1024));
   CHECK(err(m.enable_account("A", two)) == errc::memory_resources_exceeded);
@@ -141,7 +153,9 @@ TEST_CASE("§18 #1: two tiers of MaxInt64: main refuses, 2.9.10 wraps and admits
   CHECK(v.enable_account("A", two).ok());
 }
 
-TEST_CASE("§18 #5: update from -1 to exactly the server capacity: main accepted, 2.9.10 refused (raw diff cap + 1)") {
+TEST_CASE(
+    "docs/semantics.md#diff-limit-update-clamp: update from -1 to exactly the server capacity: main accepted, 2.9.10 refused "
+    "(raw diff cap + 1)") {
   engine m(server(1024, 1024));
   auto am = enable(m, "A");
   CHECK(m.update_account_limits("A", untiered(lim(1024, 1024))).ok());
@@ -151,8 +165,9 @@ TEST_CASE("§18 #5: update from -1 to exactly the server capacity: main accepted
   CHECK(av.limits() == default_account_tiers());
 }
 
-TEST_CASE_TEMPLATE("§10.2 update: not enabled -> 10039; usage above new limits is not re-checked", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#account-limits-update update: not enabled -> 10039; usage above new limits is not re-checked", E, engine,
+    engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   CHECK(err(eng.update_account_limits("X", untiered(lim(1, 1)))) == errc::not_enabled_for_account);
   auto a = enable(eng, "A");
@@ -165,7 +180,8 @@ TEST_CASE_TEMPLATE("§10.2 update: not enabled -> 10039; usage above new limits 
   CHECK(a.limits() == default_account_tiers());
 }
 
-TEST_CASE("§10.2 diffCheckedLimits: raw subtraction, missing tiers count as zero, other fields zero") {
+TEST_CASE(
+    "docs/semantics.md#diff-checked-limits diffCheckedLimits: raw subtraction, missing tiers count as zero, other fields zero") {
   auto ident = [](std::int64_t v) { return v; };
   // -1 -> 1 GiB gives +1 GiB + 1
   auto d = diff_checked_limits(untiered(lim(-1, -1)), untiered(lim(GiB, GiB)), ident);
@@ -183,14 +199,14 @@ TEST_CASE("§10.2 diffCheckedLimits: raw subtraction, missing tiers count as zer
   CHECK(d.at("").max_store == 1);
   CHECK(d.at("R1").max_memory == 10);
   CHECK(d.at("R1").max_store == 20);
-  // main's operand clamps -1 to 0 (§18 #5)
+  // main's operand clamps -1 to 0 (docs/semantics.md#diff-limit-update-clamp)
   d = diff_checked_limits(untiered(lim(-1, -1)), untiered(lim(GiB, GiB)),
                           [](std::int64_t v) { return main_limits::diff_operand(v); });
   CHECK(d.at("").max_memory == GiB);
 }
 
-TEST_CASE_TEMPLATE("§10.3 disable keeps stream reservations on the server; handles report 10039", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#account-disable disable keeps stream reservations on the server; handles report 10039", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto a = enable(eng, "A");
   auto s = create(a, mem("S", 100));

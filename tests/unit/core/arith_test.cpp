@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §3.6: saturating arithmetic on the unsigned reinterpretation.
+// docs/semantics.md#saturating-arithmetic: saturating arithmetic on the unsigned reinterpretation.
 #include <doctest/doctest.h>
 
 #include "jsacct/detail/arith.hpp"
 
 using namespace jsacct;
 
-TEST_CASE("add_saturate (spec §3.6)") {
+TEST_CASE("add_saturate (docs/semantics.md#saturating-arithmetic)") {
   CHECK(add_saturate(1, 2) == 3);
   CHECK(add_saturate(max_int64, 0) == max_int64);
   CHECK(add_saturate(max_int64, 1) == max_int64);
@@ -17,7 +17,7 @@ TEST_CASE("add_saturate (spec §3.6)") {
   CHECK(add_saturate(0, 0) == 0);
 }
 
-TEST_CASE("mul_saturate (spec §3.6)") {
+TEST_CASE("mul_saturate (docs/semantics.md#saturating-arithmetic)") {
   CHECK(mul_saturate(3, 100) == 300);
   CHECK(mul_saturate(0, max_int64) == 0);
   CHECK(mul_saturate(max_int64, 1) == max_int64);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §7.6 max consumers (standalone main and 2.9.10), §7.3 checkLimits step 1.
+// docs/semantics.md#max-consumers max consumers (standalone main and 2.9.10), docs/semantics.md#reservation-checks checkLimits
+// step 1.
 #include "core_helpers.hpp"
 
 using namespace jsacct;
@@ -15,8 +16,10 @@ consumer_request consumer(std::int64_t replicas = 1, bool limitable = true, bool
 }
 }  // namespace
 
-TEST_CASE_TEMPLATE("TestJetStreamMaxConsumers (§7.6, §15 #16 e13d22baf): stream cap 2; an existing name does not count", E,
-                   engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamMaxConsumers (docs/semantics.md#max-consumers, docs/semantics.md#counting-streams e13d22baf): stream cap 2; an "
+    "existing name does not count",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, stream("S", storage_type::file, -1, 1, 2));
@@ -28,8 +31,9 @@ TEST_CASE_TEMPLATE("TestJetStreamMaxConsumers (§7.6, §15 #16 e13d22baf): strea
   CHECK(s.consumers() == 2);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.6 part): account cap per stream, stream cap, the smaller wins", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamSystemLimits (docs/semantics.md#max-consumers part): account cap per stream, stream cap, the smaller wins", E,
+    engine, engine_v29, plain_engine) {
   E eng(server(1024, 8192));
   account_limits l{};
   l.max_memory = 1024;
@@ -56,7 +60,8 @@ TEST_CASE_TEMPLATE("TestJetStreamSystemLimits (§7.6 part): account cap per stre
   }
 }
 
-TEST_CASE_TEMPLATE("§7.6 the account cap is per stream, not per account", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#max-consumers the account cap is per stream, not per account", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1, -1, 1)));
   auto a = create(acc, file("A"));
@@ -67,8 +72,8 @@ TEST_CASE_TEMPLATE("§7.6 the account cap is per stream, not per account", E, en
   CHECK(acc.usage().consumers == 2);
 }
 
-TEST_CASE_TEMPLATE("§7.6 cap 0 / -1 is unlimited; direct and sourcing consumers are not limited", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#max-consumers cap 0 / -1 is unlimited; direct and sourcing consumers are not limited", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1, -1, 0)));
   auto s = create(acc, file("S"));
@@ -78,10 +83,10 @@ TEST_CASE_TEMPLATE("§7.6 cap 0 / -1 is unlimited; direct and sourcing consumers
   CHECK(t.add_consumer(consumer(1, false)).ok());  // not limitable
   CHECK(err(t.add_consumer(consumer())) == errc::maximum_consumers_limit);
   CHECK(t.consumers() == 2);
-  CHECK(acc.usage().consumers == 52);  // account info counts all consumers (§8.1)
+  CHECK(acc.usage().consumers == 52);  // account info counts all consumers (docs/semantics.md#account-usage-snapshot)
 }
 
-TEST_CASE_TEMPLATE("§7.6 removing a consumer frees a slot", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#max-consumers removing a consumer frees a slot", E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, stream("S", storage_type::file, -1, 1, 1));
@@ -96,8 +101,9 @@ TEST_CASE_TEMPLATE("§7.6 removing a consumer frees a slot", E, engine, engine_v
   CHECK(acc.usage().consumers == 0);
 }
 
-TEST_CASE_TEMPLATE("§7.3 checkLimits step 1: stream MaxConsumers above the account's -> 10026 at create", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#reservation-checks checkLimits step 1: stream MaxConsumers above the account's -> 10026 at create", E,
+    engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1, -1, 5)));
   CHECK(err(acc.create_stream(stream("S", storage_type::file, -1, 1, 6))) == errc::maximum_consumers_limit);
@@ -105,7 +111,9 @@ TEST_CASE_TEMPLATE("§7.3 checkLimits step 1: stream MaxConsumers above the acco
   CHECK(ok.ok());
 }
 
-TEST_CASE("§7.6 main: the consumer's own replica tier gives the account cap (c1a499139); 2.9.10: the stream's") {
+TEST_CASE(
+    "docs/semantics.md#max-consumers main: the consumer's own replica tier gives the account cap (c1a499139); 2.9.10: the "
+    "stream's") {
   // R3 stream; R1 tier {consumers 2}, R3 tier {consumers 3, streams 1} (standalone counting: the stream's consumers)
   const limits_map tiers{{"R1", lim(-1, -1, 0, 2)}, {"R3", lim(-1, -1, 1, 3)}};
   {
@@ -128,7 +136,7 @@ TEST_CASE("§7.6 main: the consumer's own replica tier gives the account cap (c1
   }
 }
 
-TEST_CASE("§8.1 standalone: consumers are attributed to the stream's tier") {
+TEST_CASE("docs/semantics.md#account-usage-snapshot standalone: consumers are attributed to the stream's tier") {
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto s = create(acc, file("S", -1, 3));

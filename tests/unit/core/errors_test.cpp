@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §12 API error catalog: code, err_code, description; ApiError text form.
+// docs/semantics.md#error-catalog API error catalog: code, err_code, description; ApiError text form.
 #include "core_helpers.hpp"
 
 #include <set>
@@ -16,7 +16,7 @@ struct row {
   const char* name;
   const char* description;
 };
-// Transcribed from spec §12 (main texts), plus the two rows noted below.
+// Transcribed from docs/semantics.md#error-catalog (main texts), plus the two rows noted below.
 const row spec_catalog[] = {
     {errc::account_resources_exceeded, 400, 10002, "JSAccountResourcesExceededErr", "resource limits exceeded for account"},
     {errc::cluster_not_avail, 503, 10008, "JSClusterNotAvailErr", "JetStream system temporarily unavailable"},
@@ -52,7 +52,8 @@ const row spec_catalog[] = {
     {errc::replicas_count_negative, 400, 10133, "JSReplicasCountCannotBeNegative", "replicas count cannot be negative"},
     {errc::required_api_level, 412, 10185, "JSRequiredApiLevelErr", "JetStream minimum api level required"},
     {errc::invalid_json, 400, 10025, "JSInvalidJSONErr", "invalid JSON: {err}"},
-    // not in the §12 table itself: 10121 from go-tests.md's error list, 10130 from spec §7.5.4
+    // not in the docs/semantics.md#error-catalog table itself: 10121 from go-tests.md's error list, 10130 from
+    // docs/semantics.md#stream-restore
     {errc::consumer_max_ack_pending_exceeded, 400, 10121, "JSConsumerMaxPendingAckExcessErrF",
      "consumer max ack pending exceeds system limit of {limit}"},
     {errc::stream_name_exist_restore_failed, 400, 10130, "JSStreamNameExistRestoreFailedErr",
@@ -60,7 +61,7 @@ const row spec_catalog[] = {
 };
 }  // namespace
 
-TEST_CASE("§12 catalog: every code, err_code, name and description") {
+TEST_CASE("docs/semantics.md#error-catalog catalog: every code, err_code, name and description") {
   for (const auto& r : spec_catalog) {
     CAPTURE(r.name);
     const auto* info = find_error(r.id);
@@ -77,7 +78,7 @@ TEST_CASE("§12 catalog: every code, err_code, name and description") {
   }
 }
 
-TEST_CASE("§12 catalog: no entry beyond the spec table, err_codes unique") {
+TEST_CASE("docs/semantics.md#error-catalog catalog: no entry beyond the spec table, err_codes unique") {
   std::set<int> codes;
   for (const auto& info : detail::error_table) {
     CAPTURE(info.name);
@@ -89,15 +90,15 @@ TEST_CASE("§12 catalog: no entry beyond the spec table, err_codes unique") {
   CHECK(codes.size() == std::size(spec_catalog));
 }
 
-TEST_CASE("§12 ApiError text: \"<description> (<err_code>)\"") {
+TEST_CASE("docs/semantics.md#error-catalog ApiError text: \"<description> (<err_code>)\"") {
   CHECK(api_error(errc::storage_resources_exceeded).text() ==
-        "insufficient storage resources available (10047)");  // spec §12 example
+        "insufficient storage resources available (10047)");  // docs/semantics.md#error-catalog example
   CHECK(api_error(errc::account_resources_exceeded).text() == "resource limits exceeded for account (10002)");
   CHECK(api_error(errc::no_limits).text() == "no JetStream default or applicable tiered limit present (10120)");
   CHECK(api_error(errc::insufficient_resources).description() == "insufficient resources");
 }
 
-TEST_CASE("§12 templated descriptions substitute {err} and {limit}") {
+TEST_CASE("docs/semantics.md#error-catalog templated descriptions substitute {err} and {limit}") {
   CHECK(api_error(errc::stream_invalid_config, "maximum replicas is 5").description() == "maximum replicas is 5");
   CHECK(api_error(errc::stream_invalid_config, "maximum replicas is 5").text() == "maximum replicas is 5 (10052)");
   CHECK(api_error(errc::stream_restore, "boom").description() == "restore failed: boom");
@@ -109,7 +110,7 @@ TEST_CASE("§12 templated descriptions substitute {err} and {limit}") {
         "consumer max ack pending exceeds system limit of 1000 (10121)");
 }
 
-TEST_CASE("§12 error value semantics: none, equality, error_code interop") {
+TEST_CASE("docs/semantics.md#error-catalog error value semantics: none, equality, error_code interop") {
   const api_error none;
   CHECK_FALSE(static_cast<bool>(none));
   CHECK(none.id() == errc::none);
@@ -125,7 +126,7 @@ TEST_CASE("§12 error value semantics: none, equality, error_code interop") {
   CHECK(error_category().message(12345) == "unknown jsacct error");
 }
 
-TEST_CASE("§12 result<T>/result<void> carry the error") {
+TEST_CASE("docs/semantics.md#error-catalog result<T>/result<void> carry the error") {
   result<int> ok = 5;
   CHECK(ok.ok());
   CHECK(*ok == 5);

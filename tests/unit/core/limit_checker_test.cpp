@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §3.4–3.6, §7.1–7.3, §7.5.3, §7.8, §10.2, §14 at the checker level:
-// main_limits vs v29_limits, the pure rules every engine flow uses.
+// docs/semantics.md#replica-scaling to docs/semantics.md#saturating-arithmetic, docs/semantics.md#server-publish-check to
+// docs/semantics.md#reservation-checks, docs/semantics.md#stream-update, docs/semantics.md#sufficient-resources,
+// docs/semantics.md#account-limits-update, docs/semantics.md#version-differences at the checker level: main_limits vs v29_limits,
+// the pure rules every engine flow uses.
 #include "core_helpers.hpp"
 
 using namespace jsacct;
@@ -9,8 +11,8 @@ using namespace coretest;
 static_assert(limit_checker<main_limits>);
 static_assert(limit_checker<v29_limits>);
 
-TEST_CASE("TestJetStreamAccountReservation (§3.5): accountReservation table") {
-  // Table from spec §3.5 / upstream TestJetStreamAccountReservation. untiered = tier "".
+TEST_CASE("TestJetStreamAccountReservation (docs/semantics.md#account-reservation): accountReservation table") {
+  // Table from docs/semantics.md#account-reservation / upstream TestJetStreamAccountReservation. untiered = tier "".
   CHECK(account_reservation(true, 3, 0) == 0);
   CHECK(account_reservation(true, 3, -100) == 0);
   CHECK(account_reservation(false, 3, -1) == 0);  // "R3"
@@ -29,14 +31,18 @@ TEST_CASE("TestJetStreamAccountReservation (§3.5): accountReservation table") {
   CHECK(main_limits::footprint(false, 3, 100) == 100);
 }
 
-TEST_CASE("§3.4/§14 2.9.10 reservation footprint: R x MaxBytes for every tier, wrapping") {
+TEST_CASE(
+    "docs/semantics.md#replica-scaling, docs/semantics.md#version-differences 2.9.10 reservation footprint: R x MaxBytes for "
+    "every tier, wrapping") {
   CHECK(v29_limits::footprint(false, 3, 100) == 300);
   CHECK(v29_limits::footprint(true, 3, 100) == 300);
   CHECK(v29_limits::footprint(false, 3, 4'000'000'000'000'000'000) == wrap_mul(3, 4'000'000'000'000'000'000));
   CHECK(v29_limits::footprint(false, 3, 4'000'000'000'000'000'000) < 0);  // wraps (no saturation in 2.9.10)
 }
 
-TEST_CASE("§7.3 checkBytesLimits main demand: -1 costs 1 byte, 0 stays 0, untiered R x, server single replica") {
+TEST_CASE(
+    "docs/semantics.md#reservation-checks checkBytesLimits main demand: -1 costs 1 byte, 0 stays 0, untiered R x, server single "
+    "replica") {
   CHECK(main_limits::demand(true, -1, 1, 0).account == 1);
   CHECK(main_limits::demand(true, -1, 1, 0).server == 1);
   CHECK(main_limits::demand(true, -1, 3, 0).account == 3);   // untiered: R x 1 byte
@@ -51,7 +57,7 @@ TEST_CASE("§7.3 checkBytesLimits main demand: -1 costs 1 byte, 0 stays 0, untie
   CHECK(main_limits::demand(true, MaxInt64, 3, 0).account == MaxInt64);
 }
 
-TEST_CASE("§7.3 checkBytesLimits 2.9.10 demand: R x add + offset always, server ignores offset") {
+TEST_CASE("docs/semantics.md#reservation-checks checkBytesLimits 2.9.10 demand: R x add + offset always, server ignores offset") {
   CHECK(v29_limits::demand(false, 100, 3, 0).account == 300);
   CHECK(v29_limits::demand(true, 100, 3, 0).account == 300);
   CHECK(v29_limits::demand(false, 100, 3, 7).account == 307);
@@ -60,7 +66,9 @@ TEST_CASE("§7.3 checkBytesLimits 2.9.10 demand: R x add + offset always, server
   CHECK(v29_limits::demand(false, MaxInt64, 1, 1).account == MinInt64);  // wraps
 }
 
-TEST_CASE("§7.3 account comparison: exactly at the limit passes, one over fails, negative limit unlimited") {
+TEST_CASE(
+    "docs/semantics.md#reservation-checks account comparison: exactly at the limit passes, one over fails, negative limit "
+    "unlimited") {
   for (bool (*f)(std::int64_t, std::int64_t, std::int64_t) : {&main_limits::account_exceeds, &v29_limits::account_exceeds}) {
     CHECK_FALSE(f(1024, 1000, 24));
     CHECK(f(1024, 1000, 25));
@@ -69,12 +77,14 @@ TEST_CASE("§7.3 account comparison: exactly at the limit passes, one over fails
     CHECK_FALSE(f(-1, MaxInt64, MaxInt64));
     CHECK_FALSE(f(-5, 0, 1));
     CHECK_FALSE(f(0, 0, 0));  // limit 0: zero bytes fit
-    CHECK(f(0, 0, 1));        // limit 0 is a real zero (§3.3)
+    CHECK(f(0, 0, 1));        // limit 0 is a real zero (docs/semantics.md#limit-values)
     CHECK(f(100, 101, 0));    // already over the limit
   }
 }
 
-TEST_CASE("§3.6/§7.3 main subtraction form does not wrap; 2.9.10 wraps") {
+TEST_CASE(
+    "docs/semantics.md#saturating-arithmetic, docs/semantics.md#reservation-checks main subtraction form does not wrap; 2.9.10 "
+    "wraps") {
   // current + bytes overflows int64: main refuses, 2.9.10 wraps negative and accepts
   CHECK(main_limits::account_exceeds(MaxInt64 - 10, MaxInt64 - 20, MaxInt64));
   CHECK_FALSE(v29_limits::account_exceeds(MaxInt64 - 10, MaxInt64 - 20, MaxInt64));
@@ -84,7 +94,9 @@ TEST_CASE("§3.6/§7.3 main subtraction form does not wrap; 2.9.10 wraps") {
   CHECK_FALSE(v29_limits::server_exceeds(MaxInt64, MaxInt64 - 1, 2));  // wraps to MinInt64
 }
 
-TEST_CASE("§7.1 server usage check: used + sz > max (main) vs used > max + sz (2.9.10), §15 #15 cc4e17501") {
+TEST_CASE(
+    "docs/semantics.md#server-publish-check server usage check: used + sz > max (main) vs used > max + sz (2.9.10), "
+    "docs/semantics.md#server-publish-check cc4e17501") {
   CHECK_FALSE(main_limits::server_would_exceed(100, 100, 0));
   CHECK(main_limits::server_would_exceed(101, 100, 0));
   CHECK(main_limits::server_would_exceed(100, 100, 1));
@@ -96,7 +108,7 @@ TEST_CASE("§7.1 server usage check: used + sz > max (main) vs used > max + sz (
   CHECK(v29_limits::server_would_exceed(150, 100, 49));
 }
 
-TEST_CASE("§7.2 main pre-store account check: total + size*r > limit*lr") {
+TEST_CASE("docs/semantics.md#account-publish-check main pre-store account check: total + size*r > limit*lr") {
   // untiered R3: flat budget
   CHECK_FALSE(main_limits::would_exceed(300, true, 0, 100, 3));
   CHECK(main_limits::would_exceed(300, true, 0, 101, 3));
@@ -115,7 +127,7 @@ TEST_CASE("§7.2 main pre-store account check: total + size*r > limit*lr") {
   CHECK_FALSE(main_limits::would_exceed(1100, false, 1650, 550, 3));  // 1650 + 1650 == 3300
 }
 
-TEST_CASE("§18 #2: huge message size does not wrap in the main publish check") {
+TEST_CASE("docs/semantics.md#diff-publish-overflow: huge message size does not wrap in the main publish check") {
   const auto huge = std::numeric_limits<std::uint64_t>::max();
   CHECK(main_limits::would_exceed(1024, true, 0, huge, 1));
   CHECK(main_limits::would_exceed(1024, false, 0, huge, 3));
@@ -123,16 +135,16 @@ TEST_CASE("§18 #2: huge message size does not wrap in the main publish check") 
   CHECK(main_limits::would_exceed(MaxInt64, true, 1, static_cast<std::uint64_t>(MaxInt64), 1));
 }
 
-TEST_CASE("§7.2 2.9.10 post-store check: total > limit, or > per-stream cap (241ad30fe bug)") {
+TEST_CASE("docs/semantics.md#account-publish-check 2.9.10 post-store check: total > limit, or > per-stream cap (241ad30fe bug)") {
   CHECK_FALSE(v29_limits::exceeds_after_store(1100, -1, 1100));
   CHECK(v29_limits::exceeds_after_store(1100, -1, 1101));
   CHECK_FALSE(v29_limits::exceeds_after_store(-1, -1, MaxInt64));
-  CHECK(v29_limits::exceeds_after_store(186, 93, 94));  // §15 #22: tier total vs per-stream cap
+  CHECK(v29_limits::exceeds_after_store(186, 93, 94));  // docs/semantics.md#account-publish-check: tier total vs per-stream cap
   CHECK_FALSE(v29_limits::exceeds_after_store(186, 0, 186));
   CHECK_FALSE(main_limits::exceeds_after_store(186, 93, 100));
 }
 
-TEST_CASE("§7.5.3 main update plan: clamped diff, non-growing part of the new footprint") {
+TEST_CASE("docs/semantics.md#stream-update main update plan: clamped diff, non-growing part of the new footprint") {
   // untiered R3, 1 GiB -> 2 GiB
   auto p = main_limits::plan_update(true, file("s", GiB, 3), file("s", 2 * GiB, 3));
   CHECK(p.add_bytes == GiB);
@@ -144,7 +156,7 @@ TEST_CASE("§7.5.3 main update plan: clamped diff, non-growing part of the new f
   CHECK(p.add_bytes == 0);
   CHECK(p.own_reserved == 3 * (GiB / 4));
   CHECK(p.reserve_delta == GiB / 4 - GiB);
-  // -1 <-> positive: both sides clamped at 0 (§15 #18 d0a653e9c)
+  // -1 <-> positive: both sides clamped at 0 (docs/semantics.md#stream-update d0a653e9c)
   p = main_limits::plan_update(true, file("s", -1), file("s", 100));
   CHECK(p.add_bytes == 100);
   CHECK(p.reserve_delta == 100);
@@ -154,7 +166,7 @@ TEST_CASE("§7.5.3 main update plan: clamped diff, non-growing part of the new f
   CHECK(p.reserve_delta == -100);
 }
 
-TEST_CASE("§7.5.3 2.9.10 update plan: raw diff, replica-growth offset, old R x MaxBytes added back") {
+TEST_CASE("docs/semantics.md#stream-update 2.9.10 update plan: raw diff, replica-growth offset, old R x MaxBytes added back") {
   auto p = v29_limits::plan_update(false, file("s", -1), file("s", 100));
   CHECK(p.add_bytes == 101);  // raw: -1 -> 100 gives 101
   CHECK(p.reserve_delta == 101);
@@ -185,13 +197,17 @@ TEST_CASE("2.9.10 update reservation wraps like Go's int64 (recorded: edge_max_b
   CHECK(p.reserve_delta == MaxInt64);
 }
 
-TEST_CASE("§10.2/§18 #5 diffCheckedLimits operand: main clamps -1 to 0, 2.9.10 raw") {
+TEST_CASE(
+    "docs/semantics.md#diff-checked-limits, docs/semantics.md#diff-limit-update-clamp diffCheckedLimits operand: main clamps -1 "
+    "to 0, 2.9.10 raw") {
   CHECK(main_limits::diff_operand(-1) == 0);
   CHECK(main_limits::diff_operand(5) == 5);
   CHECK(v29_limits::diff_operand(-1) == -1);
 }
 
-TEST_CASE("§7.8/§18 #1 sufficientResources comparison: main exact, 2.9.10 wraps") {
+TEST_CASE(
+    "docs/semantics.md#sufficient-resources, docs/semantics.md#diff-sufficient-resources-overflow sufficientResources "
+    "comparison: main exact, 2.9.10 wraps") {
   const int128 two_max = static_cast<int128>(MaxInt64) * 2;
   CHECK(main_limits::sum_exceeds(0, two_max, 1024));
   CHECK_FALSE(v29_limits::sum_exceeds(0, two_max, 1024));  // wraps to -2
@@ -199,7 +215,7 @@ TEST_CASE("§7.8/§18 #1 sufficientResources comparison: main exact, 2.9.10 wrap
   CHECK(main_limits::sum_exceeds(1000, 25, 1024));
 }
 
-TEST_CASE("§14 checker flags: main vs 2.9.10") {
+TEST_CASE("docs/semantics.md#version-differences checker flags: main vs 2.9.10") {
   CHECK_FALSE(main_limits::count_same_name);
   CHECK(v29_limits::count_same_name);
   CHECK_FALSE(main_limits::tiered_sum_ignores_storage);
@@ -216,7 +232,9 @@ TEST_CASE("§14 checker flags: main vs 2.9.10") {
   CHECK(v29_limits::api_level == 0);
 }
 
-TEST_CASE("TestJetStreamCheckBytesLimitsOverflow (§7.3, §15 #23 3cb6e31bf)") {
+TEST_CASE(
+    "TestJetStreamCheckBytesLimitsOverflow (docs/semantics.md#reservation-checks, docs/semantics.md#saturating-arithmetic "
+    "3cb6e31bf)") {
   engine eng(server(MaxInt64, MaxInt64));
   auto acc = enable(eng, "A", untiered(lim(1024, 1024)));
   auto sel = acc.select_limits(file("x"));
@@ -236,7 +254,7 @@ TEST_CASE("TestJetStreamCheckBytesLimitsOverflow (§7.3, §15 #23 3cb6e31bf)") {
   CHECK(acc.check_limits(unlimited, file("y", 2), false, 0, 0) == errc::none);  // no server check
 }
 
-TEST_CASE("§7.3 checkLimits: stream MaxConsumers above the account's -> 10026 (before bytes)") {
+TEST_CASE("docs/semantics.md#reservation-checks checkLimits: stream MaxConsumers above the account's -> 10026 (before bytes)") {
   engine eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(0, 0, -1, 5)));
   const selected_limits sel{lim(0, 0, -1, 5), ""};

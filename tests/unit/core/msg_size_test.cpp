@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §4 per-message sizes, §2.1 storage types, §2.9 constants.
+// docs/semantics.md#message-sizes per-message sizes, docs/semantics.md#storage-types storage types, docs/semantics.md#constants
+// constants.
 #include "core_helpers.hpp"
 
 using namespace jsacct;
 using namespace coretest;
 
-TEST_CASE("§4 memStoreMsgSize: S + H + M + 16") {
-  // spec §4 examples
+TEST_CASE("docs/semantics.md#message-sizes memStoreMsgSize: S + H + M + 16") {
+  // docs/semantics.md#message-sizes examples
   CHECK(mem_store_msg_size(msg(1, 5)) == 22);  // subject "s", payload "hello"
   CHECK(mem_store_msg_size(msg(1, 0)) == 17);  // subject "B", no payload
   CHECK(mem_store_msg_size(msg(0, 0)) == 16);  // empty: limitsExceeded overhead
@@ -15,18 +16,18 @@ TEST_CASE("§4 memStoreMsgSize: S + H + M + 16") {
   static_assert(mem_store_msg_size(msg_lengths{}) == 16);
 }
 
-TEST_CASE("§4 fileStoreMsgSize: S + M + 30 without headers, S + H + M + 34 with") {
-  CHECK(file_store_msg_size(msg(1, 5)) == 36);  // spec §4 example
-  CHECK(file_store_msg_size(msg(1, 0)) == 31);  // spec §4 example ("B", 31)
+TEST_CASE("docs/semantics.md#message-sizes fileStoreMsgSize: S + M + 30 without headers, S + H + M + 34 with") {
+  CHECK(file_store_msg_size(msg(1, 5)) == 36);  // docs/semantics.md#message-sizes example
+  CHECK(file_store_msg_size(msg(1, 0)) == 31);  // docs/semantics.md#message-sizes example ("B", 31)
   CHECK(file_store_msg_size(msg(0, 0)) == 30);
-  // a 1-byte header block costs 5 bytes more than none (spec §4 discontinuity)
+  // a 1-byte header block costs 5 bytes more than none (docs/semantics.md#message-sizes discontinuity)
   CHECK(file_store_msg_size(msg(1, 0, 1)) == 36);
   CHECK(file_store_msg_size(msg(1, 0, 1)) - file_store_msg_size(msg(1, 0)) == 5);
   CHECK(file_store_msg_size(msg(3, 10, 7)) == 3 + 7 + 10 + 34);
   static_assert(file_store_msg_size(msg_lengths{}) == 30);
 }
 
-TEST_CASE("§4 sizes used by upstream tests (TestJWTJetStreamTiers, TestJWTJetStreamMaxStore)") {
+TEST_CASE("docs/semantics.md#message-sizes sizes used by upstream tests (TestJWTJetStreamTiers, TestJWTJetStreamMaxStore)") {
   // TestJWTJetStreamTiers: 512-byte payload on subject "testR1-1" counts 550; "1" counts 39
   CHECK(file_store_msg_size(msg(8, 512)) == 550);
   CHECK(file_store_msg_size(msg(8, 1)) == 39);
@@ -39,13 +40,13 @@ TEST_CASE("§4 sizes used by upstream tests (TestJWTJetStreamTiers, TestJWTJetSt
   CHECK(mem_store_msg_size(msg(1, 0)) == 17);
 }
 
-TEST_CASE("§4 sizes are unsigned 64-bit (huge lengths do not trap)") {
+TEST_CASE("docs/semantics.md#message-sizes sizes are unsigned 64-bit (huge lengths do not trap)") {
   const std::uint64_t big = std::numeric_limits<std::uint64_t>::max() - 100;
   CHECK(mem_store_msg_size(msg(0, big)) == big + 16);
   CHECK(file_store_msg_size(msg(0, big)) == big + 30);
 }
 
-TEST_CASE("§2.1 storage backends: sizes, limits, errors, capacities (§2.9)") {
+TEST_CASE("docs/semantics.md#storage-types storage backends: sizes, limits, errors, capacities (docs/semantics.md#constants)") {
   static_assert(storage_backend<memory_backend>);
   static_assert(storage_backend<file_backend>);
   CHECK(memory_backend::msg_size(msg(1, 5)) == 22);
@@ -65,7 +66,7 @@ TEST_CASE("§2.1 storage backends: sizes, limits, errors, capacities (§2.9)") {
   CHECK(file_backend::default_capacity == 1099511627776);  // JetStreamMaxStoreDefault 1 TiB
 }
 
-TEST_CASE("§2.1 storage type: numeric values, JSON and display names") {
+TEST_CASE("docs/semantics.md#storage-types storage type: numeric values, JSON and display names") {
   CHECK(static_cast<int>(storage_type::file) == 22);
   CHECK(static_cast<int>(storage_type::memory) == 33);
   CHECK(to_json(storage_type::file) == "file");
@@ -77,7 +78,7 @@ TEST_CASE("§2.1 storage type: numeric values, JSON and display names") {
   CHECK(display_name(static_cast<storage_type>(7)) == "Unknown Storage Type");
 }
 
-TEST_CASE("§2.1 usage treats non-memory as file; reservations ignore other values") {
+TEST_CASE("docs/semantics.md#storage-types usage treats non-memory as file; reservations ignore other values") {
   CHECK(usage_slot(storage_type::memory) == 0);
   CHECK(usage_slot(storage_type::file) == 1);
   CHECK(usage_slot(storage_type::unset) == 1);
@@ -90,7 +91,7 @@ TEST_CASE("§2.1 usage treats non-memory as file; reservations ignore other valu
   CHECK(visit_usage_backend(storage_type::memory, [](auto b) { return decltype(b)::type; }) == storage_type::memory);
 }
 
-TEST_CASE("§2.3 dynamic limits and default tiers") {
+TEST_CASE("docs/semantics.md#account-limits dynamic limits and default tiers") {
   CHECK(dynamic_account_limits.max_memory == -1);
   CHECK(dynamic_account_limits.max_store == -1);
   CHECK(dynamic_account_limits.max_streams == -1);
@@ -103,10 +104,12 @@ TEST_CASE("§2.3 dynamic limits and default tiers") {
   REQUIRE(d.size() == 1);
   CHECK(d.begin()->first.empty());
   CHECK(d.begin()->second == dynamic_account_limits);
-  CHECK(js_api_level == 5);  // §2.6
+  CHECK(js_api_level == 5);  // docs/semantics.md#api-stats
 }
 
-TEST_CASE("§4 sizes saturate at UINT64_MAX instead of wrapping (issue 17: 2^63 + 0 + 2^63 counted as 30 bytes)") {
+TEST_CASE(
+    "docs/semantics.md#message-sizes sizes saturate at UINT64_MAX instead of wrapping (issue 17: 2^63 + 0 + 2^63 counted as 30 "
+    "bytes)") {
   constexpr std::uint64_t U = std::numeric_limits<std::uint64_t>::max();
   constexpr std::uint64_t I = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   constexpr std::uint64_t half = std::uint64_t{1} << 63;
@@ -136,7 +139,9 @@ TEST_CASE("§4 sizes saturate at UINT64_MAX instead of wrapping (issue 17: 2^63 
   static_assert(mem_store_msg_size(msg_lengths{U, U, U}) == U);
 }
 
-TEST_CASE("§7.2 huge messages are refused by check_publish with 10002 (issue 17: they passed a 100-byte limit)") {
+TEST_CASE(
+    "docs/semantics.md#account-publish-check huge messages are refused by check_publish with 10002 (issue 17: they passed a "
+    "100-byte limit)") {
   constexpr std::uint64_t U = std::numeric_limits<std::uint64_t>::max();
   constexpr std::uint64_t half = std::uint64_t{1} << 63;
   const std::uint64_t I = static_cast<std::uint64_t>(MaxInt64);
@@ -148,7 +153,7 @@ TEST_CASE("§7.2 huge messages are refused by check_publish with 10002 (issue 17
       const auto l = lim(100, 100);
       auto acc = enable(eng, "A", tiered ? limits_map{{"R1", l}} : untiered(l));
       auto s = create(acc, stream("S", st));
-      s.add_usage(10);  // the tier has a usage entry: the check runs (§7.2 step 2)
+      s.add_usage(10);  // the tier has a usage entry: the check runs (docs/semantics.md#account-publish-check step 2)
       CHECK(s.check_publish(msg(1, 1)) == errc::none);
       CHECK(s.check_publish(msg(half, half)) == errc::account_resources_exceeded);
       CHECK(s.check_publish(msg(U, 0)) == errc::account_resources_exceeded);
@@ -161,7 +166,9 @@ TEST_CASE("§7.2 huge messages are refused by check_publish with 10002 (issue 17
   }
 }
 
-TEST_CASE("§7.2 publish check at the int64 edge: a size of exactly INT64_MAX fits a MaxInt64 limit, one more does not") {
+TEST_CASE(
+    "docs/semantics.md#account-publish-check publish check at the int64 edge: a size of exactly INT64_MAX fits a MaxInt64 limit, "
+    "one more does not") {
   constexpr std::uint64_t U = std::numeric_limits<std::uint64_t>::max();
   const std::uint64_t I = static_cast<std::uint64_t>(MaxInt64);
   for (const storage_type st : {storage_type::file, storage_type::memory}) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §7.1 server usage check, §7.2 account usage check at publish time (main
-// pre-store vs 2.9.10 post-store), §18 #2/#3.
+// docs/semantics.md#server-publish-check server usage check, docs/semantics.md#account-publish-check account usage check at
+// publish time (main pre-store vs 2.9.10 post-store), docs/semantics.md#diff-publish-overflow,
+// docs/semantics.md#diff-first-message.
 #include "core_helpers.hpp"
 
 #include <vector>
@@ -32,7 +33,9 @@ errc publish_v29(R& s, msg_lengths m) {
 }
 }  // namespace
 
-TEST_CASE("TestJWTJetStreamTiers (§7.2, §7.4, §7.6): tiered R1 streams, consumers and storage") {
+TEST_CASE(
+    "TestJWTJetStreamTiers (docs/semantics.md#account-publish-check, docs/semantics.md#counting-streams, "
+    "docs/semantics.md#max-consumers): tiered R1 streams, consumers and storage") {
   engine eng(server(256 * MiB, 2 * GiB));
   auto acc = enable(eng, "acc", limits_map{{"R1", lim(0, 1100, 2, 2)}});
   auto s1 = create(acc, file("testR1-1"));
@@ -58,7 +61,7 @@ TEST_CASE("TestJWTJetStreamTiers (§7.2, §7.4, §7.6): tiered R1 streams, consu
   CHECK(acc.usage().tiers.at("R1").store == 1650);
 }
 
-TEST_CASE("TestJWTJetStreamMaxStore (§7.2): publishing to exactly the limit, then 10002") {
+TEST_CASE("TestJWTJetStreamMaxStore (docs/semantics.md#account-publish-check): publishing to exactly the limit, then 10002") {
   engine eng(server(256 * MiB, 2 * GiB));
   account_limits r1 = lim(-1, 1024);
   r1.store_max_stream_bytes = 1024;
@@ -82,7 +85,7 @@ TEST_CASE("TestJWTJetStreamMaxStore (§7.2): publishing to exactly the limit, th
   CHECK(acc.usage().tiers.at("R1").store == 3072);
 }
 
-TEST_CASE("TestJetStreamClusterAccountStoreLimits R1 publish part (§7.2, §15 #22 241ad30fe)") {
+TEST_CASE("TestJetStreamClusterAccountStoreLimits R1 publish part (docs/semantics.md#account-publish-check 241ad30fe)") {
   for (storage_type st : {storage_type::memory, storage_type::file}) {
     CAPTURE(static_cast<int>(st));
     const std::int64_t unit =
@@ -107,7 +110,9 @@ TEST_CASE("TestJetStreamClusterAccountStoreLimits R1 publish part (§7.2, §15 #
   }
 }
 
-TEST_CASE("TestJetStreamStreamStorageTrackingAndLimits (§5.2, §7.2): memory 8192, usage == sum of deltas") {
+TEST_CASE(
+    "TestJetStreamStreamStorageTrackingAndLimits (docs/semantics.md#update-usage, docs/semantics.md#account-publish-check): "
+    "memory 8192, usage == sum of deltas") {
   engine eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(8192, -1)));
   auto s = create(acc, mem("S"));
@@ -132,7 +137,9 @@ TEST_CASE("TestJetStreamStreamStorageTrackingAndLimits (§5.2, §7.2): memory 81
   for (int i = 0; i < 100; ++i) REQUIRE(publish(s, msg(3, 100)) == errc::none);  // unrestricted
 }
 
-TEST_CASE("TestJetStreamStreamFileTrackingAndLimits (§5.2, §7.2): store 9600") {
+TEST_CASE(
+    "TestJetStreamStreamFileTrackingAndLimits (docs/semantics.md#update-usage, docs/semantics.md#account-publish-check): store "
+    "9600") {
   engine eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, 9600)));
   auto s = create(acc, file("S"));
@@ -146,8 +153,8 @@ TEST_CASE("TestJetStreamStreamFileTrackingAndLimits (§5.2, §7.2): store 9600")
   CHECK(acc.usage().store == 9600 / 133 * 133);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamPurgeExAndAccounting (§5.2): purging half the messages halves usage", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamPurgeExAndAccounting (docs/semantics.md#update-usage): purging half the messages halves usage",
+                   E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   for (storage_type st : {storage_type::memory, storage_type::file}) {
@@ -161,7 +168,10 @@ TEST_CASE_TEMPLATE("TestJetStreamPurgeExAndAccounting (§5.2): purging half the 
   }
 }
 
-TEST_CASE_TEMPLATE("§7.1/§7.2 publish order: server capacity (10023) before the account", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#server-publish-check, docs/semantics.md#account-publish-check publish order: server capacity (10023) "
+    "before the account",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(1000, 1000));
   auto acc = enable(eng, "A", untiered(lim(10, 10)));
   auto s = create(acc, file("S", 5));
@@ -174,7 +184,8 @@ TEST_CASE_TEMPLATE("§7.1/§7.2 publish order: server capacity (10023) before th
   CHECK_FALSE(eng.limits_exceeded(storage_type::memory));
 }
 
-TEST_CASE("§7.1 server wouldExceedLimits with a size: main used + sz > max, 2.9.10 used > max + sz") {
+TEST_CASE(
+    "docs/semantics.md#server-publish-check server wouldExceedLimits with a size: main used + sz > max, 2.9.10 used > max + sz") {
   engine m(server(100, 100));
   auto am = enable(m, "A");
   auto sm = create(am, mem("S"));
@@ -188,8 +199,10 @@ TEST_CASE("§7.1 server wouldExceedLimits with a size: main used + sz > max, 2.9
   CHECK_FALSE(v.would_exceed_limits(storage_type::memory, 1));
 }
 
-TEST_CASE("TestJetStreamJWTClusteredTiers arithmetic (§7.2, 1c3981bfb): tiered R3 limit scaled by replicas, untiered flat") {
-  // One node's view of an R3 stream: local bytes plus two peers reporting the same (§6.5).
+TEST_CASE(
+    "TestJetStreamJWTClusteredTiers arithmetic (docs/semantics.md#account-publish-check, 1c3981bfb): tiered R3 limit scaled by "
+    "replicas, untiered flat") {
+  // One node's view of an R3 stream: local bytes plus two peers reporting the same (docs/semantics.md#aru-merge).
   engine eng(server(GiB, GiB), false);
   auto tiered = enable(eng, "T", limits_map{{"R1", lim(0, 1100, 2, 2)}, {"R3", lim(0, 1100, 1, 1)}});
   auto t = create(tiered, file("S", -1, 3));
@@ -215,7 +228,7 @@ TEST_CASE("TestJetStreamJWTClusteredTiers arithmetic (§7.2, 1c3981bfb): tiered 
   CHECK(publish(u, msg(3, 300)) == errc::none);                        // 333 x 3 = 999 <= 1100
 }
 
-TEST_CASE("§7.2 limitsExceeded adds 16 x r (memory) / 30 x r (file) of overhead") {
+TEST_CASE("docs/semantics.md#account-publish-check limitsExceeded adds 16 x r (memory) / 30 x r (file) of overhead") {
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(16, 30)}, {"R3", lim(16, 30)}});
   auto r1 = acc.tier("R1");
@@ -231,7 +244,9 @@ TEST_CASE("§7.2 limitsExceeded adds 16 x r (memory) / 30 x r (file) of overhead
   CHECK(acc.limits_exceeded(r3, storage_type::memory, 3) == errc::account_resources_exceeded);
 }
 
-TEST_CASE("§18 #3: main checks the first message of a tier (limit 0 refuses it); 2.9.10 checks after storing") {
+TEST_CASE(
+    "docs/semantics.md#diff-first-message: main checks the first message of a tier (limit 0 refuses it); 2.9.10 checks after "
+    "storing") {
   engine m(server(GiB, GiB));
   auto am = enable(m, "A", limits_map{{"R1", lim(0, 0)}});
   auto tm = am.tier("R1");
@@ -246,7 +261,9 @@ TEST_CASE("§18 #3: main checks the first message of a tier (limit 0 refuses it)
   CHECK(av.check_stored(tv, storage_type::file) == errc::account_resources_exceeded);
 }
 
-TEST_CASE("§7.2 2.9.10 post-store: reject when the total after storing exceeds the limit; message removed") {
+TEST_CASE(
+    "docs/semantics.md#account-publish-check 2.9.10 post-store: reject when the total after storing exceeds the limit; message "
+    "removed") {
   engine_v29 eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, 100)));
   auto s = create(acc, file("S"));
@@ -255,7 +272,8 @@ TEST_CASE("§7.2 2.9.10 post-store: reject when the total after storing exceeds 
   CHECK(acc.usage().store == 100);
 }
 
-TEST_CASE("§15 #22 241ad30fe: 2.9.10 compares the tier total with the per-stream cap; main does not") {
+TEST_CASE(
+    "docs/semantics.md#account-publish-check 241ad30fe: 2.9.10 compares the tier total with the per-stream cap; main does not") {
   account_limits l = lim(-1, 6 * 31);
   l.store_max_stream_bytes = 3 * 31;
   {
@@ -277,14 +295,16 @@ TEST_CASE("§15 #22 241ad30fe: 2.9.10 compares the tier total with the per-strea
   }
 }
 
-TEST_CASE("§18 #2: a huge message is refused by the main publish check (no wrap)") {
+TEST_CASE("docs/semantics.md#diff-publish-overflow: a huge message is refused by the main publish check (no wrap)") {
   engine eng(server(MaxInt64, MaxInt64));
   auto acc = enable(eng, "A", untiered(lim(-1, 1024)));
   auto s = create(acc, file("S"));
   CHECK(s.check_publish(msg(0, std::numeric_limits<std::uint64_t>::max() - 100)) == errc::account_resources_exceeded);
 }
 
-TEST_CASE("TestJetStreamJWTClusteredDeleteTierWithStreamAndMove (§7.2): tier removed while a stream uses it -> 10120") {
+TEST_CASE(
+    "TestJetStreamJWTClusteredDeleteTierWithStreamAndMove (docs/semantics.md#account-publish-check): tier removed while a stream "
+    "uses it -> 10120") {
   engine m(server(GiB, GiB), false);
   auto am = enable(m, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto sm = create(am, file("S"));
@@ -307,7 +327,7 @@ TEST_CASE("TestJetStreamJWTClusteredDeleteTierWithStreamAndMove (§7.2): tier re
   CHECK(sv.check_stored() == errc::no_limits);
 }
 
-TEST_CASE("§7.2 refused publishes are reported as events with nats-server's texts") {
+TEST_CASE("docs/semantics.md#account-publish-check refused publishes are reported as events with nats-server's texts") {
   engine eng(server(100, 100));
   std::vector<event> seen;
   eng.set_event_sink([&](const event& e) { seen.push_back(e); });

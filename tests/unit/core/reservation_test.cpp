@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §7.3–7.5 and §7.9: stream create / update / delete flows, server and
-// account reservations, the RAII stream_reservation handle, tier moves (§3.2).
+// docs/semantics.md#reservation-checks to docs/semantics.md#stream-flows and docs/semantics.md#reserve-release: stream create /
+// update / delete flows, server and account reservations, the RAII stream_reservation handle, tier moves
+// (docs/semantics.md#tier-move).
 #include "core_helpers.hpp"
 
 #include <type_traits>
@@ -11,13 +12,16 @@ using namespace coretest;
 namespace {
 template <class E>
 constexpr bool is_v29 = std::is_same_v<typename E::checker, v29_limits>;
-const create_options recovering{true, false, true, false};  // §7.5.1 step 7 skipped (recovery / main peer)
+const create_options recovering{true, false, true,
+                                false};  // docs/semantics.md#stream-create step 7 skipped (recovery / main peer)
 }  // namespace
 
 // ------------------------------------------------------------------ create flow
 
-TEST_CASE_TEMPLATE("§7.5.1 create: reserves MaxBytes on the server once, single replica (§7.9)", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#stream-create create: reserves MaxBytes on the server once, single replica "
+    "(docs/semantics.md#reserve-release)",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   {
@@ -34,8 +38,10 @@ TEST_CASE_TEMPLATE("§7.5.1 create: reserves MaxBytes on the server once, single
   CHECK(acc.num_streams() == 0);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamUsageNoReservation (§7.9, §8.2): streams without MaxBytes reserve nothing", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamUsageNoReservation (docs/semantics.md#reserve-release, docs/semantics.md#reserved-storage): streams without "
+    "MaxBytes reserve nothing",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A");
   auto f1 = create(acc, file("F1"));
@@ -51,7 +57,9 @@ TEST_CASE_TEMPLATE("TestJetStreamUsageNoReservation (§7.9, §8.2): streams with
   }
 }
 
-TEST_CASE("TestJetStreamUsageReservationNegativeMaxBytes (§7.5.3, §7.9): 1024 -> 0 -> 512 -> -1, R1 and R3 not multiplied") {
+TEST_CASE(
+    "TestJetStreamUsageReservationNegativeMaxBytes (docs/semantics.md#stream-update, docs/semantics.md#reserve-release): 1024 -> "
+    "0 -> 512 -> -1, R1 and R3 not multiplied") {
   for (storage_type st : {storage_type::file, storage_type::memory}) {
     for (std::int64_t r : {1, 3}) {
       CAPTURE(static_cast<int>(st));
@@ -74,7 +82,7 @@ TEST_CASE("TestJetStreamUsageReservationNegativeMaxBytes (§7.5.3, §7.9): 1024 
   }
 }
 
-TEST_CASE("§15 #18 d0a653e9c: -1 <-> positive updates: main exact, 2.9.10 off by one byte") {
+TEST_CASE("docs/semantics.md#stream-update d0a653e9c: -1 <-> positive updates: main exact, 2.9.10 off by one byte") {
   {
     engine eng(server(GiB, GiB));
     auto acc = enable(eng, "A");
@@ -99,8 +107,10 @@ TEST_CASE("§15 #18 d0a653e9c: -1 <-> positive updates: main exact, 2.9.10 off b
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamStorageReservedBytes (§7.3, §7.5.3, §7.9): server 1024/1024", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamStorageReservedBytes (docs/semantics.md#reservation-checks, docs/semantics.md#stream-update, "
+    "docs/semantics.md#reserve-release): server 1024/1024",
+    E, engine, engine_v29, plain_engine) {
   struct tc {
     std::int64_t account_limit;
     std::int64_t create_bytes;
@@ -142,8 +152,10 @@ TEST_CASE_TEMPLATE("TestJetStreamStorageReservedBytes (§7.3, §7.5.3, §7.9): s
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamReloadMaxMemAndStore (§7.3 server reservation, §9.13 reload)", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamReloadMaxMemAndStore (docs/semantics.md#reservation-checks server reservation, "
+    "docs/semantics.md#server-getters reload)",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(128 * MiB, 128 * MiB));
   auto acc = enable(eng, "A");
   auto f1 = create(acc, file("F1", 128 * MiB));
@@ -158,14 +170,16 @@ TEST_CASE_TEMPLATE("TestJetStreamReloadMaxMemAndStore (§7.3 server reservation,
   CHECK(eng.reserved() == mem_store{256 * MiB, 256 * MiB});
 }
 
-TEST_CASE_TEMPLATE("§7.3 server reservation: exactly at capacity passes, one byte over fails; check_server=false skips it", E,
-                   engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#reservation-checks server reservation: exactly at capacity passes, one byte over fails; "
+    "check_server=false skips it",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(1000, 1000));
   auto acc = enable(eng, "A");
   auto a = create(acc, file("A", 999));
   auto b = create(acc, file("B", 1));
   CHECK(eng.reserved().store == 1000);
-  // an unlimited stream costs one byte (§7.3 step 1)
+  // an unlimited stream costs one byte (docs/semantics.md#reservation-checks step 1)
   CHECK(err(acc.create_stream(file("C"))) == errc::storage_resources_exceeded);
   CHECK(err(acc.create_stream(file("C", 1))) == errc::storage_resources_exceeded);
   create_options no_server;
@@ -174,8 +188,9 @@ TEST_CASE_TEMPLATE("§7.3 server reservation: exactly at capacity passes, one by
   CHECK(eng.reserved().store == 1005);  // still reserved
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcement (§3.3): disk 0 refuses an unlimited file stream", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamDisabledLimitsEnforcement (docs/semantics.md#limit-values): disk 0 refuses an unlimited file stream", E, engine,
+    engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(1024, 0, 1, 2)));
   CHECK(err(acc.create_stream(file("S"))) == errc::storage_resources_exceeded);
@@ -184,16 +199,18 @@ TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcement (§3.3): disk 0 refus
   CHECK(m.ok());
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcementJWT (§3.3): tiered {mem 1024, disk 0}", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamDisabledLimitsEnforcementJWT (docs/semantics.md#limit-values): tiered {mem 1024, disk 0}", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", limits_map{{"R1", lim(1024, 0)}});
   CHECK(err(acc.create_stream(file("S"))) == errc::storage_resources_exceeded);
   CHECK(acc.create_stream(mem("M")).ok());
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamInvalidRestoreRequests (§7.5.1/§7.5.4, create part): replicas 6, too large, max streams", E,
-                   engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamInvalidRestoreRequests (docs/semantics.md#stream-create, docs/semantics.md#stream-restore, create part): "
+    "replicas 6, too large, max streams",
+    E, engine, engine_v29, plain_engine) {
   // Account {max_store 1 MiB, max_streams 1}, server 2 MiB / 8 MiB (the restore path normalizes first;
   // the create flow reaches the same verdicts).
   E eng(server(2 * MiB, 8 * MiB));
@@ -211,17 +228,18 @@ TEST_CASE_TEMPLATE("TestJetStreamInvalidRestoreRequests (§7.5.1/§7.5.4, create
   CHECK(t.error().description() == "maximum number of streams reached");
 }
 
-TEST_CASE_TEMPLATE("§7.5.1 order: max_streams (10027) before bytes", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#stream-create order: max_streams (10027) before bytes", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, 100, 1)));
   auto a = create(acc, file("A", 100));
   CHECK(err(acc.create_stream(file("B", 1000))) == errc::maximum_streams_limit);
-  // max_streams is never checked on update (§7.5.1)
+  // max_streams is never checked on update (docs/semantics.md#stream-create)
   CHECK(a.update(file("A", 50)).ok());
 }
 
-TEST_CASE_TEMPLATE("§7.5.1 standalone R3 request: raw pre-check with R x (untiered) before 10074", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#stream-create standalone R3 request: raw pre-check with R x (untiered) before 10074", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, 100)));
   CHECK(err(acc.create_stream(file("S", 50, 3))) == errc::storage_resources_exceeded);  // 150 > 100
@@ -231,7 +249,8 @@ TEST_CASE_TEMPLATE("§7.5.1 standalone R3 request: raw pre-check with R x (untie
   CHECK(acc.num_streams() == 0);
 }
 
-TEST_CASE_TEMPLATE("§18 #6 negative replicas -> 10133 before any tier logic", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#diff-negative-replicas negative replicas -> 10133 before any tier logic", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   CHECK(err(acc.create_stream(file("S", -1, -1))) == errc::replicas_count_negative);
@@ -239,8 +258,8 @@ TEST_CASE_TEMPLATE("§18 #6 negative replicas -> 10133 before any tier logic", E
   CHECK(err(s.update(file("S", -1, -1))) == errc::replicas_count_negative);
 }
 
-TEST_CASE_TEMPLATE("§7.5.1 step 5: identical re-create returns the existing stream, different -> 10058", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#stream-create step 5: identical re-create returns the existing stream, different -> 10058",
+                   E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, file("S", 100));
@@ -257,7 +276,8 @@ TEST_CASE_TEMPLATE("§7.5.1 step 5: identical re-create returns the existing str
   CHECK(err(acc.create_stream(file("S", 200))) == errc::stream_name_exist);
 }
 
-TEST_CASE("TestJetStreamStreamLimitUpdate (§7.4, §15 #16): re-create at max_streams is OK, update works (main)") {
+TEST_CASE(
+    "TestJetStreamStreamLimitUpdate (docs/semantics.md#counting-streams): re-create at max_streams is OK, update works (main)") {
   for (storage_type st : {storage_type::memory, storage_type::file}) {
     engine eng(server(GiB, GiB));
     auto acc = enable(eng, "A", untiered(lim(128, 128, 1)));
@@ -271,7 +291,7 @@ TEST_CASE("TestJetStreamStreamLimitUpdate (§7.4, §15 #16): re-create at max_st
   }
 }
 
-TEST_CASE("§15 #16 e13d22baf: re-create at max_streams: main OK, 2.9.10 10027") {
+TEST_CASE("docs/semantics.md#counting-streams e13d22baf: re-create at max_streams: main OK, 2.9.10 10027") {
   create_options same;
   same.same_as_existing = true;
   {
@@ -298,8 +318,10 @@ TEST_CASE("§15 #16 e13d22baf: re-create at max_streams: main OK, 2.9.10 10027")
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamClusterAccountStoreLimits R1 (§7.5.1, §7.7): check order and exact fit", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamClusterAccountStoreLimits R1 (docs/semantics.md#stream-create, docs/semantics.md#max-bytes-limits): check "
+    "order and exact fit",
+    E, engine, engine_v29, plain_engine) {
   for (storage_type st : {storage_type::memory, storage_type::file}) {
     CAPTURE(static_cast<int>(st));
     const std::int64_t store_unit = static_cast<std::int64_t>(file_store_msg_size(msg(1, 0)));  // 31
@@ -325,7 +347,7 @@ TEST_CASE_TEMPLATE("TestJetStreamClusterAccountStoreLimits R1 (§7.5.1, §7.7): 
   }
 }
 
-TEST_CASE("TestJWTJetStreamMaxStore (§7.5.1, §7.7): stream create part") {
+TEST_CASE("TestJWTJetStreamMaxStore (docs/semantics.md#stream-create, docs/semantics.md#max-bytes-limits): stream create part") {
   engine eng(server(256 * MiB, 2 * GiB));
   account_limits r1 = lim(-1, 1024);
   r1.store_max_stream_bytes = 1024;
@@ -344,8 +366,10 @@ TEST_CASE("TestJWTJetStreamMaxStore (§7.5.1, §7.7): stream create part") {
 
 // ------------------------------------------------------------------ untiered R x reservations (cluster mode)
 
-TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservations (§3.4, §7.5.3): untiered 3 GiB, R3 and R1", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamClusterAccountReservations (docs/semantics.md#replica-scaling, docs/semantics.md#stream-update): untiered 3 "
+    "GiB, R3 and R1",
+    E, engine, engine_v29, plain_engine) {
   for (std::int64_t r : {3, 1}) {
     CAPTURE(r);
     const std::int64_t big = r == 3 ? GiB : 3 * GiB;  // fills 3 GiB
@@ -363,8 +387,8 @@ TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservations (§3.4, §7.5.3): un
   }
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservationsCreateUpdateConsistency (§7.5.3)", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservationsCreateUpdateConsistency (docs/semantics.md#stream-update)", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, 16 * GiB), false);
   auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
   CHECK(err(acc.create_stream(file("S", 3 * GiB, 3))) == errc::storage_resources_exceeded);
@@ -377,7 +401,9 @@ TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservationsCreateUpdateConsisten
   CHECK(err(s.update(file("S", GiB + 1, 3))) == errc::storage_resources_exceeded);
 }
 
-TEST_CASE("TestJetStreamClusterConfigUpdateCheckReplicaScalingReservation (§7.5.3): main OK; 2.9.10 adds old R x MaxBytes back") {
+TEST_CASE(
+    "TestJetStreamClusterConfigUpdateCheckReplicaScalingReservation (docs/semantics.md#stream-update): main OK; 2.9.10 adds old "
+    "R x MaxBytes back") {
   {
     engine eng(server(GiB, 16 * GiB), false);
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
@@ -389,7 +415,7 @@ TEST_CASE("TestJetStreamClusterConfigUpdateCheckReplicaScalingReservation (§7.5
     CHECK(fresh.ok());
   }
   {
-    // 2.9.10 (§7.5.3): reserved = others + old R x MaxBytes (3 GiB) + growth 1 GiB > 3 GiB
+    // 2.9.10 (docs/semantics.md#stream-update): reserved = others + old R x MaxBytes (3 GiB) + growth 1 GiB > 3 GiB
     engine_v29 eng(server(GiB, 16 * GiB), false);
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
     auto s = create(acc, file("S", GiB, 3));
@@ -397,7 +423,9 @@ TEST_CASE("TestJetStreamClusterConfigUpdateCheckReplicaScalingReservation (§7.5
   }
 }
 
-TEST_CASE("TestJetStreamClusterConfigUpdateCheckOverLimitStreamCanShrink (§7.5.3, §15 #25 d931913fd)") {
+TEST_CASE(
+    "TestJetStreamClusterConfigUpdateCheckOverLimitStreamCanShrink (docs/semantics.md#stream-update, "
+    "docs/semantics.md#account-reservation d931913fd)") {
   {
     engine eng(server(GiB, 16 * GiB), false);
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
@@ -408,7 +436,7 @@ TEST_CASE("TestJetStreamClusterConfigUpdateCheckOverLimitStreamCanShrink (§7.5.
     CHECK(eng.reserved().store == GiB / 4);
   }
   {
-    // 2.9.10 added the old footprint back, so the over-limit stream cannot shrink (§15 #25)
+    // 2.9.10 added the old footprint back, so the over-limit stream cannot shrink (docs/semantics.md#account-reservation)
     engine_v29 eng(server(GiB, 16 * GiB), false);
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
     auto s = create(acc, file("S", GiB, 3));
@@ -418,16 +446,19 @@ TEST_CASE("TestJetStreamClusterConfigUpdateCheckOverLimitStreamCanShrink (§7.5.
 }
 
 TEST_CASE_TEMPLATE(
-    "TestJetStreamClusterAccountReservationsRecoveryOfOverLimitStream (§7.5.2, §15 #21/#26): recovery skips checks", E, engine,
-    engine_v29, plain_engine) {
+    "TestJetStreamClusterAccountReservationsRecoveryOfOverLimitStream (docs/semantics.md#clustered-create, "
+    "docs/semantics.md#stream-create): recovery skips checks",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, 16 * GiB), false);
   auto acc = enable(eng, "A", untiered(lim(-1, GiB)));
   CHECK(err(acc.create_stream(file("S", GiB, 3))) == errc::storage_resources_exceeded);
   auto s = create(acc, file("S", GiB, 3), recovering);
-  CHECK(eng.reserved().store == GiB);  // the reservation still happens (§7.5.1 step 8)
+  CHECK(eng.reserved().store == GiB);  // the reservation still happens (docs/semantics.md#stream-create step 8)
 }
 
-TEST_CASE("TestJetStreamClusterTieredReservationOverflow (§3.6, §15 #23 3cb6e31bf): main saturates, 2.9.10 wraps") {
+TEST_CASE(
+    "TestJetStreamClusterTieredReservationOverflow (docs/semantics.md#saturating-arithmetic 3cb6e31bf): main saturates, 2.9.10 "
+    "wraps") {
   {
     engine eng(server(GiB, MaxInt64), false);
     auto acc = enable(eng, "A", untiered(lim(-1, MaxInt64)));
@@ -446,7 +477,9 @@ TEST_CASE("TestJetStreamClusterTieredReservationOverflow (§3.6, §15 #23 3cb6e3
 
 // ------------------------------------------------------------------ tiered reservations
 
-TEST_CASE("TestJetStreamJWTHAStorageLimitsOnScaleAndUpdate (§3.4, §7.5.3, §8.2): tiered reservations are not x R") {
+TEST_CASE(
+    "TestJetStreamJWTHAStorageLimitsOnScaleAndUpdate (docs/semantics.md#replica-scaling, docs/semantics.md#stream-update, "
+    "docs/semantics.md#reserved-storage): tiered reservations are not x R") {
   const std::int64_t max_file = 5 * MiB, max_mem = MiB;
   account_limits l{};
   l.max_store = max_file;
@@ -476,7 +509,9 @@ TEST_CASE("TestJetStreamJWTHAStorageLimitsOnScaleAndUpdate (§3.4, §7.5.3, §8.
   CHECK(info.tiers.at("R3").reserved_store == 5 * 1024 * 1024);  // TEST1-TEST6
 }
 
-TEST_CASE("TestJetStreamJWTClusteredTiersChange (§3.2 tier move, §7.5.3): R1 -> R3 not x R (main)") {
+TEST_CASE(
+    "TestJetStreamJWTClusteredTiersChange (docs/semantics.md#tier-move tier move, docs/semantics.md#stream-update): R1 -> R3 not "
+    "x R (main)") {
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(0, 1000)}, {"R3", lim(0, 500)}});
   auto s = create(acc, file("S", 1000, 1));
@@ -494,7 +529,9 @@ TEST_CASE("TestJetStreamJWTClusteredTiersChange (§3.2 tier move, §7.5.3): R1 -
   CHECK(after.streams == 1);
 }
 
-TEST_CASE("TestJetStreamJWTClusteredTiersChange under 2.9.10 (§7.5.3): replica growth offset refuses the move") {
+TEST_CASE(
+    "TestJetStreamJWTClusteredTiersChange under 2.9.10 (docs/semantics.md#stream-update): replica growth offset refuses the "
+    "move") {
   engine_v29 eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(0, 1000)}, {"R3", lim(0, 1000)}});
   auto s = create(acc, file("S", 1000, 1));
@@ -502,7 +539,9 @@ TEST_CASE("TestJetStreamJWTClusteredTiersChange under 2.9.10 (§7.5.3): replica 
   CHECK(err(s.update(file("S", 1000, 3))) == errc::storage_resources_exceeded);
 }
 
-TEST_CASE("TestJetStreamClusterStreamLimitsOnScaleUpAndMove (§7.3, meta-leader check): R3 disk 0 refuses an unlimited stream") {
+TEST_CASE(
+    "TestJetStreamClusterStreamLimitsOnScaleUpAndMove (docs/semantics.md#reservation-checks, meta-leader check): R3 disk 0 "
+    "refuses an unlimited stream") {
   // The clustered scale-up runs the create limits check on the new config (jsClusteredStreamLimitsCheck).
   engine eng(server(256 * MiB, 2 * GiB), false);
   account_limits r1 = lim(0, -1, 1, -1);
@@ -520,7 +559,9 @@ TEST_CASE("TestJetStreamClusterStreamLimitsOnScaleUpAndMove (§7.3, meta-leader 
   CHECK(api_error(errc::storage_resources_exceeded).description().find("insufficient storage resources") == 0);
 }
 
-TEST_CASE("TestJetStreamClusterAccountUsageDrifts (§3.2 tier move rule): usage follows the stream between R1 and R3") {
+TEST_CASE(
+    "TestJetStreamClusterAccountUsageDrifts (docs/semantics.md#tier-move tier move rule): usage follows the stream between R1 "
+    "and R3") {
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto s = create(acc, file("S", -1, 3));
@@ -543,8 +584,8 @@ TEST_CASE("TestJetStreamClusterAccountUsageDrifts (§3.2 tier move rule): usage 
   CHECK(acc.usage().tiers.at("R3").store == 0);
 }
 
-TEST_CASE_TEMPLATE("§3.2 tier move on any update once the map gains the tier; no move without limits", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#tier-move tier move on any update once the map gains the tier; no move without limits", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, file("S", 100));
@@ -562,7 +603,8 @@ TEST_CASE_TEMPLATE("§3.2 tier move on any update once the map gains the tier; n
   CHECK(eng.used().store == 40);
 }
 
-TEST_CASE_TEMPLATE("§7.5.3 storage change on update moves the reservation between budgets", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#stream-update storage change on update moves the reservation between budgets", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, file("S", 100));
@@ -570,7 +612,8 @@ TEST_CASE_TEMPLATE("§7.5.3 storage change on update moves the reservation betwe
   CHECK(eng.reserved() == mem_store{100, 0});
 }
 
-TEST_CASE_TEMPLATE("§7.5.1 step 4 (main): standalone update to replicas > 1 -> 10074", E, engine, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#stream-create step 4 (main): standalone update to replicas > 1 -> 10074", E, engine,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, file("S", 100));
@@ -578,7 +621,7 @@ TEST_CASE_TEMPLATE("§7.5.1 step 4 (main): standalone update to replicas > 1 -> 
   CHECK(s.config().replicas == 1);
 }
 
-TEST_CASE_TEMPLATE("§7.5.3 update on a disabled account -> 10039", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#stream-update update on a disabled account -> 10039", E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto s = create(acc, file("S", 100));
@@ -589,8 +632,9 @@ TEST_CASE_TEMPLATE("§7.5.3 update on a disabled account -> 10039", E, engine, e
 // ------------------------------------------------------------------ delete and RAII
 
 TEST_CASE_TEMPLATE(
-    "TestJetStreamClusterStreamAccountingOnStoreError (§7.9, §15 #8 f098c253a): delete releases usage and reservation", E, engine,
-    engine_v29, plain_engine) {
+    "TestJetStreamClusterStreamAccountingOnStoreError (docs/semantics.md#reserve-release f098c253a): delete releases usage and "
+    "reservation",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   {
@@ -604,8 +648,9 @@ TEST_CASE_TEMPLATE(
   CHECK(eng.usage_stats().store == 0);
 }
 
-TEST_CASE_TEMPLATE("§7.9 RAII: release() keeps the stream; delete_stream releases later; unknown -> 10059", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#reserve-release RAII: release() keeps the stream; delete_stream releases later; unknown -> 10059", E,
+    engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   std::string name;
@@ -625,8 +670,9 @@ TEST_CASE_TEMPLATE("§7.9 RAII: release() keeps the stream; delete_stream releas
   CHECK(err(acc.delete_stream("S")) == errc::stream_not_found);
 }
 
-TEST_CASE_TEMPLATE("§7.9 RAII: moving handles transfers ownership; move-assign deletes the overwritten stream", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#reserve-release RAII: moving handles transfers ownership; move-assign deletes the overwritten stream", E,
+    engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto a = create(acc, file("A", 10));
@@ -651,8 +697,10 @@ TEST_CASE_TEMPLATE("§7.9 RAII: moving handles transfers ownership; move-assign 
   empty.reset();
 }
 
-TEST_CASE_TEMPLATE("§7.9/§10.3 RAII: a handle outliving a disabled account does nothing (reservation stays)", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#reserve-release, docs/semantics.md#account-disable RAII: a handle outliving a disabled account does "
+    "nothing (reservation stays)",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   {
@@ -662,14 +710,14 @@ TEST_CASE_TEMPLATE("§7.9/§10.3 RAII: a handle outliving a disabled account doe
     CHECK(eng.num_accounts() == 0);
     CHECK(err(s.add_consumer({})) == errc::not_enabled_for_account);
   }
-  CHECK(eng.reserved().store == 100);  // a plain stop does not release (§7.9)
+  CHECK(eng.reserved().store == 100);  // a plain stop does not release (docs/semantics.md#reserve-release)
   // re-enabling creates a fresh account: no streams, the old reservation is still counted on the server
   auto again = enable(eng, "A");
   CHECK(again.num_streams() == 0);
   CHECK(eng.reserved().store == 100);
 }
 
-TEST_CASE("§7.9 RAII: a handle outliving the engine can be destroyed safely") {
+TEST_CASE("docs/semantics.md#reserve-release RAII: a handle outliving the engine can be destroyed safely") {
   engine::reservation keep;
   {
     engine eng(server(GiB, GiB));
@@ -681,13 +729,14 @@ TEST_CASE("§7.9 RAII: a handle outliving the engine can be destroyed safely") {
   CHECK_FALSE(static_cast<bool>(keep));
 }
 
-TEST_CASE("§7.5.3 step 3 (main): new replica tier without limits falls back to the old tier's limits") {
+TEST_CASE("docs/semantics.md#stream-update step 3 (main): new replica tier without limits falls back to the old tier's limits") {
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, 1000)}});
   auto s = create(acc, file("S", 100, 1));
   REQUIRE(s.update(file("S", 100, 3)).ok());  // R3 has no limits: R1's are used
-  CHECK(s.tier().name() == "R1");             // no move: R3 has no limits (§3.2)
-  // the stream is now R3; an update that keeps R3 has no replica change, so no fallback: 10120 (§7.5.3 step 3)
+  CHECK(s.tier().name() == "R1");             // no move: R3 has no limits (docs/semantics.md#tier-move)
+  // the stream is now R3; an update that keeps R3 has no replica change, so no fallback: 10120 (docs/semantics.md#stream-update
+  // step 3)
   CHECK(err(s.update(file("S", 50, 3))) == errc::no_limits);
   // the fallback still checks the old tier's limit: R1 -> R3 with 1001 bytes exceeds R1's 1000
   auto t = create(acc, file("T", 100, 1));

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §3.2 selectLimits, §7.4 countStreams / tieredReservation, §7.7 maxBytesLimits, §8.2 reservedStorage.
+// docs/semantics.md#select-limits selectLimits, docs/semantics.md#counting-streams countStreams / tieredReservation,
+// docs/semantics.md#max-bytes-limits maxBytesLimits, docs/semantics.md#reserved-storage reservedStorage.
 #include "core_helpers.hpp"
 
 using namespace jsacct;
 using namespace coretest;
 
-TEST_CASE_TEMPLATE("§3.2 selectLimits: untiered \"\" wins over tiered entries", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits: untiered \"\" wins over tiered entries", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"", lim(100, 200)}, {"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
   for (std::int64_t r : {1, 3}) {
@@ -17,7 +19,8 @@ TEST_CASE_TEMPLATE("§3.2 selectLimits: untiered \"\" wins over tiered entries",
   }
 }
 
-TEST_CASE_TEMPLATE("§3.2 selectLimits: tiered selection by replica count", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits: tiered selection by replica count", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
   auto s1 = acc.select_limits(file("s", -1, 1));
@@ -31,7 +34,7 @@ TEST_CASE_TEMPLATE("§3.2 selectLimits: tiered selection by replica count", E, e
   CHECK(s3->limits == lim(3, 4));
 }
 
-TEST_CASE_TEMPLATE("§3.2 selectLimits: unknown tier -> 10120", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits: unknown tier -> 10120", E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
   CHECK(err(acc.select_limits(file("s", -1, 2))) == errc::no_limits);
@@ -41,7 +44,9 @@ TEST_CASE_TEMPLATE("§3.2 selectLimits: unknown tier -> 10120", E, engine, engin
   CHECK(r.error().text() == "no JetStream default or applicable tiered limit present (10120)");
 }
 
-TEST_CASE("§3.2/§14 selectLimits with replicas 0: main R1, 2.9.10 R0 (10120)") {
+TEST_CASE(
+    "docs/semantics.md#select-limits, docs/semantics.md#version-differences selectLimits with replicas 0: main R1, 2.9.10 R0 "
+    "(10120)") {
   const limits_map tiers{{"R1", lim(1, 2)}};
   engine m(server(GiB, GiB));
   auto am = enable(m, "A", tiers);
@@ -53,7 +58,8 @@ TEST_CASE("§3.2/§14 selectLimits with replicas 0: main R1, 2.9.10 R0 (10120)")
   CHECK(err(av.select_limits(file("s", -1, 0))) == errc::no_limits);
 }
 
-TEST_CASE_TEMPLATE("§3.2 selectLimits on a disabled account -> 10039", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits on a disabled account -> 10039", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   REQUIRE(eng.disable_account("A").ok());
@@ -64,8 +70,9 @@ TEST_CASE_TEMPLATE("§3.2 selectLimits on a disabled account -> 10039", E, engin
   CHECK(err(acc.delete_stream("s")) == errc::not_enabled_for_account);
 }
 
-TEST_CASE_TEMPLATE("TestJetStreamTieredLimits (§3.2): only a foreign tier -> 10120; after adding R1 the create works", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "TestJetStreamTieredLimits (docs/semantics.md#select-limits): only a foreign tier -> 10120; after adding R1 the create works",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", limits_map{{"nottheer", lim(-1, -1)}});
   auto r = acc.create_stream(file("S"));
@@ -77,8 +84,9 @@ TEST_CASE_TEMPLATE("TestJetStreamTieredLimits (§3.2): only a foreign tier -> 10
   CHECK(ok.ok());
 }
 
-TEST_CASE_TEMPLATE("§7.7 maxBytesLimits: (required, cap for the storage); (false, 0) without limits", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#max-bytes-limits maxBytesLimits: (required, cap for the storage); (false, 0) without limits", E, engine,
+    engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   account_limits l1 = lim(-1, -1);
   l1.max_bytes_required = true;
@@ -94,7 +102,8 @@ TEST_CASE_TEMPLATE("§7.7 maxBytesLimits: (required, cap for the storage); (fals
   CHECK(acc.max_bytes_limits(mem("s")) == std::pair<bool, std::int64_t>{false, 0});
 }
 
-TEST_CASE("TestJetStreamClusterTieredReservationConsistency (§7.4): untiered 31/2, R1 1/1, R3 10/1") {
+TEST_CASE(
+    "TestJetStreamClusterTieredReservationConsistency (docs/semantics.md#counting-streams): untiered 31/2, R1 1/1, R3 10/1") {
   // R1 file stream MaxBytes 1 and R3 file stream MaxBytes 10 (cluster mode so R3 is allowed).
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", untiered(lim(-1, -1)));
@@ -112,8 +121,9 @@ TEST_CASE("TestJetStreamClusterTieredReservationConsistency (§7.4): untiered 31
   CHECK(acc.count_streams("R3", probe3) == 1);
 }
 
-TEST_CASE_TEMPLATE("§7.4 countStreams/tieredReservation exclude the same name (main), include it (2.9.10)", E, engine,
-                   engine_v29) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#counting-streams countStreams/tieredReservation exclude the same name (main), include it (2.9.10)", E,
+    engine, engine_v29) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1)));
   auto a = create(acc, file("A", 100));
@@ -121,13 +131,13 @@ TEST_CASE_TEMPLATE("§7.4 countStreams/tieredReservation exclude the same name (
   const bool v29 = std::is_same_v<typename E::checker, v29_limits>;
   CHECK(acc.count_streams("", file("A", 100)) == (v29 ? 2 : 1));
   CHECK(acc.count_streams("", file("C", 100)) == 2);
-  // reservation sums exclude the same-named stream in both versions (§7.4)
+  // reservation sums exclude the same-named stream in both versions (docs/semantics.md#counting-streams)
   CHECK(acc.tiered_reservation("", file("A", 100)) == 200);
   CHECK(acc.tiered_reservation("", file("C", 100)) == 300);
 }
 
-TEST_CASE_TEMPLATE("§7.4 tieredReservation: only MaxBytes > 0 and (untiered) the same storage", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#counting-streams tieredReservation: only MaxBytes > 0 and (untiered) the same storage", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", untiered(lim(-1, -1)));
   auto f1 = create(acc, file("F1", 100));
@@ -138,7 +148,9 @@ TEST_CASE_TEMPLATE("§7.4 tieredReservation: only MaxBytes > 0 and (untiered) th
   CHECK(acc.tiered_reservation("", stream("X", storage_type::unset)) == 0);
 }
 
-TEST_CASE("§7.4/§14 tiered tieredReservation: main same storage only, 2.9.10 mixes memory and file") {
+TEST_CASE(
+    "docs/semantics.md#counting-streams, docs/semantics.md#version-differences tiered tieredReservation: main same storage only, "
+    "2.9.10 mixes memory and file") {
   const limits_map tiers{{"R1", lim(-1, -1)}};
   engine m(server(GiB, GiB));
   auto am = enable(m, "A", tiers);
@@ -154,7 +166,9 @@ TEST_CASE("§7.4/§14 tiered tieredReservation: main same storage only, 2.9.10 m
   CHECK(av.tiered_reservation("R1", mem("X")) == 150);
 }
 
-TEST_CASE("§8.2 reservedStorage: single replica, by tier name, MaxBytes > 0 only (§15 #17 47382b1ee)") {
+TEST_CASE(
+    "docs/semantics.md#reserved-storage reservedStorage: single replica, by tier name, MaxBytes > 0 only "
+    "(docs/semantics.md#reserved-storage 47382b1ee)") {
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", untiered(lim(-1, -1)));
   auto a = create(acc, file("A", 100, 3));

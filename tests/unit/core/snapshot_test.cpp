@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §8.1 JetStreamUsage (untiered / tiered quirks), §8.2, §5.6 usageStats, §2.4–2.7.
+// docs/semantics.md#account-usage-snapshot JetStreamUsage (untiered / tiered quirks), docs/semantics.md#reserved-storage,
+// docs/semantics.md#usage-stats usageStats, docs/semantics.md#tier-stats to docs/semantics.md#server-stats.
 #include "core_helpers.hpp"
 
 using namespace jsacct;
 using namespace coretest;
 
-TEST_CASE("§8.1 oracle example (2.9.10): untiered account, one file stream holding \"hello\" on \"s\", 2 API calls") {
+TEST_CASE(
+    "docs/semantics.md#account-usage-snapshot oracle example (2.9.10): untiered account, one file stream holding \"hello\" on "
+    "\"s\", 2 API calls") {
   engine_v29 eng(server(GiB, GiB));
   account_limits l = lim(500, 1000, 2, 3);
   auto acc = enable(eng, "A", untiered(l));
@@ -27,7 +30,7 @@ TEST_CASE("§8.1 oracle example (2.9.10): untiered account, one file stream hold
   CHECK(u.tiers.empty());
 }
 
-TEST_CASE("§8.1 main: the same account reports api.level 5 and reserved_* ") {
+TEST_CASE("docs/semantics.md#account-usage-snapshot main: the same account reports api.level 5 and reserved_* ") {
   jetstream_config cfg = server(GiB, GiB);
   cfg.domain = "HUB";
   engine eng(cfg);
@@ -47,8 +50,9 @@ TEST_CASE("§8.1 main: the same account reports api.level 5 and reserved_* ") {
   CHECK(u.tiers.empty());  // untiered: no "tiers"
 }
 
-TEST_CASE_TEMPLATE("§8.1 untiered wins in the snapshot too: limits[\"\"], no tiers even with tiered entries", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#account-usage-snapshot untiered wins in the snapshot too: limits[\"\"], no tiers even with tiered entries",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A", limits_map{{"", lim(1, 2)}, {"R1", lim(3, 4)}});
   auto s = create(acc, file("S"));
@@ -59,8 +63,10 @@ TEST_CASE_TEMPLATE("§8.1 untiered wins in the snapshot too: limits[\"\"], no ti
   CHECK(u.store == 5);
 }
 
-TEST_CASE_TEMPLATE("§8.1 tiered: configured tiers listed with zero usage; top-level limits zero-valued; streams bumped (§15 #32)",
-                   E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#account-usage-snapshot tiered: configured tiers listed with zero usage; top-level limits zero-valued; "
+    "streams bumped (docs/semantics.md#account-usage-snapshot)",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(0, 1100, 2, 2)}, {"R3", lim(0, 1100, 1, 1)}});
   auto s = create(acc, file("S"));
@@ -74,7 +80,7 @@ TEST_CASE_TEMPLATE("§8.1 tiered: configured tiers listed with zero usage; top-l
   CHECK(u.streams == 1);  // d9da66d67
 }
 
-TEST_CASE("TestJetStreamJWTClusteredTiers account info (§8.1): totals, tiers, limits") {
+TEST_CASE("TestJetStreamJWTClusteredTiers account info (docs/semantics.md#account-usage-snapshot): totals, tiers, limits") {
   engine eng(server(GiB, GiB), false);
   const auto l1 = lim(0, 1100, 2, 2), l3 = lim(0, 1100, 1, 1);
   auto acc = enable(eng, "A", limits_map{{"R1", l1}, {"R3", l3}});
@@ -111,8 +117,10 @@ TEST_CASE("TestJetStreamJWTClusteredTiers account info (§8.1): totals, tiers, l
   CHECK(t3.limits == l3);
 }
 
-TEST_CASE_TEMPLATE("§8.1 tiered: a tier without limits and zero usage is skipped; with usage it is listed with zero limits", E,
-                   engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#account-usage-snapshot tiered: a tier without limits and zero usage is skipped; with usage it is listed "
+    "with zero limits",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   acc.apply_remote_usage("n2", "R5", 0, 0);  // entry created, all zero, no limits
@@ -127,8 +135,10 @@ TEST_CASE_TEMPLATE("§8.1 tiered: a tier without limits and zero usage is skippe
   CHECK(u.store == 9);
 }
 
-TEST_CASE_TEMPLATE("§8.1 quirk: the count-gated insertion hides a limited tier compensated by an unlimited one", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#account-usage-snapshot quirk: the count-gated insertion hides a limited tier compensated by an unlimited "
+    "one",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   acc.update_usage(acc.tier("R1"), storage_type::file, 10);  // limited tier with usage
@@ -140,7 +150,7 @@ TEST_CASE_TEMPLATE("§8.1 quirk: the count-gated insertion hides a limited tier 
   CHECK(u.tiers.count("R3") == 0);
 }
 
-TEST_CASE("§8.1 tiered reserved_* per tier (main), not reported by 2.9.10") {
+TEST_CASE("docs/semantics.md#account-usage-snapshot tiered reserved_* per tier (main), not reported by 2.9.10") {
   engine m(server(GiB, GiB), false);
   auto am = enable(m, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto a = create(am, file("A", 100, 1));
@@ -159,14 +169,16 @@ TEST_CASE("§8.1 tiered reserved_* per tier (main), not reported by 2.9.10") {
   CHECK(uv.tiers.at("R1").reserved_store == 0);
 }
 
-TEST_CASE("§5.5/§15.3 account info memory/storage wrap when a total is negative (uint64 reinterpretation)") {
+TEST_CASE(
+    "docs/semantics.md#storage-totals, docs/semantics.md#conventions account info memory/storage wrap when a total is negative "
+    "(uint64 reinterpretation)") {
   engine_v29 eng(server(GiB, GiB));  // no drift repair
   auto acc = enable(eng, "A");
   acc.update_usage(acc.tier(""), storage_type::file, -3);
   CHECK(acc.usage().store == static_cast<std::uint64_t>(std::int64_t{-3}));
 }
 
-TEST_CASE("§5.6 usageStats (main): accounts, reserved unclamped, used clamped at 0, api.level 5") {
+TEST_CASE("docs/semantics.md#usage-stats usageStats (main): accounts, reserved unclamped, used clamped at 0, api.level 5") {
   engine eng(server(GiB, GiB));
   auto a = enable(eng, "A");
   auto b = enable(eng, "B");
@@ -184,19 +196,20 @@ TEST_CASE("§5.6 usageStats (main): accounts, reserved unclamped, used clamped a
   CHECK(st.api.inflight == 0);
 }
 
-TEST_CASE("§5.6 usageStats (2.9.10): used wraps, reserved wraps when negative, no api.level") {
+TEST_CASE("docs/semantics.md#usage-stats usageStats (2.9.10): used wraps, reserved wraps when negative, no api.level") {
   engine_v29 eng(server(GiB, GiB));
   auto a = enable(eng, "A");
   a.update_usage(a.tier(""), storage_type::file, -7);
   auto s = create(a, file("S", 100));
-  REQUIRE(s.update(file("S", -1)).ok());  // 2.9.10 releases 101: reserved -1 (§7.5.3)
+  REQUIRE(s.update(file("S", -1)).ok());  // 2.9.10 releases 101: reserved -1 (docs/semantics.md#stream-update)
   const auto st = eng.usage_stats();
   CHECK(st.store == static_cast<std::uint64_t>(std::int64_t{-7}));
   CHECK(st.reserved_store == static_cast<std::uint64_t>(std::int64_t{-1}));
   CHECK(st.api.level == 0);
 }
 
-TEST_CASE_TEMPLATE("§2.2 config(): the construction config with the current capacities", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#server-config config(): the construction config with the current capacities", E, engine,
+                   engine_v29, plain_engine) {
   jetstream_config cfg = server(11, 22);
   cfg.domain = "D";
   cfg.store_dir = "/x";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §5.1–5.3, §5.5, §5.7, §6.5 (merge semantics): updateUsage, storageTotals,
-// drift repair with the recompute hook and pending repairs, remote usage merge, API counters.
+// docs/semantics.md#usage-model to docs/semantics.md#drift-repair, docs/semantics.md#storage-totals,
+// docs/semantics.md#api-counters, docs/semantics.md#aru-merge (merge semantics): updateUsage, storageTotals, drift repair with
+// the recompute hook and pending repairs, remote usage merge, API counters.
 #include "core_helpers.hpp"
 
 #include <map>
@@ -9,14 +10,14 @@
 using namespace jsacct;
 using namespace coretest;
 
-TEST_CASE_TEMPLATE("§5.2 updateUsage: local, total and the server's used bytes move together", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#update-usage updateUsage: local, total and the server's used bytes move together", E,
+                   engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto t = acc.tier("");
   acc.update_usage(t, storage_type::memory, 100);
   acc.update_usage(t, storage_type::file, 70);
-  acc.update_usage(t, storage_type::unset, 5);  // not memory -> file (§2.1)
+  acc.update_usage(t, storage_type::unset, 5);  // not memory -> file (docs/semantics.md#storage-types)
   CHECK(acc.usage_of(t, storage_type::memory).local == 100);
   CHECK(acc.usage_of(t, storage_type::memory).total == 100);
   CHECK(acc.usage_of(t, storage_type::file).local == 75);
@@ -26,7 +27,8 @@ TEST_CASE_TEMPLATE("§5.2 updateUsage: local, total and the server's used bytes 
   CHECK(eng.used().store == 0);
 }
 
-TEST_CASE_TEMPLATE("§5.1 server used bytes sum every account (this server only)", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#usage-model server used bytes sum every account (this server only)", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB));
   auto a = enable(eng, "A");
   auto b = enable(eng, "B");
@@ -38,7 +40,8 @@ TEST_CASE_TEMPLATE("§5.1 server used bytes sum every account (this server only)
   CHECK(eng.used() == mem_store{0, 42});
 }
 
-TEST_CASE_TEMPLATE("§5.5 storageTotals: Σ uint64(total) over tiers, wrapping", E, engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#storage-totals storageTotals: Σ uint64(total) over tiers, wrapping", E, engine, engine_v29,
+                   plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto r1 = acc.tier("R1");
@@ -47,10 +50,12 @@ TEST_CASE_TEMPLATE("§5.5 storageTotals: Σ uint64(total) over tiers, wrapping",
   acc.update_usage(r3, storage_type::file, 30);
   acc.update_usage(r3, storage_type::memory, 7);
   CHECK(acc.storage_totals() == std::pair<std::uint64_t, std::uint64_t>{7, 20});
-  CHECK(acc.usage().store == 20);  // JetStreamUsage top level uses storageTotals (§8.1)
+  CHECK(acc.usage().store == 20);  // JetStreamUsage top level uses storageTotals (docs/semantics.md#account-usage-snapshot)
 }
 
-TEST_CASE("TestJetStreamClusterStreamAccountingDriftFixups (§5.3): negative local usage repaired via the recompute hook") {
+TEST_CASE(
+    "TestJetStreamClusterStreamAccountingDriftFixups (docs/semantics.md#drift-repair): negative local usage repaired via the "
+    "recompute hook") {
   engine eng(server(GiB, GiB));
   std::vector<std::tuple<std::string, std::string, storage_type>> calls;
   eng.set_usage_recompute([&](const std::string& a, std::string_view t, storage_type s) {
@@ -65,8 +70,8 @@ TEST_CASE("TestJetStreamClusterStreamAccountingDriftFixups (§5.3): negative loc
   CHECK(eng.usage_stats().store == 0);
   s.add_usage(-100);  // drift: local goes negative
   CHECK(acc.usage_of(s.tier(), storage_type::file).local == -100);
-  CHECK(eng.usage_stats().store == 0);  // main clamps negative server usage (§5.6)
-  CHECK(calls.empty());                 // never inline (§5.2 step 4)
+  CHECK(eng.usage_stats().store == 0);  // main clamps negative server usage (docs/semantics.md#usage-stats)
+  CHECK(calls.empty());                 // never inline (docs/semantics.md#update-usage step 4)
   CHECK(eng.run_pending_repairs() == 1);
   REQUIRE(calls.size() == 1);
   CHECK(std::get<0>(calls[0]) == "A");
@@ -78,7 +83,8 @@ TEST_CASE("TestJetStreamClusterStreamAccountingDriftFixups (§5.3): negative loc
   CHECK(eng.run_pending_repairs() == 0);
 }
 
-TEST_CASE("TestJetStreamUsageSyncDeadlock (§5.3, §15 #5 e018705a0): a task runner running inline does not deadlock") {
+TEST_CASE(
+    "TestJetStreamUsageSyncDeadlock (docs/semantics.md#drift-repair e018705a0): a task runner running inline does not deadlock") {
   engine eng(server(GiB, GiB));
   std::int64_t actual = 0;
   eng.set_usage_recompute([&](const std::string&, std::string_view, storage_type) { return actual; });
@@ -94,7 +100,7 @@ TEST_CASE("TestJetStreamUsageSyncDeadlock (§5.3, §15 #5 e018705a0): a task run
   CHECK(eng.used().mem == 233);
 }
 
-TEST_CASE("§15 #6 0a86bf4a9: two consecutive negative excursions are both repaired") {
+TEST_CASE("docs/semantics.md#drift-repair 0a86bf4a9: two consecutive negative excursions are both repaired") {
   engine eng(server(GiB, GiB));
   eng.set_usage_recompute([](const std::string&, std::string_view, storage_type) { return std::int64_t{5}; });
   std::vector<event> seen;
@@ -115,7 +121,7 @@ TEST_CASE("§15 #6 0a86bf4a9: two consecutive negative excursions are both repai
   CHECK(seen[1].account == "A");
 }
 
-TEST_CASE("§5.3 drift repair leaves remote contributions untouched; totals move by the local delta") {
+TEST_CASE("docs/semantics.md#drift-repair drift repair leaves remote contributions untouched; totals move by the local delta") {
   engine eng(server(GiB, GiB), false);
   eng.set_usage_recompute([](const std::string&, std::string_view, storage_type) { return std::int64_t{0}; });
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
@@ -129,7 +135,7 @@ TEST_CASE("§5.3 drift repair leaves remote contributions untouched; totals move
   CHECK(acc.usage_of(t, storage_type::file).total == 400);
 }
 
-TEST_CASE("§5.3 explicit sync_usage repairs over-counting too; no hook -> no-op") {
+TEST_CASE("docs/semantics.md#drift-repair explicit sync_usage repairs over-counting too; no hook -> no-op") {
   engine eng(server(GiB, GiB));
   auto acc = enable(eng, "A");
   auto t = acc.tier("");
@@ -139,10 +145,10 @@ TEST_CASE("§5.3 explicit sync_usage repairs over-counting too; no hook -> no-op
   CHECK(acc.sync_usage("", storage_type::file) == -40);
   CHECK(acc.usage_of(t, storage_type::file).local == 60);
   CHECK(eng.used().store == 60);
-  CHECK(acc.sync_usage("nope", storage_type::file) == 0);  // §5.3 step 4: no usage entry
+  CHECK(acc.sync_usage("nope", storage_type::file) == 0);  // docs/semantics.md#drift-repair step 4: no usage entry
 }
 
-TEST_CASE("§5.3 drift repair after the account was disabled does nothing") {
+TEST_CASE("docs/semantics.md#drift-repair drift repair after the account was disabled does nothing") {
   engine eng(server(GiB, GiB));
   int calls = 0;
   eng.set_usage_recompute([&](const std::string&, std::string_view, storage_type) {
@@ -156,7 +162,10 @@ TEST_CASE("§5.3 drift repair after the account was disabled does nothing") {
   CHECK(calls == 0);
 }
 
-TEST_CASE_TEMPLATE("§5.2/§14 2.9.10 and plain counters: 2.9.10 never repairs (negative usage persists)", E, engine_v29) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#update-usage, docs/semantics.md#version-differences 2.9.10 and plain counters: 2.9.10 never repairs "
+    "(negative usage persists)",
+    E, engine_v29) {
   E eng(server(GiB, GiB));
   eng.set_usage_recompute([](const std::string&, std::string_view, storage_type) { return std::int64_t{0}; });
   auto acc = enable(eng, "A");
@@ -164,12 +173,12 @@ TEST_CASE_TEMPLATE("§5.2/§14 2.9.10 and plain counters: 2.9.10 never repairs (
   acc.update_usage(t, storage_type::file, -100);
   CHECK(eng.run_pending_repairs() == 0);
   CHECK(acc.usage_of(t, storage_type::file).local == -100);
-  // 2.9.10 does not clamp: the negative value wraps (§5.6)
+  // 2.9.10 does not clamp: the negative value wraps (docs/semantics.md#usage-stats)
   CHECK(eng.usage_stats().store == static_cast<std::uint64_t>(std::int64_t{-100}));
 }
 
-TEST_CASE_TEMPLATE("§6.5 remote merge: a node's contribution is replaced, never accumulated", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge remote merge: a node's contribution is replaced, never accumulated", E, engine,
+                   engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R3", lim(-1, -1)}});
   auto t = acc.tier("R3");
@@ -188,8 +197,8 @@ TEST_CASE_TEMPLATE("§6.5 remote merge: a node's contribution is replaced, never
   CHECK(acc.storage_totals().second == 80);
 }
 
-TEST_CASE_TEMPLATE("§6.5 remote merge: an omitted tier keeps its old contribution; unknown tiers appear", E, engine, engine_v29,
-                   plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge remote merge: an omitted tier keeps its old contribution; unknown tiers appear",
+                   E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   acc.apply_remote_usage("n2", "R1", 0, 5);
@@ -205,7 +214,9 @@ TEST_CASE_TEMPLATE("§6.5 remote merge: an omitted tier keeps its old contributi
   CHECK(acc.storage_totals().second == 0);
 }
 
-TEST_CASE("§6.5/§7.2 publish checks use the cluster-wide total (local + remote)") {
+TEST_CASE(
+    "docs/semantics.md#aru-merge, docs/semantics.md#account-publish-check publish checks use the cluster-wide total (local + "
+    "remote)") {
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", untiered(lim(-1, 100)));
   auto s = create(acc, file("S"));
@@ -214,7 +225,7 @@ TEST_CASE("§6.5/§7.2 publish checks use the cluster-wide total (local + remote
   CHECK(s.check_publish(msg(0, 70)) == errc::account_resources_exceeded);
 }
 
-TEST_CASE("§6.4 for_each_local_usage reports local values of tiers with a usage entry only") {
+TEST_CASE("docs/semantics.md#aru-layout for_each_local_usage reports local values of tiers with a usage entry only") {
   engine eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   acc.update_usage(acc.tier("R1"), storage_type::memory, 3);
@@ -226,8 +237,9 @@ TEST_CASE("§6.4 for_each_local_usage reports local values of tiers with a usage
   CHECK(seen["R5"] == mem_store{0, 0});
 }
 
-TEST_CASE_TEMPLATE("§5.7 API counters: account and server, errors count as requests; remote counters replaced", E, engine,
-                   engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#api-counters API counters: account and server, errors count as requests; remote counters replaced", E,
+    engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB), false);
   auto acc = enable(eng, "A");
   acc.track_api();
@@ -249,7 +261,9 @@ TEST_CASE_TEMPLATE("§5.7 API counters: account and server, errors count as requ
   CHECK(acc.usage().api.total == 3);
 }
 
-TEST_CASE("§5.3 drift repair event text: nats-server's wording with friendlyBytes (§11.5, negatives per §18 #8)") {
+TEST_CASE(
+    "docs/semantics.md#drift-repair drift repair event text: nats-server's wording with friendlyBytes "
+    "(docs/semantics.md#friendly-bytes, negatives per docs/semantics.md#diff-friendly-bytes-negative)") {
   jsacct::jetstream_config cfg;
   cfg.max_memory = std::int64_t{1} << 30;
   cfg.max_store = std::int64_t{1} << 30;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of jsacct/facade/dyn_config.hpp: dyn_jetstream_config (spec §9.2) for main
-// and 2.9.10 with an injected system probe, the enable-time resolution of §9.1
+// Tests of jsacct/facade/dyn_config.hpp: dyn_jetstream_config (docs/semantics.md#dynamic-config) for main
+// and 2.9.10 with an injected system probe, the enable-time resolution of docs/semantics.md#server-enable
 // steps 3-4, and the real probe defaults.
 #include "jsacct/facade/dyn_config.hpp"
 
@@ -57,7 +57,7 @@ jetstream_config cfg_of(std::int64_t mem, std::int64_t store, std::string dir = 
 
 }  // namespace
 
-TEST_CASE("dyn_jetstream_config: store dir and temp-dir warning (spec §9.2)") {
+TEST_CASE("dyn_jetstream_config: store dir and temp-dir warning (docs/semantics.md#dynamic-config)") {
   fake_probe f;
   auto r = dyn_jetstream_config("/data", 0, 0, {}, f.probe());
   CHECK(r.config.store_dir == "/data/jetstream");
@@ -199,7 +199,7 @@ TEST_CASE("TestJetStreamDynConfigBothPositive: both positive, flags unset, kept 
   CHECK(r.config.max_memory == 2147483648);
 }
 
-TEST_CASE("dyn-config outcome table of spec §9.2 (programmatic options), main and 2.9.10") {
+TEST_CASE("dyn-config outcome table of docs/semantics.md#dynamic-config (programmatic options), main and 2.9.10") {
   struct row {
     std::int64_t mem, store;
     std::int64_t main_mem, main_store;
@@ -275,7 +275,7 @@ TEST_CASE("TestJetStreamConfigNegativeLimitsFallBackToDynamic: -1 in the config 
   }
 }
 
-TEST_CASE("config-file cases of spec §9.2 (identical in both versions)") {
+TEST_CASE("config-file cases of docs/semantics.md#dynamic-config (identical in both versions)") {
   for (const auto v : {server_version::main, server_version::v2_9}) {
     fake_probe f;
     // only `max_file_store: 1GB` (memory not in the file -> -1)

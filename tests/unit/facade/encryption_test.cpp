@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of jsacct/facade/encryption.hpp (spec §9.5): the key generator, both
+// Tests of jsacct/facade/encryption.hpp (docs/semantics.md#encryption): the key generator, both
 // AEADs (libsodium's XChaCha20-Poly1305, OpenSSL's AES-GCM) against vectors
 // from Go's crypto libraries, the candidate order and error texts of
 // decrypt_meta, and interop with metafiles written by a real nats-server

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of jsacct/facade/exports.hpp: the subject tables of spec §9.7.
+// Tests of jsacct/facade/exports.hpp: the subject tables of docs/semantics.md#exports-imports.
 #include "jsacct/facade/exports.hpp"
 
 #include <doctest/doctest.h>

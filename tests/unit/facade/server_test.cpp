@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The facade's server and account lifecycle (spec §9.1, §9.4, §9.8–§9.10,
-// §9.12–§9.13, §10), in temp dirs with injected probes and clock.
+// The facade's server and account lifecycle (docs/semantics.md#server-enable, docs/semantics.md#server-restart to
+// docs/semantics.md#out-of-space, docs/semantics.md#resources-exceeded-log to docs/semantics.md#server-getters,
+// docs/semantics.md#account-lifecycle), in temp dirs with injected probes and clock.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -72,7 +73,7 @@ account_limits mem_store_limits(std::int64_t mem, std::int64_t store) {
 
 }  // namespace
 
-TEST_CASE("§9.1 enable: explicit path appends /jetstream, second enable is refused") {
+TEST_CASE("docs/semantics.md#server-enable enable: explicit path appends /jetstream, second enable is refused") {
   harness h;
   jetstream_server s(h.setup());
   CHECK_FALSE(s.enabled());
@@ -93,7 +94,9 @@ TEST_CASE("§9.1 enable: explicit path appends /jetstream, second enable is refu
   CHECK(again.err_code() == 0);
 }
 
-TEST_CASE("§9.1/§9.2 enable without a config: dynamic, 75% of memory, disk probe, temp dir warning") {
+TEST_CASE(
+    "docs/semantics.md#server-enable, docs/semantics.md#dynamic-config enable without a config: dynamic, 75% of memory, disk "
+    "probe, temp dir warning") {
   harness h;
   jetstream_server s(h.setup());
   REQUIRE_FALSE(s.enable());
@@ -103,7 +106,7 @@ TEST_CASE("§9.1/§9.2 enable without a config: dynamic, 75% of memory, disk pro
   CHECK(h.saw(server_event_kind::warning, "Temporary storage directory used, data could be lost on system reboot"));
 }
 
-TEST_CASE("§9.4 step 2: a file where the store dir should be") {
+TEST_CASE("docs/semantics.md#server-enable step 2: a file where the store dir should be") {
   harness h;
   jetstream_server s(h.setup());
   fs::create_directories(h.dir.path / "x");
@@ -115,12 +118,14 @@ TEST_CASE("§9.4 step 2: a file where the store dir should be") {
   c.store_dir = (h.dir.path / "x").string();
   const api_error e = s.enable(c);
   CHECK(e.text() == "storage directory is not a directory");
-  // The engine stays published after a late failure (§9.4 step 1).
+  // The engine stays published after a late failure (docs/semantics.md#server-enable step 1).
   CHECK(s.enabled());
   CHECK(s.config().has_value());
 }
 
-TEST_CASE("§9.9 disable and shutdown drop the engine; §9.13 getters; TestJetStreamDisabledHealthz (state part)") {
+TEST_CASE(
+    "docs/semantics.md#server-shutdown disable and shutdown drop the engine; docs/semantics.md#server-getters getters; "
+    "TestJetStreamDisabledHealthz (state part)") {
   harness h;
   jetstream_server s(h.setup());
   CHECK_FALSE(s.disable());  // not enabled -> success
@@ -143,13 +148,13 @@ TEST_CASE("§9.9 disable and shutdown drop the engine; §9.13 getters; TestJetSt
   const api_error e = s.enable_account("A");
   CHECK(e.err_code() == 10076);
   CHECK(e.description() == "JetStream not enabled");
-  // Restart brings the configured account back (§9.6).
+  // Restart brings the configured account back (docs/semantics.md#account-wiring).
   REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   CHECK(s.account_enabled("A"));
   CHECK(s.num_accounts() == 1);
 }
 
-TEST_CASE("§9.8 restart: a failing enable is logged and swallowed") {
+TEST_CASE("docs/semantics.md#server-restart restart: a failing enable is logged and swallowed") {
   harness h;
   jetstream_server s(h.setup());
   fs::create_directories(h.dir.path / "y");
@@ -165,7 +170,7 @@ TEST_CASE("§9.8 restart: a failing enable is logged and swallowed") {
   CHECK_FALSE(s.enabled());
 }
 
-TEST_CASE("§9.13 enabled for domain: local flag or any peer") {
+TEST_CASE("docs/semantics.md#server-getters enabled for domain: local flag or any peer") {
   harness h;
   jetstream_server s(h.setup());
   const bool none[] = {false, false};
@@ -176,7 +181,7 @@ TEST_CASE("§9.13 enabled for domain: local flag or any peer") {
   CHECK(s.enabled_for_domain(none));
 }
 
-TEST_CASE("§9.10 out of space: once per engine, advisory, shutdown keeps state") {
+TEST_CASE("docs/semantics.md#out-of-space out of space: once per engine, advisory, shutdown keeps state") {
   harness h;
   jetstream_server s(h.setup());
   REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
@@ -199,7 +204,7 @@ TEST_CASE("§9.10 out of space: once per engine, advisory, shutdown keeps state"
   CHECK(h.saw(server_event_kind::error, "JetStream out of resources, will be DISABLED"));
 }
 
-TEST_CASE("§9.10 write permission error: logs and shuts down, only when enabled") {
+TEST_CASE("docs/semantics.md#out-of-space write permission error: logs and shuts down, only when enabled") {
   harness h;
   jetstream_server s(h.setup());
   CHECK_FALSE(s.handle_write_permission_error());
@@ -209,7 +214,7 @@ TEST_CASE("§9.10 write permission error: logs and shuts down, only when enabled
   CHECK_FALSE(s.enabled());
 }
 
-TEST_CASE("§9.12 resources exceeded alert: at most once per 10 s (strictly more)") {
+TEST_CASE("docs/semantics.md#resources-exceeded-log resources exceeded alert: at most once per 10 s (strictly more)") {
   harness h;
   jetstream_server s(h.setup());
   h.now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
@@ -222,7 +227,7 @@ TEST_CASE("§9.12 resources exceeded alert: at most once per 10 s (strictly more
   CHECK(h.saw(server_event_kind::error, "JetStream file resource limits exceeded for server"));
 }
 
-TEST_CASE("TestJetStreamEnableAndDisableAccount (§10.1, §10.3)") {
+TEST_CASE("TestJetStreamEnableAndDisableAccount (docs/semantics.md#account-enable, docs/semantics.md#account-disable)") {
   harness h;
   jetstream_server s(h.setup());
   REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
@@ -240,12 +245,12 @@ TEST_CASE("TestJetStreamEnableAndDisableAccount (§10.1, §10.3)") {
   CHECK(s.account_configured("$FOO"));
   REQUIRE_FALSE(s.disable_account("$FOO"));
   CHECK(s.num_accounts() == 0);
-  CHECK(s.account_configured("$FOO"));                   // configured limits are kept (§10.3)
+  CHECK(s.account_configured("$FOO"));                   // configured limits are kept (docs/semantics.md#account-disable)
   CHECK(s.disable_account("$BAR").err_code() == 10039);  // never enabled
   CHECK(s.enable_account("$UNREGISTERED").text() == "jetstream account not registered");
 }
 
-TEST_CASE("TestJetStreamCanNotEnableOnSystemAccount (§10.1 step 2)") {
+TEST_CASE("TestJetStreamCanNotEnableOnSystemAccount (docs/semantics.md#account-enable step 2)") {
   harness h;
   jetstream_server s(h.setup());
   REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
@@ -253,7 +258,9 @@ TEST_CASE("TestJetStreamCanNotEnableOnSystemAccount (§10.1 step 2)") {
   CHECK(s.enable_account("$SYS").text() == "jetstream can not be enabled on the system account");
 }
 
-TEST_CASE("TestJetStreamSystemLimits: account admission against the server (§7.8, §10.1–§10.2)") {
+TEST_CASE(
+    "TestJetStreamSystemLimits: account admission against the server (docs/semantics.md#sufficient-resources, "
+    "docs/semantics.md#account-enable to docs/semantics.md#account-limits-update)") {
   harness h;
   jetstream_server s(h.setup());
   REQUIRE_FALSE(s.enable(h.explicit_cfg(1024, 8192)));
@@ -273,7 +280,8 @@ TEST_CASE("TestJetStreamSystemLimits: account admission against the server (§7.
   CHECK(s.lookup_account("F")->limits().at("") == full);
 }
 
-TEST_CASE("TestJetStreamJWTLimits: diff-checked updates keep the old limits on failure (§10.2)") {
+TEST_CASE(
+    "TestJetStreamJWTLimits: diff-checked updates keep the old limits on failure (docs/semantics.md#account-limits-update)") {
   harness h;
   jetstream_server s(h.setup());
   REQUIRE_FALSE(s.enable(h.explicit_cfg(10 << 20, 10 << 20)));

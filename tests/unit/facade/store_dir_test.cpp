@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of jsacct/facade/store_dir.hpp: the legacy layout migration (spec §9.3)
-// and the store-dir preparation of enableJetStream (§9.4 step 2), in temp dirs.
+// Tests of jsacct/facade/store_dir.hpp: the legacy layout migration (docs/semantics.md#store-dir-migration)
+// and the store-dir preparation of enableJetStream (docs/semantics.md#server-enable step 2), in temp dirs.
 //
 // Tests may run as root, where permission bits do not stop writes: the
 // read-only cases then use an entry in the way (a file named `jetstream`, a

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of jsacct/facade/text.hpp: friendly_bytes (spec §11.5, §18 #8), name and
-// subject validity (§11.3, §11.4) and go_quote.
+// Tests of jsacct/facade/text.hpp: friendly_bytes (docs/semantics.md#friendly-bytes,
+// docs/semantics.md#diff-friendly-bytes-negative), name and subject validity (docs/semantics.md#validate-options,
+// docs/semantics.md#name-validation) and go_quote.
 #include "jsacct/facade/text.hpp"
 
 #include <doctest/doctest.h>
@@ -12,7 +13,7 @@
 using namespace std::string_literals;
 using jsacct::friendly_bytes;
 
-TEST_CASE("friendly_bytes: the spec §11.5 table, row by row") {
+TEST_CASE("friendly_bytes: docs/semantics.md#friendly-bytes table, row by row") {
   CHECK(friendly_bytes(std::int64_t{-1}) == "-1 B");
   CHECK(friendly_bytes(std::int64_t{0}) == "0 B");
   CHECK(friendly_bytes(std::int64_t{1023}) == "1023 B");
@@ -33,14 +34,14 @@ TEST_CASE("friendly_bytes: the spec §11.5 table, row by row") {
 TEST_CASE("friendly_bytes: more boundaries and the values the server prints") {
   CHECK(friendly_bytes(std::int64_t{1}) == "1 B");
   CHECK(friendly_bytes(std::int64_t{1025}) == "1.00 KB");
-  CHECK(friendly_bytes(std::int64_t{1000000000}) == "953.67 MB");       // `max_file_store: 1G` (§9.2)
-  CHECK(friendly_bytes(std::int64_t{10} * 1024 * 1024) == "10.00 MB");  // oracle banner (§16)
+  CHECK(friendly_bytes(std::int64_t{1000000000}) == "953.67 MB");       // `max_file_store: 1G` (docs/semantics.md#dynamic-config)
+  CHECK(friendly_bytes(std::int64_t{10} * 1024 * 1024) == "10.00 MB");  // oracle banner (docs/semantics.md#recorded-facts)
   CHECK(friendly_bytes(std::int64_t{1} << 40) == "1.00 TB");
   CHECK(friendly_bytes(std::int64_t{1} << 50) == "1.00 PB");
   CHECK(friendly_bytes((std::int64_t{1} << 60) - 1) == "1.00 EB");
 }
 
-TEST_CASE("friendly_bytes: negative values are '-' and the magnitude's text (spec §18 #8)") {
+TEST_CASE("friendly_bytes: negative values are '-' and the magnitude's text (docs/semantics.md#diff-friendly-bytes-negative)") {
   CHECK(friendly_bytes(std::int64_t{-1000000}) == "-976.56 KB");  // main would print "-1e+06 B"
   CHECK(friendly_bytes(std::int64_t{-1023}) == "-1023 B");
   CHECK(friendly_bytes(std::int64_t{-1024}) == "-1.00 KB");
@@ -59,7 +60,7 @@ TEST_CASE("friendly_bytes: unsigned and other integer types") {
   CHECK(friendly_bytes(std::uint32_t{4294967295u}) == "4.00 GB");
 }
 
-TEST_CASE("is_valid_name (spec §11.4)") {
+TEST_CASE("is_valid_name (docs/semantics.md#name-validation)") {
   CHECK(jsacct::is_valid_name("HUB"));
   CHECK(jsacct::is_valid_name("a-b_c"));
   CHECK(jsacct::is_valid_name("\v"));      // vertical tab is allowed
@@ -71,7 +72,7 @@ TEST_CASE("is_valid_name (spec §11.4)") {
     CHECK_MESSAGE(!jsacct::is_valid_name(bad), bad);
 }
 
-TEST_CASE("is_valid_asset_name (spec §11.4)") {
+TEST_CASE("is_valid_asset_name (docs/semantics.md#name-validation)") {
   CHECK(jsacct::is_valid_asset_name("ORDERS"));
   CHECK_FALSE(jsacct::is_valid_asset_name(""));
   CHECK_FALSE(jsacct::is_valid_asset_name("usr/bin"));
@@ -88,7 +89,7 @@ TEST_CASE("TestJetStreamAddStreamCanonicalNames (name part): these stream names 
   }
 }
 
-TEST_CASE("is_valid_subject (spec §11.3)") {
+TEST_CASE("is_valid_subject (docs/semantics.md#validate-options)") {
   CHECK(jsacct::is_valid_subject("foo"));
   CHECK(jsacct::is_valid_subject("foo.bar"));
   CHECK(jsacct::is_valid_subject("foo.*.bar"));

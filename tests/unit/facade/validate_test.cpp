@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of jsacct/facade/validate.hpp: validate_jetstream_options (spec §11.3),
+// Tests of jsacct/facade/validate.hpp: validate_jetstream_options (docs/semantics.md#validate-options),
 // rule by rule with the exact texts, and the public account NKEY check.
 #include "jsacct/facade/validate.hpp"
 
@@ -430,7 +430,7 @@ TEST_CASE("TestJetStreamLeafNodeDefaultDomainCfg: default_js_domain vs account J
   CHECK(err(leaf) == "<ok>");
 }
 
-TEST_CASE("validate rule 6: extension_hint, lower-cased in place (ASCII only, spec §18 #9)") {
+TEST_CASE("validate rule 6: extension_hint, lower-cased in place (ASCII only, docs/semantics.md#diff-ascii-extension-hint)") {
   for (const char* ok : {"", "will_extend", "no_extend", "WILL_EXTEND", "No_Extend"}) {
     server_options o = clustered();
     o.extension_hint = ok;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// observe/json.hpp: nats-server's JSON for the snapshot structs (spec §2.2–2.7,
-// §8.1). Round trip of every recorded $JS.API.INFO body and /jsz JetStream
-// part of the conformance scenarios (nats-server 2.9.10), byte-exact Go key
-// order with ordered_json, omitempty rules, engine snapshots.
+// observe/json.hpp: nats-server's JSON for the snapshot structs (docs/semantics.md#server-config to
+// docs/semantics.md#server-stats, docs/semantics.md#account-usage-snapshot). Round trip of every recorded $JS.API.INFO body and
+// /jsz JetStream part of the conformance scenarios (nats-server 2.9.10), byte-exact Go key order with ordered_json, omitempty
+// rules, engine snapshots.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -124,7 +124,8 @@ TEST_CASE("round trip: every recorded server_info result (the /jsz fields that m
   CHECK(beyond == 1);
 }
 
-TEST_CASE("§8.1 oracle example, byte for byte: 2.9.10 engine snapshot rendered with ordered_json") {
+TEST_CASE(
+    "docs/semantics.md#account-usage-snapshot oracle example, byte for byte: 2.9.10 engine snapshot rendered with ordered_json") {
   engine_v29 eng(server(std::int64_t{1} << 30, std::int64_t{1} << 30));
   auto acc = eng.enable_account("A", {{"", limits(500, 1000, 2, 3)}}).value();
   auto s = acc.create_stream(make_stream("S", storage_type::file)).value();
@@ -141,7 +142,7 @@ TEST_CASE("§8.1 oracle example, byte for byte: 2.9.10 engine snapshot rendered 
       R"("memory_max_stream_bytes":-1,"storage_max_stream_bytes":-1,"max_bytes_required":false},"api":{"total":2,"errors":0}})");
 }
 
-TEST_CASE("§8.1 main: reserved_* after storage and api.level first, when asked") {
+TEST_CASE("docs/semantics.md#account-usage-snapshot main: reserved_* after storage and api.level first, when asked") {
   jetstream_config cfg = server(std::int64_t{1} << 30, std::int64_t{1} << 30);
   cfg.domain = "HUB";
   engine eng(cfg);
@@ -217,7 +218,7 @@ TEST_CASE("server_stats: the JetStreamStats fields in Go order, api always prese
         R"("accounts":1,"ha_assets":0,"api":{"level":5,"total":0,"errors":0}})");
 }
 
-TEST_CASE("jetstream_config: spec §2.2 names, omitempty except max_memory / max_storage") {
+TEST_CASE("jetstream_config: docs/semantics.md#server-config names, omitempty except max_memory / max_storage") {
   CHECK(ordered_json(jetstream_config{}).dump() == R"({"max_memory":0,"max_storage":0})");
   jetstream_config c;
   c.max_memory = -1;

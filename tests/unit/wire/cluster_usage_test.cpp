@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §5.7, §6.3, §6.5, §16: merging received $JSC.ARU updates into an
-// account (main's remoteUpdateUsage) and the throttled / periodic sending side.
+// docs/semantics.md#api-counters, docs/semantics.md#aru-sending, docs/semantics.md#aru-merge, docs/semantics.md#recorded-facts:
+// merging received $JSC.ARU updates into an account (main's remoteUpdateUsage) and the throttled / periodic sending side.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -94,7 +94,7 @@ struct fake_clock {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("§6.5 a node's contribution is replaced, never accumulated", E, engine, plain_engine) {
+TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge a node's contribution is replaced, never accumulated", E, engine, plain_engine) {
   E eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   const auto msg = encode(5, 1, {{"R1", 10, 1000}, {"R3", 0, 3000}});
@@ -128,7 +128,7 @@ TEST_CASE_TEMPLATE("§6.5 a node's contribution is replaced, never accumulated",
   CHECK(acc.usage().api.errors == 0);
 }
 
-TEST_CASE("§6.5 a tier a node omits later keeps its earlier contribution") {
+TEST_CASE("docs/semantics.md#aru-merge a tier a node omits later keeps its earlier contribution") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R1", 0, 1000}, {"R3", 7, 3000}})).ok());
@@ -139,7 +139,7 @@ TEST_CASE("§6.5 a tier a node omits later keeps its earlier contribution") {
   CHECK(acc.usage().store == 3400);
 }
 
-TEST_CASE("§6.5 a tier reported by a peer appears locally even without limits") {
+TEST_CASE("docs/semantics.md#aru-merge a tier reported by a peer appears locally even without limits") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R5", 0, 9}})).ok());
@@ -148,7 +148,7 @@ TEST_CASE("§6.5 a tier reported by a peer appears locally even without limits")
   CHECK(u.tiers.at("R5").store == 9);
 }
 
-TEST_CASE("§6.5 legacy 32-byte form replaces the untiered tier and the API counters") {
+TEST_CASE("docs/semantics.md#aru-merge legacy 32-byte form replaces the untiered tier and the API counters") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(7, 3, {{"", 5, 100}})).ok());
@@ -172,7 +172,7 @@ TEST_CASE("§6.5 legacy 32-byte form replaces the untiered tier and the API coun
   CHECK(acc.usage().api.errors == 2);
 }
 
-TEST_CASE("§6.5 a corrupt first record applies nothing (but the node's entry is created)") {
+TEST_CASE("docs/semantics.md#aru-merge a corrupt first record applies nothing (but the node's entry is created)") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(4, 2, {{"", 0, 100}})).ok());
@@ -196,7 +196,7 @@ TEST_CASE("§6.5 a corrupt first record applies nothing (but the node's entry is
   CHECK(acc.state()->remotes.at("n9").tiers.empty());
 }
 
-TEST_CASE("§6.5 a corrupt excess record keeps the earlier tiers and skips the API counters") {
+TEST_CASE("docs/semantics.md#aru-merge a corrupt excess record keeps the earlier tiers and skips the API counters") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(4, 2, {{"R1", 0, 1}, {"R3", 0, 1}})).ok());
@@ -215,7 +215,7 @@ TEST_CASE("§6.5 a corrupt excess record keeps the earlier tiers and skips the A
   CHECK(acc.usage().api.errors == 2);
 }
 
-TEST_CASE("§6.5 records declared but missing are skipped silently; the API counters apply") {
+TEST_CASE("docs/semantics.md#aru-merge records declared but missing are skipped silently; the API counters apply") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   bytes msg = encode(3, 1, {{"R1", 0, 700}});
@@ -230,7 +230,7 @@ TEST_CASE("§6.5 records declared but missing are skipped silently; the API coun
   CHECK(acc.usage().api.total == 3);
 }
 
-TEST_CASE("§6.5 size guard and node id from the subject") {
+TEST_CASE("docs/semantics.md#aru-merge size guard and node id from the subject") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   const bytes ok = encode(1, 0, {{"", 0, 10}});
@@ -257,7 +257,7 @@ TEST_CASE("§6.5 size guard and node id from the subject") {
   CHECK(acc.usage().store == 20);
 }
 
-TEST_CASE("§5.1 local usage and the server's used bytes are untouched by remote updates") {
+TEST_CASE("docs/semantics.md#usage-model local usage and the server's used bytes are untouched by remote updates") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   auto t = acc.tier("");
@@ -300,7 +300,9 @@ TEST_CASE("remove_node subtracts everything the node reported") {
   CHECK(tier_store(acc, "R1") == 15);
 }
 
-TEST_CASE("§16 oracle: injected store 100 + api 7/3 -> storage 136; then legacy store 50, api 1, errors 0 -> 86") {
+TEST_CASE(
+    "docs/semantics.md#recorded-facts oracle: injected store 100 + api 7/3 -> storage 136; then legacy store 50, api 1, errors 0 "
+    "-> 86") {
   engine eng(server_cfg(), false);
   account_limits l = lim(500, 1000);
   l.max_streams = 2;
@@ -344,7 +346,7 @@ TEST_CASE("§16 oracle: injected store 100 + api 7/3 -> storage 136; then legacy
 
 // ---------------------------------------------------------------------------- sending
 
-TEST_CASE("§6.3 throttle: a second send within 250 ms is suppressed, exactly 250 ms later it goes") {
+TEST_CASE("docs/semantics.md#aru-sending throttle: a second send within 250 ms is suppressed, exactly 250 ms later it goes") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   acc.update_usage(acc.tier(""), storage_type::file, 36);
@@ -377,7 +379,7 @@ TEST_CASE("§6.3 throttle: a second send within 250 ms is suppressed, exactly 25
   CHECK(pub.sent() == 3);
 }
 
-TEST_CASE("§6.3 nothing is sent for an empty usage map, but lupdate is still set") {
+TEST_CASE("docs/semantics.md#aru-sending nothing is sent for an empty usage map, but lupdate is still set") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   fake_clock clk;
@@ -402,7 +404,7 @@ TEST_CASE("§6.3 nothing is sent for an empty usage map, but lupdate is still se
   CHECK(pub.sent() == 1);
 }
 
-TEST_CASE("§6.3 the periodic tick fires every 1.5 s and is throttled like any trigger") {
+TEST_CASE("docs/semantics.md#aru-sending the periodic tick fires every 1.5 s and is throttled like any trigger") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   acc.update_usage(acc.tier(""), storage_type::memory, 8);
@@ -432,7 +434,7 @@ TEST_CASE("§6.3 the periodic tick fires every 1.5 s and is throttled like any t
   CHECK(pub.sent() == 3);
 }
 
-TEST_CASE("§6.2 main standalone: no subject, nothing ever sent, the throttle still advances") {
+TEST_CASE("docs/semantics.md#aru-subjects main standalone: no subject, nothing ever sent, the throttle still advances") {
   engine eng(server_cfg());
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   acc.update_usage(acc.tier(""), storage_type::file, 36);
@@ -451,7 +453,7 @@ TEST_CASE("§6.2 main standalone: no subject, nothing ever sent, the throttle st
   CHECK(pub.sent() == 0);
 }
 
-TEST_CASE("§6.4 only local values are sent: remote contributions never echo") {
+TEST_CASE("docs/semantics.md#aru-layout only local values are sent: remote contributions never echo") {
   engine eng(server_cfg(), false);
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   acc.update_usage(acc.tier("R1"), storage_type::file, 100);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §6.2: node id = digits[b % 62] over the first 8 bytes of SHA-256(server name).
+// docs/semantics.md#aru-subjects: node id = digits[b % 62] over the first 8 bytes of SHA-256(server name).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -10,7 +10,7 @@
 
 using namespace jsacct;
 
-TEST_CASE("node_id: values verified against nats-server (spec §6.2, §16)") {
+TEST_CASE("node_id: values verified against nats-server (docs/semantics.md#aru-subjects, docs/semantics.md#recorded-facts)") {
   CHECK(node_id("S1") == "sQnRv29R");  // logged by the 2.9.10 oracle for server_name S1
   CHECK(node_id("S2") == "n2ha8Va6");
   CHECK(node_id("S3") == "6Sih0Zs8");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// spec §6.2, §6.4, §6.5; §15 #3 (832df1cdb), #28 (f04c3b437), #31 (9ee03aedd).
+// docs/semantics.md#aru-subjects, docs/semantics.md#aru-layout, docs/semantics.md#aru-merge; docs/semantics.md#aru-merge
+// (832df1cdb), #28 (f04c3b437), #31 (9ee03aedd).
 #include <doctest/doctest.h>
 
 #include <array>
@@ -118,10 +119,10 @@ std::vector<std::byte> encode_vec(std::uint64_t api, std::uint64_t err, const st
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// Encoding: the worked examples of spec §6.4, byte for byte
+// Encoding: the worked examples of docs/semantics.md#aru-layout, byte for byte
 // ---------------------------------------------------------------------------
 
-TEST_CASE("encode: one untiered tier (spec §6.4 example 1)") {
+TEST_CASE("encode: one untiered tier (docs/semantics.md#aru-layout example 1)") {
   const std::vector<usage_record> tiers{{"", 100, 2048}};
   const auto expected = from_hex("6400000000000000 0008000000000000 0500000000000000 0100000000000000 00000000 0000000000000000");
   REQUIRE(expected.size() == 44);
@@ -142,7 +143,7 @@ TEST_CASE("encode: one untiered tier (spec §6.4 example 1)") {
   CHECK(records_of(v) == tiers);
 }
 
-TEST_CASE("encode: tiers R1 then R3, 72 bytes (spec §6.4 example 2)") {
+TEST_CASE("encode: tiers R1 then R3, 72 bytes (docs/semantics.md#aru-layout example 2)") {
   const std::vector<usage_record> tiers{{"R1", 0, 1000}, {"R3", 10, 0}};
   const auto expected = from_hex(
       "0000000000000000 e803000000000000 0700000000000000 0200000000000000 01000000 0200000000000000 5231"
@@ -162,7 +163,7 @@ TEST_CASE("encode: tiers R1 then R3, 72 bytes (spec §6.4 example 2)") {
   CHECK(v.front() == usage_record{"R1", 0, 1000});
 }
 
-TEST_CASE("encode: negative local mem is sent as two's complement (spec §6.4 example 3)") {
+TEST_CASE("encode: negative local mem is sent as two's complement (docs/semantics.md#aru-layout example 3)") {
   const auto out = encode_vec(0, 0, {{"", -31, 0}});
   REQUIRE(out.size() == 44);
   CHECK(to_hex(std::span<const std::byte>(out).first(8)) == "e1ffffffffffffff");
@@ -171,7 +172,7 @@ TEST_CASE("encode: negative local mem is sent as two's complement (spec §6.4 ex
   CHECK(v.front().mem == -31);
 }
 
-TEST_CASE("the 44-byte message observed on the 2.9.10 binary (spec §6.4, §16)") {
+TEST_CASE("the 44-byte message observed on the 2.9.10 binary (docs/semantics.md#aru-layout, docs/semantics.md#recorded-facts)") {
   // One 5-byte message on "s" in a file stream (36 bytes), two API calls.
   const auto observed = from_hex("0000000000000000 2400000000000000 0200000000000000 0000000000000000 00000000 0000000000000000");
   REQUIRE(observed.size() == 44);
@@ -317,7 +318,7 @@ TEST_CASE("round trip: 0..8 tiers with empty names, binary names and int64 extre
 }
 
 // ---------------------------------------------------------------------------
-// Decoding: every status at its exact boundaries (spec §6.5)
+// Decoding: every status at its exact boundaries (docs/semantics.md#aru-merge)
 // ---------------------------------------------------------------------------
 
 TEST_CASE("decode: fewer than 32 bytes is too short") {
@@ -341,7 +342,7 @@ TEST_CASE("decode: fewer than 32 bytes is too short") {
 }
 
 TEST_CASE("decode: 32..43 bytes is the legacy untiered form") {
-  // 2.9.10 oracle (§16): a 32-byte update with store 50, api 1, errors 0.
+  // 2.9.10 oracle (docs/semantics.md#recorded-facts): a 32-byte update with store 50, api 1, errors 0.
   const msg m32 = msg{}.i64(0).i64(50).u64(1).u64(0);
   REQUIRE(m32.b.size() == 32);
   auto v = decode_usage_update(m32.span());
@@ -532,7 +533,7 @@ TEST_CASE("status helpers") {
 }
 
 // ---------------------------------------------------------------------------
-// Subjects (spec §6.2)
+// Subjects (docs/semantics.md#aru-subjects)
 // ---------------------------------------------------------------------------
 
 TEST_CASE("subjects") {
