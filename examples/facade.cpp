@@ -67,18 +67,18 @@ int main() {
   jetstream_config cfg;
   cfg.store_dir = dir;
   std::puts("enable:");
-  if (auto e = srv.enable(cfg)) return fail("enable", e.text());
+  if (auto r = srv.enable(cfg); !r) return fail("enable", r.error().text());
   const jetstream_config c = *srv.config();
   std::printf("enabled=%d max_memory=%lld max_storage=%lld store_dir ends in /jetstream: %d\n", srv.enabled(),
               static_cast<long long>(c.max_memory), static_cast<long long>(c.max_store), c.store_dir == dir + "/jetstream");
 
   // 2. Accounts: registered with the server first, then enabled with limits.
   srv.register_account("A");
-  std::printf("enable unregistered B -> %s\n", srv.enable_account("B").text().c_str());
+  std::printf("enable unregistered B -> %s\n", srv.enable_account("B").error().text().c_str());
   account_limits lim = dynamic_account_limits;
   lim.max_store = 10'000;
   std::puts("enable account A:");
-  if (auto e = srv.enable_account("A", {{"", lim}})) return fail("enable_account", e.text());
+  if (auto r = srv.enable_account("A", {{"", lim}}); !r) return fail("enable_account", r.error().text());
 
   // 3. The engine: reserve a stream and store messages until the account limit refuses one.
   auto acct = srv.lookup_account("A");
@@ -103,11 +103,11 @@ int main() {
 
   // 5. Re-enable (configured accounts come back with their limits), then disable.
   std::puts("enable again:");
-  if (auto e = srv.enable(cfg)) return fail("re-enable", e.text());
+  if (auto r = srv.enable(cfg); !r) return fail("re-enable", r.error().text());
   std::printf("enabled=%d account A enabled=%d limits max_storage=%lld\n", srv.enabled(), srv.account_enabled("A"),
               static_cast<long long>(srv.lookup_account("A").value().limits().at("").max_store));
   std::puts("disable:");
-  if (auto e = srv.disable()) return fail("disable", e.text());
+  if (auto r = srv.disable(); !r) return fail("disable", r.error().text());
   std::printf("enabled=%d store_dir=\"%s\"\n", srv.enabled(), srv.store_dir().c_str());
 
   std::error_code ec;

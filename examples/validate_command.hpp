@@ -205,7 +205,7 @@ struct validate_outcome {
 /// Validate and resolve `in` as a server starting with these options would.
 inline validate_outcome run_validate(validate_input in, const probe_override& ov,
                                      jsacct::server_version version = jsacct::server_version::main) {
-  if (auto err = jsacct::validate_jetstream_options(in.opts)) return {1, *err + "\n"};
+  if (auto valid = jsacct::validate_jetstream_options(in.opts); !valid) return {1, valid.error().text() + "\n"};
   // Server.Start(): the system account may not carry JetStream limits.
   const std::string sys =
       in.opts.system_account.empty() ? std::string(jsacct::default_system_account_name) : in.opts.system_account;

@@ -107,19 +107,20 @@ class jetstream_server {
   /// docs/semantics.md#server-enable `EnableJetStream(cfg)`: "jetstream already enabled"; the
   /// dynamic or explicit config (docs/semantics.md#dynamic-config); store-dir migration (docs/semantics.md#store-dir-migration)
   /// and checks (docs/semantics.md#server-enable step 2). On a store-dir failure the engine stays published, as in nats-server
-  /// (the getters answer, `enabled()` is true).
-  api_error enable(const std::optional<jetstream_config>& cfg = std::nullopt) {
+  /// (the getters answer, `enabled()` is true). Errors: see `result<void>`; the
+  /// non-API ones (already enabled, store dir) are `api_error::plain` (err_code 0).
+  result<void> enable(const std::optional<jetstream_config>& cfg = std::nullopt) {
     std::lock_guard lk(mu_);
     return enable_locked(cfg);
   }
 
   /// docs/semantics.md#server-shutdown `DisableJetStream()`: shut down and drop persistent meta state.
-  api_error disable() {
+  result<void> disable() {
     std::lock_guard lk(mu_);
     return disable_locked(true);
   }
   /// docs/semantics.md#server-shutdown main `ShutdownJetStream()`: shut down, keep meta state (transient errors).
-  api_error shutdown() {
+  result<void> shutdown() {
     std::lock_guard lk(mu_);
     return disable_locked(false);
   }
@@ -127,11 +128,11 @@ class jetstream_server {
   /// docs/semantics.md#server-restart `restartJetStream()` after a config reload: "Restarting
   /// JetStream", enable; on error a warning `Can't start JetStream: <err>` and
   /// a shutdown whose (success) result is returned.
-  api_error restart(const std::optional<jetstream_config>& cfg = std::nullopt) {
+  result<void> restart(const std::optional<jetstream_config>& cfg = std::nullopt) {
     std::lock_guard lk(mu_);
     emit(server_event_kind::notice, "Restarting JetStream");
-    if (auto e = enable_locked(cfg)) {
-      emit(server_event_kind::warning, "Can't start JetStream: " + e.text());
+    if (auto r = enable_locked(cfg); !r) {
+      emit(server_event_kind::warning, "Can't start JetStream: " + r.error().text());
       return disable_locked(false);
     }
     return {};
@@ -248,7 +249,7 @@ class jetstream_server {
   /// idempotent when enabled, sufficientResources (10028 / 10047, standalone),
   /// the streams-directory writability probe. Every path built from the name
   /// is joined like Go's `filepath.Join` and must lie below the store dir.
-  api_error enable_account(std::string_view name, limits_map limits = {}) {
+  result<void> enable_account(std::string_view name, limits_map limits = {}) {
     std::lock_guard lk(mu_);
     if (registered_.count(std::string(name)) == 0) return api_error::plain("jetstream account not registered");
     if (name == setup_.system_account) return api_error::plain("jetstream can not be enabled on the system account");
@@ -271,21 +272,23 @@ class jetstream_server {
 
   /// docs/semantics.md#account-limits-update `UpdateJetStreamLimits`: 10076 without JetStream, 10039 when
   /// the account is not enabled; diff-checked; on failure the old limits stay.
-  api_error update_account_limits(std::string_view name, limits_map limits) {
+  result<void> update_account_limits(std::string_view name, limits_map limits) {
     std::lock_guard lk(mu_);
     if (registered_.count(std::string(name)) == 0) return api_error::plain("jetstream account not registered");
     if (!js_ || disabled_) return errc::not_enabled;
     auto r = js_->update_account_limits(name, std::move(limits));
-    return r ? api_error{} : r.error();
+    if (!r) return std::move(r).error();
+    return {};
   }
 
   /// docs/semantics.md#account-disable `DisableJetStream` of an account: configured limits are kept.
-  api_error disable_account(std::string_view name) {
+  result<void> disable_account(std::string_view name) {
     std::lock_guard lk(mu_);
     if (registered_.count(std::string(name)) == 0) return api_error::plain("jetstream account not registered");
     if (!js_) return errc::not_enabled_for_account;
     auto r = js_->disable_account(name);
-    return r ? api_error{} : r.error();
+    if (!r) return std::move(r).error();
+    return {};
   }
 
   /// docs/semantics.md#account-lookups `jetStreamConfigured()`: configured limits exist and are non-empty.
@@ -309,7 +312,7 @@ class jetstream_server {
   }
 
  private:
-  api_error enable_locked(const std::optional<jetstream_config>& cfg) {
+  result<void> enable_locked(const std::optional<jetstream_config>& cfg) {
     if (js_ && !disabled_) return api_error::plain("jetstream already enabled");
     emit(server_event_kind::notice, "Starting JetStream");
     config_result r = resolve_enable_config(cfg, setup_.dyn, setup_.probe);
@@ -317,9 +320,9 @@ class jetstream_server {
     for (auto& d : r.debug) emit(server_event_kind::debug, std::move(d));
     auto is_account =
         setup_.is_account ? setup_.is_account : [this](std::string_view n) { return registered_.count(std::string(n)) != 0; };
-    store_dir_report rep = check_store_dir(r.config.store_dir, is_account);
-    for (auto& n : rep.notices) emit(server_event_kind::notice, std::move(n));
-    if (!rep.ok()) return api_error::plain(rep.error_text);
+    auto checked = check_store_dir(r.config.store_dir, is_account, false,
+                                   [this](std::string_view n) { emit(server_event_kind::notice, std::string(n)); });
+    if (!checked) return checked;
     // docs/semantics.md#server-enable step 1: the engine is published first; a later failure leaves it in place.
     config_ = r.config;
     js_ = std::make_unique<engine>(config_, setup_.standalone);
@@ -327,7 +330,7 @@ class jetstream_server {
     disabled_ = false;
     oos_ = false;
     shutting_down_ = false;
-    if (auto err = prepare_store_dir(config_.store_dir)) return api_error::plain(*err);
+    if (auto prepared = prepare_store_dir(config_.store_dir); !prepared) return prepared;
     emit(server_event_kind::notice, "---------------- JETSTREAM ----------------");
     if (config_.strict) emit(server_event_kind::notice, "  Strict:          true");
     emit(server_event_kind::notice, "  Max Memory:      " + friendly_bytes(config_.max_memory));
@@ -345,7 +348,7 @@ class jetstream_server {
     return {};
   }
 
-  api_error disable_locked(bool delete_state) {
+  result<void> disable_locked(bool delete_state) {
     if (!js_ || disabled_) return {};
     disabled_ = true;
     emit(server_event_kind::notice, "Initiating JetStream Shutdown...");
@@ -396,7 +399,7 @@ class jetstream_server {
   /// docs/semantics.md#account-enable steps 15–17: remove `.snap-staging`; probe that `<acc>/streams` can
   /// be created (then remove it and an empty `<acc>`); remove `<acc>/__snapshots__`.
   /// `acc_dir` is the account's directory, already checked to lie below the store dir.
-  api_error probe_account_dirs(const std::string& acc_dir) {
+  result<void> probe_account_dirs(const std::string& acc_dir) {
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::remove_all(detail::go_join({config_.store_dir, ".snap-staging"}), ec);

@@ -4,8 +4,8 @@
 /// layout migration of docs/semantics.md#store-dir-migration (account directories beside
 /// `<configured>/jetstream` are moved into it), and `prepare_store_dir`, the
 /// create / is-a-directory / is-writable check of docs/semantics.md#server-enable step 2, both with
-/// nats-server's exact texts. Errors carry the `std::error_code` and the text
-/// Go would print (`mkdir <path>: <reason>`, `rename <old> <new>: <reason>`).
+/// nats-server's exact texts. Both return `result<void>`; an error's text is
+/// what Go would print (`mkdir <path>: <reason>`, `rename <old> <new>: <reason>`).
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -23,8 +23,10 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
+#include "jsacct/error.hpp"
 #include "jsacct/facade/dyn_config.hpp"
 #include "jsacct/facade/text.hpp"
 #include "jsacct/facade/validate.hpp"
@@ -49,14 +51,9 @@ inline std::vector<std::string> list_dir_names(const std::string& dir) {
 /// Permission bits of directories the server creates (nats-server main; 2.9.10 used 0750).
 inline constexpr mode_t store_dir_perms = 0700;
 
-/// Outcome of `check_store_dir`.
-struct store_dir_report {
-  std::vector<std::string> notices;  ///< notice-level log lines, in order (each logged before its move)
-  std::error_code error;             ///< the failure, if any
-  std::string error_text;            ///< Go's text of that failure (`mkdir …` / `rename …`)
-  bool ok() const noexcept { return !error; }
-  explicit operator bool() const noexcept { return ok(); }
-};
+/// Receives the notice-level log lines of `check_store_dir`, in order, each
+/// before the move it announces.
+using store_dir_notice_sink = std::function<void(std::string_view)>;
 
 /// `checkStoreDir` (docs/semantics.md#store-dir-migration): `store_dir` is the effective store dir (it
 /// already ends in `/jetstream`). When it has no entries and its parent has
@@ -64,17 +61,18 @@ struct store_dir_report {
 /// account (`is_account(name)`, or, with an account resolver configured, a
 /// valid public account NKEY) is moved to `<store_dir>/<name>`, creating
 /// `<parent>/jetstream` (0700) first if the parent has no entry of that name.
-/// Entries are visited in name order; a notice
-/// `JetStream relocated account "<old>" to "<new>"` precedes each move. The
-/// first failing mkdir or rename stops the migration and is returned;
-/// non-account entries stay where they are.
-inline store_dir_report check_store_dir(const std::string& store_dir, const std::function<bool(std::string_view)>& is_account,
-                                        bool account_resolver = false) {
-  store_dir_report rep;
-  if (!detail::list_dir_names(store_dir).empty()) return rep;
+/// Entries are visited in name order; the notice
+/// `JetStream relocated account "<old>" to "<new>"` goes to `on_notice` (if
+/// set) before each move. The first failing mkdir or rename stops the
+/// migration and is the error (`api_error::plain`, err_code 0), with Go's text
+/// `mkdir <path>: <reason>` / `rename <old> <new>: <reason>`; non-account
+/// entries stay where they are.
+inline result<void> check_store_dir(const std::string& store_dir, const std::function<bool(std::string_view)>& is_account,
+                                    bool account_resolver = false, const store_dir_notice_sink& on_notice = {}) {
+  if (!detail::list_dir_names(store_dir).empty()) return {};
   const std::string parent = detail::go_dir(store_dir);
   const auto entries = detail::list_dir_names(parent);
-  if (entries.size() == 1) return rep;
+  if (entries.size() == 1) return {};
   bool have_js = std::find(entries.begin(), entries.end(), jetstream_store_dir_name) != entries.end();
   for (const auto& name : entries) {
     if (name == jetstream_store_dir_name || name.empty()) continue;
@@ -84,24 +82,21 @@ inline store_dir_report check_store_dir(const std::string& store_dir, const std:
       const std::string js_dir = detail::go_join({parent, jetstream_store_dir_name});
       if (::mkdir(js_dir.c_str(), store_dir_perms) != 0) {
         const int err = errno;
-        rep.error = std::error_code(err, std::generic_category());
-        rep.error_text = "mkdir " + js_dir + ": " + detail::go_errno_text(err);
-        return rep;
+        return api_error::plain("mkdir " + js_dir + ": " + detail::go_errno_text(err));
       }
       have_js = true;
     }
     const std::string from = detail::go_join({parent, name});
     const std::string to = detail::go_join({store_dir, name});
-    rep.notices.push_back("JetStream relocated account " + go_quote(from) + " to " + go_quote(to));
+    if (on_notice) on_notice("JetStream relocated account " + go_quote(from) + " to " + go_quote(to));
     if (std::rename(from.c_str(), to.c_str()) != 0) {
       const int err = errno;
-      rep.error = std::error_code(err, std::generic_category());
-      rep.error_text = "rename ";
-      rep.error_text.append(from).append(" ").append(to).append(": ").append(detail::go_errno_text(err));
-      return rep;
+      std::string text = "rename ";
+      text.append(from).append(" ").append(to).append(": ").append(detail::go_errno_text(err));
+      return api_error::plain(std::move(text));
     }
   }
-  return rep;
+  return {};
 }
 
 /// The store-dir check of `enableJetStream` (docs/semantics.md#server-enable step 2): a missing
@@ -109,28 +104,31 @@ inline store_dir_report check_store_dir(const std::string& store_dir, const std:
 /// `could not create storage directory - <mkdir error>`; an existing one must
 /// be a directory (`storage directory is not a directory`, also when it cannot
 /// be examined) in which a temporary `_test_*` file can be created and removed
-/// (`storage directory is not writable`). nullopt on success. A `dir` longer
-/// than PATH_MAX - 1 bytes fails with `could not create storage directory -
-/// mkdir <dir>: file name too long (the path is N bytes long; ...)` (nats-server
-/// says `storage directory is not a directory` then, which misleads).
-inline std::optional<std::string> prepare_store_dir(const std::string& dir) {
+/// (`storage directory is not writable`). The errors are `api_error::plain`
+/// (err_code 0) with these texts. A `dir` longer than PATH_MAX - 1 bytes fails
+/// with `could not create storage directory - mkdir <dir>: file name too long
+/// (the path is N bytes long; ...)` (nats-server says `storage directory is
+/// not a directory` then, which misleads).
+inline result<void> prepare_store_dir(const std::string& dir) {
+  const auto fail = [](std::string text) { return api_error::plain(std::move(text)); };
   if (dir.size() > detail::max_path_length)  // stat would fail with ENAMETOOLONG; say why instead
-    return "could not create storage directory - " + detail::go_mkdir_all(dir, store_dir_perms).value_or(detail::os_error{}).text;
+    return fail("could not create storage directory - " +
+                detail::go_mkdir_all(dir, store_dir_perms).value_or(detail::os_error{}).text);
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT) {
-      if (auto err = detail::go_mkdir_all(dir, store_dir_perms)) return "could not create storage directory - " + err->text;
-      return std::nullopt;
+      if (auto err = detail::go_mkdir_all(dir, store_dir_perms)) return fail("could not create storage directory - " + err->text);
+      return {};
     }
-    return std::string("storage directory is not a directory");
+    return fail("storage directory is not a directory");
   }
-  if (!S_ISDIR(st.st_mode)) return std::string("storage directory is not a directory");
+  if (!S_ISDIR(st.st_mode)) return fail("storage directory is not a directory");
   std::string tmpl = detail::go_join({dir, "_test_XXXXXX"});
   const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return std::string("storage directory is not writable");
+  if (fd < 0) return fail("storage directory is not writable");
   ::close(fd);
   ::unlink(tmpl.c_str());
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace jsacct

@@ -12,11 +12,12 @@
 #include <array>
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "jsacct/error.hpp"
 #include "jsacct/facade/exports.hpp"
 #include "jsacct/facade/text.hpp"
 
@@ -210,8 +211,10 @@ inline std::string ascii_lower(std::string_view s) {
 }
 }  // namespace detail
 
-/// `validateJetStreamOptions` (docs/semantics.md#validate-options): the first violated rule's exact
-/// text, or nullopt when the options are acceptable. Rules, in order:
+/// `validateJetStreamOptions` (docs/semantics.md#validate-options): success when the options are
+/// acceptable, else the first violated rule as an `api_error::plain` (err_code
+/// 0: nats-server returns a plain Go error here) whose `text()` is the server's
+/// exact text. Rules, in order:
 /// default_js_domain account existence / enabled JetStream (non-operator mode)
 /// or NKEY form (operator mode); system account not in default_js_domain;
 /// default_js_domain domain names; the server domain (subject, then name);
@@ -219,8 +222,9 @@ inline std::string ascii_lower(std::string_view s) {
 /// extension hint (`will_extend`, `no_extend` or empty after ASCII
 /// lower-casing, which is written back into `opts` when accepted; a hint with
 /// non-ASCII bytes is always rejected) and a non-negative catch-up limit.
-inline std::optional<std::string> validate_jetstream_options(server_options& opts) {
+inline result<void> validate_jetstream_options(server_options& opts) {
   using std::string;
+  const auto fail = [](string text) { return api_error::plain(std::move(text)); };
   if (!opts.default_js_domain.empty()) {
     if (opts.trusted_operators.empty()) {
       for (const auto& [acc, domain] : opts.default_js_domain) {
@@ -229,44 +233,44 @@ inline std::optional<std::string> validate_jetstream_options(server_options& opt
           for (const auto& a : opts.accounts) {
             if (a.name != acc) continue;
             if (a.jetstream_limits && !domain.empty())
-              return "default_js_domain contains account name " + go_quote(acc) + " with enabled JetStream";
+              return fail("default_js_domain contains account name " + go_quote(acc) + " with enabled JetStream");
             found = true;
             break;
           }
         }
-        if (!found) return "in non operator mode, `default_js_domain` references non existing account " + go_quote(acc);
+        if (!found) return fail("in non operator mode, `default_js_domain` references non existing account " + go_quote(acc));
       }
     } else {
       for (const auto& [acc, domain] : opts.default_js_domain) {
         if (!is_valid_public_account_key(acc))
-          return "default_js_domain contains account name " + go_quote(acc) + ", which is not a valid public account nkey";
+          return fail("default_js_domain contains account name " + go_quote(acc) + ", which is not a valid public account nkey");
       }
     }
     const std::string_view sys =
         opts.system_account.empty() ? default_system_account_name : std::string_view(opts.system_account);
     for (const auto& [acc, domain] : opts.default_js_domain) {
-      if (acc == sys) return "system account " + go_quote(acc) + " can not be in default_js_domain";
+      if (acc == sys) return fail("system account " + go_quote(acc) + " can not be in default_js_domain");
       if (domain.empty()) continue;
       if (!is_valid_subject(js_domain_api_subject(domain)))
-        return "default_js_domain contains account " + go_quote(acc) + " with invalid domain name " + go_quote(domain);
+        return fail("default_js_domain contains account " + go_quote(acc) + " with invalid domain name " + go_quote(domain));
     }
   }
   if (!opts.jetstream_domain.empty()) {
     if (const string subj = js_domain_api_subject(opts.jetstream_domain); !is_valid_subject(subj))
-      return "invalid domain name: derived " + go_quote(subj) + " is not a valid subject";
-    if (!is_valid_name(opts.jetstream_domain)) return string("invalid domain name: may not contain ., * or >");
+      return fail("invalid domain name: derived " + go_quote(subj) + " is not a valid subject");
+    if (!is_valid_name(opts.jetstream_domain)) return fail("invalid domain name: may not contain ., * or >");
   }
-  if (!opts.jetstream || opts.cluster_port == 0) return std::nullopt;
-  if (opts.server_name.empty()) return string("jetstream cluster requires `server_name` to be set");
-  if (opts.cluster_name.empty()) return string("jetstream cluster requires `cluster.name` to be set");
+  if (!opts.jetstream || opts.cluster_port == 0) return {};
+  if (opts.server_name.empty()) return fail("jetstream cluster requires `server_name` to be set");
+  if (opts.cluster_name.empty()) return fail("jetstream cluster requires `cluster.name` to be set");
   const string hint = detail::ascii_lower(opts.extension_hint);
   if (hint == "will_extend" || hint == "no_extend" || hint.empty()) {
     opts.extension_hint = hint;
   } else {
-    return "expected 'no_extend' for string value, got '" + hint + "'";
+    return fail("expected 'no_extend' for string value, got '" + hint + "'");
   }
-  if (opts.max_outstanding_catchup < 0) return string("jetstream max catchup cannot be negative");
-  return std::nullopt;
+  if (opts.max_outstanding_catchup < 0) return fail("jetstream max catchup cannot be negative");
+  return {};
 }
 
 }  // namespace jsacct

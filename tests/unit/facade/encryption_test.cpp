@@ -83,9 +83,9 @@ TEST_CASE("aead: XChaCha20-Poly1305 and AES-GCM-16 match Go's implementations") 
   CHECK(x->overhead() == 16);
   const bytes n24 = seq(24, 0x40);
   // chacha20poly1305.NewX(key).Seal(nil, nonce, pt, nil)
-  const bytes sealed_x = x->seal(n24, pt_bytes);
+  const bytes sealed_x = x->seal(n24, pt_bytes).value();
   CHECK(to_hex(sealed_x) == "9b7f12973884d433956612a199debd2357240601774d533017e6f31c448d3917f56279b11e");
-  CHECK(to_hex(x->seal(n24, {})) == "1dac8f73146d1e9da796cb7f7221a5df");
+  CHECK(to_hex(x->seal(n24, {}).value()) == "1dac8f73146d1e9da796cb7f7221a5df");
   auto opened = x->open(n24, sealed_x);
   REQUIRE(opened.has_value());
   CHECK(as_text(*opened) == pt);
@@ -95,7 +95,7 @@ TEST_CASE("aead: XChaCha20-Poly1305 and AES-GCM-16 match Go's implementations") 
   CHECK(g->nonce_size() == 16);
   const bytes n16 = seq(16, 0x40);
   // cipher.NewGCMWithNonceSize(aes.NewCipher(key), 16).Seal(nil, nonce, pt, nil)
-  const bytes sealed_g = g->seal(n16, pt_bytes);
+  const bytes sealed_g = g->seal(n16, pt_bytes).value();
   CHECK(to_hex(sealed_g) == "5da5772f7de457d8476dad8f5eeb85021dcb07ffbb1ed6f8bca928a42a183ff2190ed575ba");
   opened = g->open(n16, sealed_g);
   REQUIRE(opened.has_value());
@@ -127,33 +127,33 @@ TEST_CASE("decrypt_meta: metafiles written by nats-server 2.9.10 (ChaCha, the de
   REQUIRE(key_file.size() == 72);  // 24-byte nonce + 32-byte seed + 16-byte tag
 
   auto r = decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", recorded_key);
-  REQUIRE_MESSAGE(r.ok(), r.error.value_or(""));
-  const std::string json = as_text(r.plaintext);
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
+  const std::string json = as_text(r->plaintext);
   CHECK(json.find("\"name\":\"S\"") != std::string::npos);
   CHECK(json.find("\"subjects\":[\"s\"]") != std::string::npos);
-  CHECK_FALSE(r.used_fallback);
+  CHECK_FALSE(r->used_fallback);
 
   // Configured for AES now: the second candidate (current key, other cipher) works.
   r = decrypt_meta(store_cipher::aes, key_file, meta, "$G", "S", recorded_key);
   REQUIRE(r.ok());
-  CHECK(as_text(r.plaintext) == json);
-  CHECK(r.used_fallback);
+  CHECK(as_text(r->plaintext) == json);
+  CHECK(r->used_fallback);
 
   // Key rotated: the old key is the prev_key.
   r = decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "new-key", recorded_key);
   REQUIRE(r.ok());
-  CHECK(as_text(r.plaintext) == json);
-  CHECK(r.used_fallback);
+  CHECK(as_text(r->plaintext) == json);
+  CHECK(r->used_fallback);
   r = decrypt_meta(store_cipher::aes, key_file, meta, "$G", "S", "new-key", recorded_key);
   REQUIRE(r.ok());
-  CHECK(r.used_fallback);
+  CHECK(r->used_fallback);
 
   // 2.9.10's single attempt.
   r = decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", recorded_key);
   REQUIRE(r.ok());
-  CHECK(as_text(r.plaintext) == json);
+  CHECK(as_text(r->plaintext) == json);
   r = decrypt_meta_v29(store_cipher::aes, key_file, meta, "$G", "S", recorded_key);
-  CHECK(r.error == std::optional<std::string>("cipher: message authentication failed"));
+  CHECK(r.error().text() == "cipher: message authentication failed");
 }
 
 TEST_CASE("decrypt_meta: metafiles written by nats-server 2.9.10 with cipher: aes") {
@@ -162,21 +162,21 @@ TEST_CASE("decrypt_meta: metafiles written by nats-server 2.9.10 with cipher: ae
   REQUIRE(key_file.size() == 64);  // 16 + 32 + 16: exactly the minimum size
 
   auto r = decrypt_meta(store_cipher::aes, key_file, meta, "$G", "S", recorded_key);
-  REQUIRE_MESSAGE(r.ok(), r.error.value_or(""));
-  const std::string json = as_text(r.plaintext);
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
+  const std::string json = as_text(r->plaintext);
   CHECK(json.find("\"name\":\"S\"") != std::string::npos);
-  CHECK_FALSE(r.used_fallback);
+  CHECK_FALSE(r->used_fallback);
 
   r = decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", recorded_key);
   REQUIRE(r.ok());
-  CHECK(as_text(r.plaintext) == json);
-  CHECK(r.used_fallback);
+  CHECK(as_text(r->plaintext) == json);
+  CHECK(r->used_fallback);
 
   r = decrypt_meta_v29(store_cipher::aes, key_file, meta, "$G", "S", recorded_key);
   REQUIRE(r.ok());
-  CHECK(as_text(r.plaintext) == json);
+  CHECK(as_text(r->plaintext) == json);
   r = decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", recorded_key);
-  CHECK(r.error == std::optional<std::string>("chacha20poly1305: message authentication failed"));
+  CHECK(r.error().text() == "chacha20poly1305: message authentication failed");
 }
 
 TEST_CASE("decrypt_meta: error texts and their order") {
@@ -185,42 +185,36 @@ TEST_CASE("decrypt_meta: error texts and their order") {
 
   // Size first, even without a key.
   const bytes short_key(key_file.begin(), key_file.begin() + 63);
-  CHECK(decrypt_meta(store_cipher::chacha, short_key, meta, "$G", "S", recorded_key).error ==
-        std::optional<std::string>("encryption bad key size"));
-  CHECK(decrypt_meta(store_cipher::chacha, short_key, meta, "$G", "S", "").error ==
-        std::optional<std::string>("encryption bad key size"));
-  CHECK(decrypt_meta_v29(store_cipher::chacha, short_key, meta, "$G", "S", "").error ==
-        std::optional<std::string>("encryption bad key size"));
-  CHECK(decrypt_meta(store_cipher::chacha, {}, meta, "$G", "S", recorded_key).error ==
-        std::optional<std::string>("encryption bad key size"));
+  CHECK(decrypt_meta(store_cipher::chacha, short_key, meta, "$G", "S", recorded_key).error().text() == "encryption bad key size");
+  CHECK(decrypt_meta(store_cipher::chacha, short_key, meta, "$G", "S", "").error().text() == "encryption bad key size");
+  CHECK(decrypt_meta_v29(store_cipher::chacha, short_key, meta, "$G", "S", "").error().text() == "encryption bad key size");
+  CHECK(decrypt_meta(store_cipher::chacha, {}, meta, "$G", "S", recorded_key).error().text() == "encryption bad key size");
 
   // No current key: not enabled, even with a previous key.
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "").error ==
-        std::optional<std::string>("encryption not enabled"));
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "", recorded_key).error ==
-        std::optional<std::string>("encryption not enabled"));
-  CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", "").error ==
-        std::optional<std::string>("encryption not enabled"));
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "").error().text() == "encryption not enabled");
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "", recorded_key).error().text() ==
+        "encryption not enabled");
+  CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", "").error().text() == "encryption not enabled");
 
   // Nothing works.
-  const std::optional<std::string> unrecoverable("unable to recover keys");
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "wrong").error == unrecoverable);
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "wrong", "also-wrong").error == unrecoverable);
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "A", "S", recorded_key).error ==
+  const std::string unrecoverable = "unable to recover keys";
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "wrong").error().text() == unrecoverable);
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "S", "wrong", "also-wrong").error().text() == unrecoverable);
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "A", "S", recorded_key).error().text() ==
         unrecoverable);  // account is the info
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "T", recorded_key).error ==
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, meta, "$G", "T", recorded_key).error().text() ==
         unrecoverable);  // stream is the context
-  CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", "wrong").error ==
-        std::optional<std::string>("chacha20poly1305: message authentication failed"));
+  CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, meta, "$G", "S", "wrong").error().text() ==
+        "chacha20poly1305: message authentication failed");
 
   // Right key file, corrupt or truncated metafile (Go would panic on a metafile shorter than a nonce).
   bytes bad = meta;
   bad[30] ^= 1;
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, bad, "$G", "S", recorded_key).error == unrecoverable);
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, bytes(10), "$G", "S", recorded_key).error == unrecoverable);
-  CHECK(decrypt_meta(store_cipher::chacha, key_file, {}, "$G", "S", recorded_key).error == unrecoverable);
-  CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, bytes(10), "$G", "S", recorded_key).error ==
-        std::optional<std::string>("chacha20poly1305: message authentication failed"));
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, bad, "$G", "S", recorded_key).error().text() == unrecoverable);
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, bytes(10), "$G", "S", recorded_key).error().text() == unrecoverable);
+  CHECK(decrypt_meta(store_cipher::chacha, key_file, {}, "$G", "S", recorded_key).error().text() == unrecoverable);
+  CHECK(decrypt_meta_v29(store_cipher::chacha, key_file, bytes(10), "$G", "S", recorded_key).error().text() ==
+        "chacha20poly1305: message authentication failed");
 }
 
 TEST_CASE("encrypt_meta / decrypt_meta round trips and the candidate order") {
@@ -247,12 +241,12 @@ TEST_CASE("encrypt_meta / decrypt_meta round trips and the candidate order") {
                              attempt{written_with, "k2", "k1", true},  // candidate 3
                              attempt{other, "k2", "k1", true}}) {      // candidate 4
       const auto r = decrypt_meta(a.configured, m->meta_key, m->meta_inf, "ACC", "ORDERS.C1", a.current, a.prev);
-      REQUIRE_MESSAGE(r.ok(), r.error.value_or(""));
-      CHECK(as_text(r.plaintext) == cfg);
-      CHECK(r.used_fallback == a.fallback);
+      REQUIRE_MESSAGE(r.ok(), r.error().text());
+      CHECK(as_text(r->plaintext) == cfg);
+      CHECK(r->used_fallback == a.fallback);
     }
-    CHECK(decrypt_meta(written_with, m->meta_key, m->meta_inf, "ACC", "ORDERS.C1", "k2", "k3").error ==
-          std::optional<std::string>("unable to recover keys"));
+    CHECK(decrypt_meta(written_with, m->meta_key, m->meta_inf, "ACC", "ORDERS.C1", "k2", "k3").error().text() ==
+          "unable to recover keys");
   }
   // Fresh random seed and nonces every time.
   const auto a = jsacct::encrypt_meta(store_cipher::aes, "k", "A", "S", plain);

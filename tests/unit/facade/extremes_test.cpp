@@ -176,8 +176,8 @@ TEST_CASE("validate_jetstream_options: int64 and int extremes") {
       o.cluster_port = port;
       o.max_outstanding_catchup = catchup;
       o.extension_hint = all_bytes();
-      const auto e = jsacct::validate_jetstream_options(o);
-      CHECK(e.has_value() == (port != 0));  // the hint (every byte) is refused whenever the cluster rules run
+      const auto r = jsacct::validate_jetstream_options(o);
+      CHECK(r.has_value() == (port == 0));  // the hint (every byte) is refused whenever the cluster rules run
     }
   }
 }

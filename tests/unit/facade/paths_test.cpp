@@ -164,9 +164,10 @@ TEST_CASE("go_mkdir_all: a store dir of 100,000 components is refused (PATH_MAX)
   // The same store dir through prepare_store_dir and through the dynamic config's real disk probe
   // (the path `jsacct validate` takes): an error, or the probe's failure value; no crash.
   const auto prep = jsacct::prepare_store_dir(deep);
-  REQUIRE(prep.has_value());
-  CHECK(prep->rfind("could not create storage directory - mkdir " + t.path.string(), 0) == 0);
-  CHECK(prep->find("the path is " + std::to_string(deep.size()) + " bytes long") != std::string::npos);
+  REQUIRE_FALSE(prep.has_value());
+  const std::string prep_text = prep.error().text();
+  CHECK(prep_text.rfind("could not create storage directory - mkdir " + t.path.string(), 0) == 0);
+  CHECK(prep_text.find("the path is " + std::to_string(deep.size()) + " bytes long") != std::string::npos);
   CHECK(jsacct::detail::real_disk_available(deep) == jsacct::jetstream_max_store_default);
   jsacct::jetstream_config cfg;
   cfg.store_dir = deep;

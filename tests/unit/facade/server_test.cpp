@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "jsacct/facade/server.hpp"
+#include "result_print.hpp"
 #include "temp_tree.hpp"
 
 using namespace jsacct;
@@ -80,7 +81,7 @@ TEST_CASE("docs/semantics.md#server-enable enable: explicit path appends /jetstr
   CHECK(s.store_dir().empty());
   CHECK_FALSE(s.config().has_value());
   CHECK(s.num_accounts() == 0);
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 10 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 10 << 20)));
   CHECK(s.enabled());
   CHECK(s.store_dir() == (h.dir.path / "jetstream").string());
   CHECK(fs::is_directory(h.dir.path / "jetstream"));
@@ -89,7 +90,7 @@ TEST_CASE("docs/semantics.md#server-enable enable: explicit path appends /jetstr
   CHECK(h.saw(server_event_kind::notice, "Starting JetStream"));
   CHECK(h.saw(server_event_kind::notice, "  Max Memory:      1.00 MB"));
   CHECK(h.saw(server_event_kind::notice, "  Max Storage:     10.00 MB"));
-  const api_error again = s.enable(h.explicit_cfg(1 << 20, 10 << 20));
+  const api_error again = s.enable(h.explicit_cfg(1 << 20, 10 << 20)).error();
   CHECK(again.text() == "jetstream already enabled");
   CHECK(again.err_code() == 0);
 }
@@ -99,7 +100,7 @@ TEST_CASE(
     "probe, temp dir warning") {
   harness h;
   jetstream_server s(h.setup());
-  REQUIRE_FALSE(s.enable());
+  REQUIRE(s.enable());
   CHECK(s.config()->max_memory == (std::int64_t{16} << 30) / 4 * 3);
   CHECK(s.config()->max_store == std::int64_t{3} << 40);
   CHECK(s.store_dir() == (h.dir.path / "nats" / "jetstream").string());
@@ -116,7 +117,7 @@ TEST_CASE("docs/semantics.md#server-enable step 2: a file where the store dir sh
   }
   jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
   c.store_dir = (h.dir.path / "x").string();
-  const api_error e = s.enable(c);
+  const api_error e = s.enable(c).error();
   CHECK(e.text() == "storage directory is not a directory");
   // The engine stays published after a late failure (docs/semantics.md#server-enable step 1).
   CHECK(s.enabled());
@@ -128,14 +129,14 @@ TEST_CASE(
     "TestJetStreamDisabledHealthz (state part)") {
   harness h;
   jetstream_server s(h.setup());
-  CHECK_FALSE(s.disable());  // not enabled -> success
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  CHECK(s.disable());  // not enabled -> success
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   s.register_account("A");
-  REQUIRE_FALSE(s.enable_account("A"));
+  REQUIRE(s.enable_account("A"));
   auto a = s.lookup_account("A");
   REQUIRE(a);
   engine::account handle = a.value();
-  CHECK_FALSE(s.shutdown());
+  CHECK(s.shutdown());
   CHECK_FALSE(s.enabled());
   CHECK(s.shutting_down());
   CHECK(s.num_accounts() == 0);
@@ -145,11 +146,11 @@ TEST_CASE(
   CHECK_FALSE(rr);
   CHECK(rr.error().err_code() == 10039);
   // enable_account without JetStream: 10076 "JetStream not enabled" (TestJetStreamDisabledHealthz's error).
-  const api_error e = s.enable_account("A");
+  const api_error e = s.enable_account("A").error();
   CHECK(e.err_code() == 10076);
   CHECK(e.description() == "JetStream not enabled");
   // Restart brings the configured account back (docs/semantics.md#account-wiring).
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   CHECK(s.account_enabled("A"));
   CHECK(s.num_accounts() == 1);
 }
@@ -164,7 +165,7 @@ TEST_CASE("docs/semantics.md#server-restart restart: a failing enable is logged 
   }
   jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
   c.store_dir = (h.dir.path / "y").string();
-  CHECK_FALSE(s.restart(c));  // the shutdown's success is returned
+  CHECK(s.restart(c));  // the shutdown's success is returned
   CHECK(h.saw(server_event_kind::notice, "Restarting JetStream"));
   CHECK(h.saw(server_event_kind::warning, "Can't start JetStream: storage directory is not a directory"));
   CHECK_FALSE(s.enabled());
@@ -177,14 +178,14 @@ TEST_CASE("docs/semantics.md#server-getters enabled for domain: local flag or an
   const bool one[] = {false, true};
   CHECK_FALSE(s.enabled_for_domain(none));
   CHECK(s.enabled_for_domain(one));
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   CHECK(s.enabled_for_domain(none));
 }
 
 TEST_CASE("docs/semantics.md#out-of-space out of space: once per engine, advisory, shutdown keeps state") {
   harness h;
   jetstream_server s(h.setup());
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   CHECK(s.handle_out_of_space(storage_type::file, "ORDERS"));
   CHECK(h.saw(server_event_kind::error, "JetStream out of File resources, will be DISABLED"));
   bool advisory = false;
@@ -199,7 +200,7 @@ TEST_CASE("docs/semantics.md#out-of-space out of space: once per engine, advisor
   CHECK_FALSE(s.enabled());
   CHECK_FALSE(s.handle_out_of_space());  // never twice
   // A new engine starts with the flag clear.
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   CHECK(s.handle_out_of_space());
   CHECK(h.saw(server_event_kind::error, "JetStream out of resources, will be DISABLED"));
 }
@@ -208,7 +209,7 @@ TEST_CASE("docs/semantics.md#out-of-space write permission error: logs and shuts
   harness h;
   jetstream_server s(h.setup());
   CHECK_FALSE(s.handle_write_permission_error());
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   CHECK(s.handle_write_permission_error());
   CHECK(h.saw(server_event_kind::error, "File system permission denied while writing, disabling JetStream"));
   CHECK_FALSE(s.enabled());
@@ -230,32 +231,32 @@ TEST_CASE("docs/semantics.md#resources-exceeded-log resources exceeded alert: at
 TEST_CASE("TestJetStreamEnableAndDisableAccount (docs/semantics.md#account-enable, docs/semantics.md#account-disable)") {
   harness h;
   jetstream_server s(h.setup());
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   s.register_account("$G");
   s.register_account("$FOO");
   s.register_account("$BAR");
-  REQUIRE_FALSE(s.enable_account("$G"));
+  REQUIRE(s.enable_account("$G"));
   CHECK(s.num_accounts() == 1);
-  REQUIRE_FALSE(s.disable_account("$G"));
+  REQUIRE(s.disable_account("$G"));
   CHECK(s.num_accounts() == 0);
   CHECK(s.reserved_resources()->mem == 0);
   CHECK(s.reserved_resources()->store == 0);
-  REQUIRE_FALSE(s.enable_account("$FOO"));
+  REQUIRE(s.enable_account("$FOO"));
   CHECK(s.num_accounts() == 1);
   CHECK(s.account_configured("$FOO"));
-  REQUIRE_FALSE(s.disable_account("$FOO"));
+  REQUIRE(s.disable_account("$FOO"));
   CHECK(s.num_accounts() == 0);
-  CHECK(s.account_configured("$FOO"));                   // configured limits are kept (docs/semantics.md#account-disable)
-  CHECK(s.disable_account("$BAR").err_code() == 10039);  // never enabled
-  CHECK(s.enable_account("$UNREGISTERED").text() == "jetstream account not registered");
+  CHECK(s.account_configured("$FOO"));                           // configured limits are kept (docs/semantics.md#account-disable)
+  CHECK(s.disable_account("$BAR").error().err_code() == 10039);  // never enabled
+  CHECK(s.enable_account("$UNREGISTERED").error().text() == "jetstream account not registered");
 }
 
 TEST_CASE("TestJetStreamCanNotEnableOnSystemAccount (docs/semantics.md#account-enable step 2)") {
   harness h;
   jetstream_server s(h.setup());
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
   s.register_account("$SYS");
-  CHECK(s.enable_account("$SYS").text() == "jetstream can not be enabled on the system account");
+  CHECK(s.enable_account("$SYS").error().text() == "jetstream can not be enabled on the system account");
 }
 
 TEST_CASE(
@@ -263,20 +264,20 @@ TEST_CASE(
     "docs/semantics.md#account-enable to docs/semantics.md#account-limits-update)") {
   harness h;
   jetstream_server s(h.setup());
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1024, 8192)));
+  REQUIRE(s.enable(h.explicit_cfg(1024, 8192)));
   for (const char* n : {"F", "B", "Z"}) s.register_account(n);
-  CHECK_FALSE(s.enable_account("F", {{"", mem_store_limits(24, 192)}}));
-  CHECK_FALSE(s.enable_account("B", {{"", mem_store_limits(1000, 0)}}));  // exactly 1024 memory in all
-  CHECK(s.enable_account("Z", {{"", mem_store_limits(1000, 0)}}).err_code() == 10028);
-  CHECK(s.enable_account("Z", {{"", mem_store_limits(0, 10000)}}).err_code() == 10047);
-  CHECK_FALSE(s.disable_account("F"));
-  CHECK_FALSE(s.disable_account("B"));
+  CHECK(s.enable_account("F", {{"", mem_store_limits(24, 192)}}));
+  CHECK(s.enable_account("B", {{"", mem_store_limits(1000, 0)}}));  // exactly 1024 memory in all
+  CHECK(s.enable_account("Z", {{"", mem_store_limits(1000, 0)}}).error().err_code() == 10028);
+  CHECK(s.enable_account("Z", {{"", mem_store_limits(0, 10000)}}).error().err_code() == 10047);
+  CHECK(s.disable_account("F"));
+  CHECK(s.disable_account("B"));
   CHECK(s.reserved_resources()->mem == 0);
-  CHECK_FALSE(s.enable_account("F", {{"", mem_store_limits(24, 192)}}));
+  CHECK(s.enable_account("F", {{"", mem_store_limits(24, 192)}}));
   account_limits full = mem_store_limits(1024, 8192);
   full.max_streams = 10;
   full.max_consumers = 10;
-  CHECK_FALSE(s.update_account_limits("F", {{"", full}}));  // exactly at the server max
+  CHECK(s.update_account_limits("F", {{"", full}}));  // exactly at the server max
   CHECK(s.lookup_account("F")->limits().at("") == full);
 }
 
@@ -284,7 +285,7 @@ TEST_CASE(
     "TestJetStreamJWTLimits: diff-checked updates keep the old limits on failure (docs/semantics.md#account-limits-update)") {
   harness h;
   jetstream_server s(h.setup());
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(10 << 20, 10 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(10 << 20, 10 << 20)));
   s.register_account("A");
   account_limits l1 = mem_store_limits(1 << 20, 2 << 20);
   l1.max_streams = 1;
@@ -294,10 +295,10 @@ TEST_CASE(
   l2.max_streams = 3;
   l2.max_consumers = 4;
   account_limits too_big = mem_store_limits(8 << 20, 16 << 20);
-  REQUIRE_FALSE(s.enable_account("A", {{"", l1}}));
-  CHECK_FALSE(s.update_account_limits("A", {{"", l2}}));
-  CHECK_FALSE(s.update_account_limits("A", {{"", l2}}));  // re-applying: the diff is 0, not double counted
-  CHECK(s.update_account_limits("A", {{"", too_big}}).err_code() == 10047);
+  REQUIRE(s.enable_account("A", {{"", l1}}));
+  CHECK(s.update_account_limits("A", {{"", l2}}));
+  CHECK(s.update_account_limits("A", {{"", l2}}));  // re-applying: the diff is 0, not double counted
+  CHECK(s.update_account_limits("A", {{"", too_big}}).error().err_code() == 10047);
   CHECK(s.lookup_account("A")->limits().at("") == l2);  // old limits stay in force
 }
 
@@ -312,12 +313,12 @@ TEST_CASE("enable_account(\"/x/victim\") leaves /x/victim/__snapshots__ alone (t
   jetstream_server s(h.setup());
   jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
   c.store_dir = (root / "store").string();
-  REQUIRE_FALSE(s.enable(c));                                   // (api_error: false = success)
+  REQUIRE(s.enable(c));
   const std::string victim = (root / "x" / "victim").string();  // an absolute account name
   s.register_account(victim);
   const auto before = facade_test::snapshot(root);
 
-  const api_error e = s.enable_account(victim);  // ran remove_all("<root>/x/victim/__snapshots__")
+  const api_error e = s.enable_account(victim).error();  // ran remove_all("<root>/x/victim/__snapshots__")
   CHECK(e.err_code() == 10051);
   CHECK(e.description() == "account name can not contain path separators");
   CHECK(facade_test::snapshot(root) == before);  // nothing changed anywhere, the store included
@@ -335,7 +336,7 @@ TEST_CASE("enable_account: absolute, '..', NUL, empty and very long names change
   jetstream_server s(h.setup());
   jetstream_config c = h.explicit_cfg(1 << 20, 1 << 20);
   c.store_dir = (root / "store").string();
-  REQUIRE_FALSE(s.enable(c));
+  REQUIRE(s.enable(c));
   using namespace std::string_literals;
   const std::vector<std::string> names{
       "/",
@@ -366,21 +367,21 @@ TEST_CASE("enable_account: absolute, '..', NUL, empty and very long names change
     CAPTURE(name.size());
     CAPTURE(name.substr(0, 40));
     s.register_account(name);
-    const api_error e = s.enable_account(name);
+    const api_error e = s.enable_account(name).error();
     CHECK(e.err_code() == 10051);
     CHECK_FALSE(s.account_enabled(name));
     CHECK_FALSE(s.account_configured(name));
     CHECK(facade_test::snapshot(root) == before);
   }
   CHECK(s.num_accounts() == 0);
-  CHECK(s.enable_account(std::string(300, 'a')).description() ==
+  CHECK(s.enable_account(std::string(300, 'a')).error().description() ==
         "jetstream account not registered");  // the registry is asked first
 
   // The longest name that is allowed (255 bytes) works and leaves the tree as it was:
   // its directories are created for the probe and removed again.
   const std::string longest(255, 'L');
   s.register_account(longest);
-  CHECK_FALSE(s.enable_account(longest));
+  CHECK(s.enable_account(longest));
   CHECK(s.account_enabled(longest));
   CHECK(facade_test::snapshot(root) == before);
 }
@@ -394,7 +395,7 @@ TEST_CASE("a queued out-of-space shutdown that runs after the server is destroye
     server_setup st = h.setup();
     st.run_async = [&queue](std::function<void()> f) { queue.push_back(std::move(f)); };
     jetstream_server s(st);
-    REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+    REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
     CHECK(s.handle_out_of_space(storage_type::file, "ORDERS"));
     CHECK(s.handle_write_permission_error());
     CHECK(queue.size() == 2);
@@ -411,7 +412,7 @@ TEST_CASE("a queued shutdown stops the engine it was queued for, not one enabled
   server_setup st = h.setup();
   st.run_async = [&queue](std::function<void()> f) { queue.push_back(std::move(f)); };
   jetstream_server s(st);
-  REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
 
   SUBCASE("the same engine: shut down, state kept") {
     CHECK(s.handle_out_of_space());
@@ -427,8 +428,8 @@ TEST_CASE("a queued shutdown stops the engine it was queued for, not one enabled
   SUBCASE("shut down and enabled again before the task runs: the new engine stays") {
     CHECK(s.handle_write_permission_error());
     REQUIRE(queue.size() == 1);
-    REQUIRE_FALSE(s.shutdown());
-    REQUIRE_FALSE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
+    REQUIRE(s.shutdown());
+    REQUIRE(s.enable(h.explicit_cfg(1 << 20, 1 << 20)));
     queue.front()();
     CHECK(s.enabled());
   }
@@ -448,7 +449,7 @@ TEST_CASE("destroying the server waits for a shutdown task running on another th
   };
   st.run_async = [&runner](std::function<void()> f) { runner = std::thread(std::move(f)); };
   auto s = std::make_unique<jetstream_server>(st);
-  REQUIRE_FALSE(s->enable(h.explicit_cfg(1 << 20, 1 << 20)));
+  REQUIRE(s->enable(h.explicit_cfg(1 << 20, 1 << 20)));
   REQUIRE(s->handle_out_of_space());
   while (!task_started) std::this_thread::yield();
   s.reset();  // the task is inside shutdown(): the destructor waits for it

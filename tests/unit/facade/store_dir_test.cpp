@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <set>
 #include <string>
@@ -66,6 +67,26 @@ auto accounts(std::set<std::string> names) {
 
 constexpr const char* acc_key = "ADDZKBJFT5CABYBGCPPBKOLEGGOGKPTLXCYCUVSVYTR4VFS4IUQKR3SK";
 
+/// check_store_dir's result together with the notices it sent to its sink, in order.
+struct checked {
+  jsacct::result<void> result;
+  std::vector<std::string> notices;
+  bool ok() const { return result.has_value(); }
+  std::string error_text() const { return result.error().text(); }
+};
+
+checked check(const std::string& store, const std::function<bool(std::string_view)>& is_account, bool resolver = false) {
+  checked c;
+  c.result = check_store_dir(store, is_account, resolver, [&c](std::string_view n) { c.notices.emplace_back(n); });
+  return c;
+}
+
+/// prepare_store_dir's error text, or "<ok>" on success.
+std::string prep(const std::string& dir) {
+  const auto r = prepare_store_dir(dir);
+  return r ? std::string("<ok>") : r.error().text();
+}
+
 }  // namespace
 
 TEST_CASE("TestJetStreamStoreDirectoryFix: account dirs beside <store>/jetstream are moved into it") {
@@ -78,9 +99,9 @@ TEST_CASE("TestJetStreamStoreDirectoryFix: account dirs beside <store>/jetstream
   fs::create_directories(sd / "other");
   const std::string store = (sd / "jetstream").string();
 
-  const auto rep = check_store_dir(store, accounts({"$G", "B"}));
+  const auto rep = check(store, accounts({"$G", "B"}));
   REQUIRE(rep.ok());
-  CHECK(rep.error_text.empty());
+  CHECK(rep.error_text().empty());
   REQUIRE(rep.notices.size() == 2);
   CHECK(rep.notices[0] ==
         "JetStream relocated account \"" + (sd / "$G").string() + "\" to \"" + (sd / "jetstream" / "$G").string() + "\"");
@@ -93,7 +114,7 @@ TEST_CASE("TestJetStreamStoreDirectoryFix: account dirs beside <store>/jetstream
   CHECK((fs::status(sd / "jetstream").permissions() & fs::perms::all) == fs::perms::owner_all);
 
   // Running again is a no-op: the store dir now has entries.
-  const auto again = check_store_dir(store, accounts({"$G", "B", "other"}));
+  const auto again = check(store, accounts({"$G", "B", "other"}));
   CHECK(again.ok());
   CHECK(again.notices.empty());
   CHECK(fs::is_directory(sd / "other"));
@@ -104,7 +125,7 @@ TEST_CASE("check_store_dir: nothing to do") {
     temp_dir t;
     fs::create_directories(t.path / "jetstream" / "$G");
     fs::create_directories(t.path / "A");
-    const auto rep = check_store_dir((t.path / "jetstream").string(), accounts({"A"}));
+    const auto rep = check((t.path / "jetstream").string(), accounts({"A"}));
     CHECK(rep.ok());
     CHECK(rep.notices.empty());
     CHECK(fs::is_directory(t.path / "A"));
@@ -112,7 +133,7 @@ TEST_CASE("check_store_dir: nothing to do") {
   SUBCASE("parent has exactly one entry, even if it is an account") {
     temp_dir t;
     fs::create_directories(t.path / "A");
-    const auto rep = check_store_dir((t.path / "jetstream").string(), accounts({"A"}));
+    const auto rep = check((t.path / "jetstream").string(), accounts({"A"}));
     CHECK(rep.ok());
     CHECK(rep.notices.empty());
     CHECK(names_in(t.path) == std::set<std::string>{"A"});
@@ -121,14 +142,14 @@ TEST_CASE("check_store_dir: nothing to do") {
     temp_dir t;
     fs::create_directories(t.path / "x");
     fs::create_directories(t.path / "y");
-    const auto rep = check_store_dir((t.path / "jetstream").string(), accounts({}));
+    const auto rep = check((t.path / "jetstream").string(), accounts({}));
     CHECK(rep.ok());
     CHECK(rep.notices.empty());
     CHECK(names_in(t.path) == std::set<std::string>{"x", "y"});
   }
   SUBCASE("missing parent") {
     temp_dir t;
-    const auto rep = check_store_dir((t.path / "nope" / "jetstream").string(), accounts({"A"}));
+    const auto rep = check((t.path / "nope" / "jetstream").string(), accounts({"A"}));
     CHECK(rep.ok());
     CHECK(rep.notices.empty());
   }
@@ -136,7 +157,7 @@ TEST_CASE("check_store_dir: nothing to do") {
     temp_dir t;
     fs::create_directories(t.path / "A");
     fs::create_directories(t.path / "B");
-    const auto rep = check_store_dir((t.path / "jetstream").string(), nullptr);
+    const auto rep = check((t.path / "jetstream").string(), nullptr);
     CHECK(rep.ok());
     CHECK(rep.notices.empty());
   }
@@ -146,7 +167,7 @@ TEST_CASE("check_store_dir: existing empty jetstream dir, files count as account
   temp_dir t;
   fs::create_directories(t.path / "jetstream");
   write_file(t.path / "A", "a file named like an account");
-  const auto rep = check_store_dir((t.path / "jetstream").string(), accounts({"A"}));
+  const auto rep = check((t.path / "jetstream").string(), accounts({"A"}));
   REQUIRE(rep.ok());
   CHECK(rep.notices.size() == 1);
   CHECK(read_file(t.path / "jetstream" / "A") == "a file named like an account");
@@ -157,12 +178,12 @@ TEST_CASE("check_store_dir: NKEY-named dirs move only with an account resolver")
   fs::create_directories(t.path / acc_key / "streams");
   fs::create_directories(t.path / "UNKNOWN");
   const std::string store = (t.path / "jetstream").string();
-  auto rep = check_store_dir(store, accounts({}), false);
+  auto rep = check(store, accounts({}), false);
   CHECK(rep.ok());
   CHECK(rep.notices.empty());
   CHECK(fs::is_directory(t.path / acc_key));
 
-  rep = check_store_dir(store, accounts({}), true);
+  rep = check(store, accounts({}), true);
   CHECK(rep.ok());
   REQUIRE(rep.notices.size() == 1);
   CHECK(fs::is_directory(t.path / "jetstream" / acc_key / "streams"));
@@ -172,7 +193,7 @@ TEST_CASE("check_store_dir: NKEY-named dirs move only with an account resolver")
 TEST_CASE("check_store_dir: entries are visited in name order") {
   temp_dir t;
   for (const char* n : {"c", "A", "b", "B"}) fs::create_directories(t.path / n);
-  const auto rep = check_store_dir((t.path / "jetstream").string(), accounts({"c", "A", "b", "B"}));
+  const auto rep = check((t.path / "jetstream").string(), accounts({"c", "A", "b", "B"}));
   REQUIRE(rep.notices.size() == 4);
   const std::vector<std::string> order{"A", "B", "b", "c"};
   for (std::size_t i = 0; i < order.size(); ++i)
@@ -187,10 +208,9 @@ TEST_CASE("check_store_dir: a failing rename is returned, after its notice") {
   fs::create_directories(t.path / "A");
   fs::create_directories(t.path / "B");
   const std::string store = (t.path / "jetstream").string();
-  const auto rep = check_store_dir(store, accounts({"A", "B"}));
+  const auto rep = check(store, accounts({"A", "B"}));
   CHECK_FALSE(rep.ok());
-  CHECK(rep.error == std::errc::not_a_directory);
-  CHECK(rep.error_text ==
+  CHECK(rep.error_text() ==
         "rename " + (t.path / "A").string() + " " + (t.path / "jetstream" / "A").string() + ": not a directory");
   REQUIRE(rep.notices.size() == 1);  // logged before the failed move; B is never tried
   CHECK(rep.notices[0] ==
@@ -205,17 +225,16 @@ TEST_CASE("check_store_dir: a failing mkdir of <parent>/jetstream is returned") 
     fs::create_directories(t.path / "A");
     fs::create_directories(t.path / "B");
     fs::permissions(t.path, fs::perms::owner_read | fs::perms::owner_exec, fs::perm_options::replace);
-    const auto rep = check_store_dir((t.path / "jetstream").string(), accounts({"A"}));
+    const auto rep = check((t.path / "jetstream").string(), accounts({"A"}));
     fs::permissions(t.path, fs::perms::owner_all, fs::perm_options::replace);
-    CHECK(rep.error == std::errc::permission_denied);
-    CHECK(rep.error_text == "mkdir " + (t.path / "jetstream").string() + ": permission denied");
+    CHECK(rep.error_text() == "mkdir " + (t.path / "jetstream").string() + ": permission denied");
     CHECK(rep.notices.empty());
     CHECK(fs::is_directory(t.path / "A"));
   } else if (fs::is_directory("/proc/self")) {
     // Root ignores permission bits; /proc refuses new directories even for root.
-    const auto rep = check_store_dir("/proc/jetstream", [](std::string_view n) { return n == "self"; });
+    const auto rep = check("/proc/jetstream", [](std::string_view n) { return n == "self"; });
     CHECK_FALSE(rep.ok());
-    CHECK(rep.error_text.rfind("mkdir /proc/jetstream: ", 0) == 0);
+    CHECK(rep.error_text().rfind("mkdir /proc/jetstream: ", 0) == 0);
     CHECK(rep.notices.empty());
   } else {
     MESSAGE("running as root without /proc: mkdir-failure case skipped");
@@ -225,7 +244,7 @@ TEST_CASE("check_store_dir: a failing mkdir of <parent>/jetstream is returned") 
 TEST_CASE("prepare_store_dir: creates a missing directory recursively with 0700") {
   temp_dir t;
   const fs::path dir = t.path / "a" / "b" / "jetstream";
-  CHECK_FALSE(prepare_store_dir(dir.string()).has_value());
+  CHECK(prep(dir.string()) == "<ok>");
   CHECK(fs::is_directory(dir));
   CHECK((fs::status(dir).permissions() & fs::perms::all) == fs::perms::owner_all);
   CHECK((fs::status(t.path / "a").permissions() & fs::perms::all) == fs::perms::owner_all);
@@ -235,46 +254,41 @@ TEST_CASE("prepare_store_dir: an existing writable directory passes and is left 
   temp_dir t;
   fs::create_directories(t.path / "js");
   write_file(t.path / "js" / "keep", "k");
-  CHECK_FALSE(prepare_store_dir((t.path / "js").string()).has_value());
+  CHECK(prep((t.path / "js").string()) == "<ok>");
   CHECK(names_in(t.path / "js") == std::set<std::string>{"keep"});  // the _test_ file was removed
 }
 
 TEST_CASE("prepare_store_dir: not a directory") {
   temp_dir t;
   write_file(t.path / "file", "x");
-  CHECK(prepare_store_dir((t.path / "file").string()) == std::optional<std::string>("storage directory is not a directory"));
+  CHECK(prep((t.path / "file").string()) == "storage directory is not a directory");
   // Below a file: stat fails with ENOTDIR (not "does not exist"), reported the same way.
-  CHECK(prepare_store_dir((t.path / "file" / "sub").string()) ==
-        std::optional<std::string>("storage directory is not a directory"));
+  CHECK(prep((t.path / "file" / "sub").string()) == "storage directory is not a directory");
 }
 
 TEST_CASE("prepare_store_dir: could not create storage directory") {
   SUBCASE("dangling symlink in the way (works as root)") {
     temp_dir t;
     fs::create_symlink(t.path / "missing" / "target", t.path / "link");
-    const auto e = prepare_store_dir((t.path / "link").string());
-    REQUIRE(e.has_value());
-    CHECK(*e == "could not create storage directory - mkdir " + (t.path / "link").string() + ": file exists");
+    const std::string e = prep((t.path / "link").string());
+    CHECK(e == "could not create storage directory - mkdir " + (t.path / "link").string() + ": file exists");
   }
   SUBCASE("dangling symlink as a parent component") {
     temp_dir t;
     fs::create_symlink(t.path / "missing", t.path / "link");
-    const auto e = prepare_store_dir((t.path / "link" / "js").string());
-    REQUIRE(e.has_value());
-    CHECK(*e == "could not create storage directory - mkdir " + (t.path / "link").string() + ": file exists");
+    const std::string e = prep((t.path / "link" / "js").string());
+    CHECK(e == "could not create storage directory - mkdir " + (t.path / "link").string() + ": file exists");
   }
   SUBCASE("read-only parent") {
     if (!is_root()) {
       temp_dir t;
       fs::permissions(t.path, fs::perms::owner_read | fs::perms::owner_exec, fs::perm_options::replace);
-      const auto e = prepare_store_dir((t.path / "x" / "jetstream").string());
+      const std::string e = prep((t.path / "x" / "jetstream").string());
       fs::permissions(t.path, fs::perms::owner_all, fs::perm_options::replace);
-      REQUIRE(e.has_value());
-      CHECK(*e == "could not create storage directory - mkdir " + (t.path / "x").string() + ": permission denied");
+      CHECK(e == "could not create storage directory - mkdir " + (t.path / "x").string() + ": permission denied");
     } else if (fs::is_directory("/proc/self")) {
-      const auto e = prepare_store_dir("/proc/jsacct-no-such-dir/jetstream");
-      REQUIRE(e.has_value());
-      CHECK(*e == "could not create storage directory - mkdir /proc/jsacct-no-such-dir: no such file or directory");
+      const std::string e = prep("/proc/jsacct-no-such-dir/jetstream");
+      CHECK(e == "could not create storage directory - mkdir /proc/jsacct-no-such-dir: no such file or directory");
     } else {
       MESSAGE("running as root without /proc: read-only-parent case skipped");
     }
@@ -286,12 +300,12 @@ TEST_CASE("prepare_store_dir: storage directory is not writable") {
     temp_dir t;
     fs::create_directories(t.path / "js");
     fs::permissions(t.path / "js", fs::perms::owner_read | fs::perms::owner_exec, fs::perm_options::replace);
-    const auto e = prepare_store_dir((t.path / "js").string());
+    const std::string e = prep((t.path / "js").string());
     fs::permissions(t.path / "js", fs::perms::owner_all, fs::perm_options::replace);
-    CHECK(e == std::optional<std::string>("storage directory is not writable"));
+    CHECK(e == "storage directory is not writable");
   } else if (fs::is_directory("/proc/self")) {
     // Root ignores permission bits; /proc is a directory nobody can create files in.
-    CHECK(prepare_store_dir("/proc") == std::optional<std::string>("storage directory is not writable"));
+    CHECK(prep("/proc") == "storage directory is not writable");
   } else {
     MESSAGE("running as root without /proc: not-writable case skipped");
   }

@@ -27,8 +27,8 @@ constexpr const char* server_key = "NDLDNPKNOSYHB2RTF5B3GTOUYKZJFMIDLM2BEHWHXSDG
 constexpr const char* account_seed = "SAAMI725P5MVL7UE6SS4QIHMJRJ2K6YS5PQERRT62FDA2MQLMJKUBULHBI";
 
 std::string err(server_options o) {
-  auto e = validate_jetstream_options(o);
-  return e ? *e : std::string("<ok>");
+  auto r = validate_jetstream_options(o);
+  return r ? std::string("<ok>") : r.error().text();
 }
 
 server_options clustered() {
@@ -366,9 +366,9 @@ TEST_CASE("TestJetStreamServerDomainBadConfig: bad domains fail with \"invalid d
     server_options o;
     o.jetstream = true;
     o.jetstream_domain = domain;
-    const auto e = validate_jetstream_options(o);
-    REQUIRE_MESSAGE(e.has_value(), domain);
-    CHECK_MESSAGE(e->find("invalid domain name") != std::string::npos, *e);
+    const auto r = validate_jetstream_options(o);
+    REQUIRE_MESSAGE(!r.has_value(), domain);
+    CHECK_MESSAGE(r.error().text().find("invalid domain name") != std::string::npos, r.error().text());
   }
   server_options o;
   o.jetstream_domain = "HU..B";
@@ -398,13 +398,13 @@ TEST_CASE("TestJetStreamClusterConfig: cluster block without server_name / clust
   server_options o;
   o.jetstream = true;
   o.cluster_port = -1;  // cluster { listen: 127.0.0.1:-1 }
-  auto e = validate_jetstream_options(o);
-  REQUIRE(e);
-  CHECK(e->find("requires `server_name`") != std::string::npos);
+  auto r = validate_jetstream_options(o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().text().find("requires `server_name`") != std::string::npos);
   o.server_name = "TEST";
-  e = validate_jetstream_options(o);
-  REQUIRE(e);
-  CHECK(e->find("requires `cluster.name`") != std::string::npos);
+  r = validate_jetstream_options(o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().text().find("requires `cluster.name`") != std::string::npos);
 }
 
 TEST_CASE("TestJetStreamLeafNodeDefaultDomainCfg: default_js_domain vs account JetStream") {
@@ -435,7 +435,7 @@ TEST_CASE("validate rule 6: extension_hint, lower-cased in place (ASCII only, do
     server_options o = clustered();
     o.extension_hint = ok;
     CHECK_MESSAGE(err(o) == "<ok>", ok);
-    REQUIRE(!validate_jetstream_options(o));
+    REQUIRE(validate_jetstream_options(o));
     std::string lowered = ok;
     for (char& c : lowered) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     CHECK(o.extension_hint == lowered);
