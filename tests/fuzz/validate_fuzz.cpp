@@ -8,6 +8,8 @@
 //     any other exception escaping is a bug;
 //   * run_validate answers exit 0 with a JSON document ({config, accounts,
 //     warnings, debug}) or exit 1 with one line of error text;
+//   * validate_jetstream_options answers success or a plain error (err_code
+//     0, non-empty text), and that text is exactly what run_validate prints;
 //   * no memory error or undefined behaviour (ASan/UBSan).
 // The system probes are fixed (16 GiB of memory, 5000 bytes of disk), so the
 // target never touches the file system or depends on the machine.
@@ -41,6 +43,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     in = parse_validate_input(parse_json_text(text));
   } catch (const input_error&) {
     return 0;
+  }
+  {
+    jsacct::server_options opts = in.opts;
+    const jsacct::result<void> valid = jsacct::validate_jetstream_options(opts);
+    if (!valid) {
+      FUZZ_CHECK(valid.error().err_code() == 0 && valid.error().code() == 0 && !valid.error().text().empty());
+      FUZZ_CHECK(run_validate(in, {}, jsacct::server_version::main).out == valid.error().text() + "\n");
+    }
   }
   probe_override probes;
   probes.memory = std::int64_t{16} << 30;
