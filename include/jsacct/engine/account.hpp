@@ -265,7 +265,7 @@ class account_handle {
   /// peer appears locally even without limits. Local and server usage are untouched.
   /// A zero report drops the node's contribution; a new tier beyond the
   /// engine's remote_tier_caps is refused (false, counted, `remote_tiers_refused` event).
-  /// The rules: README, "Remote usage updates: merge rules".
+  /// The rules: docs/cluster.md#merge-rules and docs/cluster.md#bounds.
   bool apply_remote_usage(std::string_view node, std::string_view tier, std::int64_t mem, std::int64_t store) {
     lock_t lk(st_->mu);
     const auto r = st_->merge_remote(remote_locked(node), tier, mem, store, st_->server->remote_caps());

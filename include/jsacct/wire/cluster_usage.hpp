@@ -114,7 +114,7 @@ struct remote_usage_result {
 /// the server's used bytes are never touched. Thread-safe with a concurrent
 /// engine policy; messages from one node should be applied in arrival order.
 ///
-/// jsacct's bounds (README, "Remote usage updates: merge rules"): a zero record
+/// jsacct's bounds (docs/cluster.md#bounds): a zero record
 /// drops the node's contribution to that tier, and the tier itself when
 /// nothing else keeps it; records for new tiers beyond the engine's
 /// remote_tier_caps are refused (`tiers_refused`, one `remote_tiers_refused`

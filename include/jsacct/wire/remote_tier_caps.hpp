@@ -2,8 +2,7 @@
 /// \file
 /// How many tiers peers' `$JSC.ARU` usage updates may make an account keep
 /// (a jsacct addition: nats-server keeps every tier name any peer ever sent).
-/// The rule the engine applies with these caps is in the README, "Remote usage
-/// updates: merge rules".
+/// The rule the engine applies with these caps: docs/cluster.md#bounds.
 #pragma once
 
 #include "jsacct/config.hpp"

@@ -1,4 +1,4 @@
-// Prelude of the README's facade fragment: the facade, <cstdio> and a store dir.
+// Prelude of the facade fragment (docs/facade.md): the facade, <cstdio> and a store dir.
 #include <cstdio>
 #include <string>
 

@@ -1,4 +1,4 @@
-// Prelude of the README's NATS transport fragment: a connection, an account
+// Prelude of the NATS transport fragment (docs/cluster.md#transport): a connection, an account
 // handle and one of its stream reservations.
 #include <nats/nats.h>
 

@@ -1,4 +1,4 @@
-// Prelude of the README's JSON fragment: an engine and one of its accounts.
+// Prelude of the JSON fragment (docs/observing.md#json): an engine and one of its accounts.
 #include <nlohmann/json.hpp>
 
 #include <jsacct/jsacct.hpp>

@@ -1,4 +1,4 @@
-// Prelude of the README's Prometheus fragment: an engine and its account "ORDERS".
+// Prelude of the Prometheus fragment (docs/observing.md#prometheus): an engine and its account "ORDERS".
 #include <string>
 #include <vector>
 
