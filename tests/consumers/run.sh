@@ -36,6 +36,7 @@ grep -q 'range-v3 .*: headers on the include path' "$tmp/build/meson-logs/meson-
 run "meson install" meson install -C "$tmp/build" || exit 1
 for f in include/jsacct/jsacct.hpp include/jsacct/version.hpp share/pkgconfig/jsacct.pc \
          share/doc/jsacct/LICENSE share/doc/jsacct/README.md share/doc/jsacct/CHANGELOG.md \
+         share/doc/jsacct/docs/semantics.md share/doc/jsacct/docs/consuming.md \
          share/cmake/jsacct/jsacctConfig.cmake share/cmake/jsacct/jsacctConfigVersion.cmake; do
   [ -f "$prefix/$f" ] || { echo "!!! not installed: $f"; failed=1; }
 done
