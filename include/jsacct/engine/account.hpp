@@ -189,7 +189,7 @@ class account_handle {
     st_->server->used[slot].add(delta);
     if constexpr (L::repair_negative_usage) {
       if (now < 0) [[unlikely]]
-        schedule_repair(e.name, s);
+        schedule_repair(e, s);
     }
   }
 
@@ -366,9 +366,14 @@ class account_handle {
     srv.used[slot].add(delta);
     lk.unlock();
     if (srv.events) {
-      std::string text = std::string(slot == 0 ? "MemStore" : "FileStore") + " usage drift of " + friendly_bytes(actual) +
-                         " vs " + friendly_bytes(before) + " detected for account \"" + st_->name + "\"";
-      srv.events(event{event_kind::usage_repaired, st_->name, std::string(tier), s, before, actual, errc::none, std::move(text)});
+      // emit() contains a throwing sink: a queued repair of another account must still run.
+      JSACCT_TRY {
+        std::string text = std::string(slot == 0 ? "MemStore" : "FileStore") + " usage drift of " + friendly_bytes(actual) +
+                           " vs " + friendly_bytes(before) + " detected for account \"" + st_->name + "\"";
+        srv.emit(event{event_kind::usage_repaired, st_->name, std::string(tier), s, before, actual, errc::none, std::move(text)});
+      }
+      JSACCT_CATCH_ALL {  // allocation failure building the text: the repair is applied, only its event is lost
+      }
     }
     return delta;
   }
@@ -574,7 +579,7 @@ class account_handle {
     const std::size_t slot = usage_slot(s);
     if (to.has_usage.load() == 0) to.has_usage.store(1);
     if (from.has_usage.load() == 0) from.has_usage.store(1);
-    from.local[slot].add(-bytes);
+    from.local[slot].add(wrap_sub(0, bytes));  // bytes may be INT64_MIN (wrapped usage): no UB negation
     to.local[slot].add(bytes);
   }
 
@@ -599,13 +604,21 @@ class account_handle {
   }
   result<void> add_consumer_locked(detail::stream_record<P>& r, const consumer_request& q);
 
-  void schedule_repair(const std::string& tier, storage_type s) noexcept {
+  /// Queues a drift repair of `e`'s `s` usage unless one is pending already: a
+  /// usage that stays negative queues one task, not one per update.
+  void schedule_repair(tier_t& e, storage_type s) noexcept {
+    auto& pending = e.repair_pending[usage_slot(s)];
+    if (pending.load(std::memory_order_relaxed) || pending.exchange(true, std::memory_order_acq_rel)) return;
     auto& srv = *st_->server;
     JSACCT_TRY {
       std::weak_ptr<state_t> weak = st_;
-      auto task = [weak, tier, s] {
+      auto task = [weak, &pending, tier = e.name, s] {
         auto st = weak.lock();
-        if (!st || st->removed.load()) return;
+        if (!st) return;  // the account state (and `pending`, in its pinned tier) is gone
+        // Cleared before the repair reads the usage: a negative update from now
+        // on queues the next repair.
+        pending.store(false, std::memory_order_release);
+        if (st->removed.load()) return;
         if (st->syncing.exchange(true)) return;  // single flight: a concurrent request is dropped
         struct reset {
           std::atomic<bool>& f;
@@ -620,7 +633,8 @@ class account_handle {
         srv.pending.push_back(std::move(task));
       }
     }
-    JSACCT_CATCH_ALL {  // allocation failure: the next negative update schedules again
+    JSACCT_CATCH_ALL {  // allocation failure or a throwing runner: the next negative update schedules again
+      pending.store(false, std::memory_order_release);
     }
   }
 
@@ -729,7 +743,7 @@ class [[nodiscard]] stream_reservation {
   void add_usage(std::int64_t delta) noexcept {
     std::lock_guard g(rec_->usage_lock);
     acct_.update_usage(tier(), rec_->cfg.storage, delta);
-    rec_->bytes += delta;
+    rec_->bytes = wrap_add(rec_->bytes, delta);  // wraps as the usage counters do (docs/semantics.md#update-usage)
   }
   /// Bytes recorded through add_usage.
   std::int64_t stored_bytes() const noexcept {

@@ -8,6 +8,7 @@
 #include "jsacct/config.hpp"
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -164,13 +165,28 @@ class basic_engine {
   }
   void set_task_runner(const std::function<void(std::function<void()>)>& run) { srv_->run_async = run; }
   /// Run the drift repairs scheduled without a task runner. Returns how many ran.
+  /// At most one repair per account, tier and storage type waits at a time.
+  /// Every queued repair runs even if one throws (the recompute hook; a throwing
+  /// event sink is contained): the first exception is rethrown after the last.
   std::size_t run_pending_repairs() {
     std::vector<std::function<void()>> tasks;
     {
       std::lock_guard lk(srv_->pending_mu);
       tasks.swap(srv_->pending);
     }
+#if defined(__cpp_exceptions)
+    std::exception_ptr first;
+    for (auto& t : tasks) {
+      try {
+        t();
+      } catch (...) {
+        if (!first) first = std::current_exception();
+      }
+    }
+    if (first) std::rethrow_exception(first);
+#else
     for (auto& t : tasks) t();
+#endif
     return tasks.size();
   }
 

@@ -41,6 +41,9 @@ struct alignas(cache_line) tier_entry {
   using counter = typename P::counter;
   // Written by every usage update of the tier (index: usage_slot()).
   alignas(cache_line) std::array<counter, 2> local{};
+  /// A drift repair of this tier and storage is queued or about to run: at most
+  /// one waits per account, tier and storage (docs/semantics.md#drift-repair).
+  std::array<std::atomic<bool>, 2> repair_pending{};
   // Read by publish checks, written rarely (limit changes, remote updates).
   alignas(cache_line) std::array<counter, 2> remote{};  ///< Σ remote nodes' local values
   std::array<counter, 2> limit{};                       ///< max_memory, max_store

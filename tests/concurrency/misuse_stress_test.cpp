@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// Misuse from several threads (issue 17), under ThreadSanitizer in CI: usage
+// that stays negative while repairs run (docs/semantics.md#drift-repair).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jsacct/jsacct.hpp"
+
+using namespace jsacct;
+
+namespace {
+
+jetstream_config big_server() {
+  jetstream_config cfg;
+  cfg.max_memory = std::int64_t{1} << 40;
+  cfg.max_store = std::int64_t{1} << 40;
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("stress: usage that stays negative from two threads queues at most one repair per tier and storage") {
+  engine e(big_server());
+  e.set_usage_recompute([](const std::string&, std::string_view, storage_type) { return std::int64_t{0}; });
+  auto acc = e.enable_account("A").value();
+  const auto t = acc.tier("");
+  constexpr int n = 200'000;
+  std::atomic<bool> done{false};
+  std::size_t most_queued = 0, ran = 0;
+  std::thread repairer([&] {
+    while (!done.load()) {
+      const std::size_t r = e.run_pending_repairs();
+      most_queued = std::max(most_queued, r);
+      ran += r;
+    }
+  });
+  auto work = [&] {
+    for (int i = 0; i < n; ++i) acc.update_usage(t, i % 2 == 0 ? storage_type::file : storage_type::memory, -1);
+  };
+  std::thread t1(work), t2(work);
+  t1.join();
+  t2.join();
+  done.store(true);
+  repairer.join();
+  const std::size_t last = e.run_pending_repairs();
+  CHECK(most_queued <= 2);  // file and memory of one tier
+  CHECK(last <= 2);
+  MESSAGE("repairs run: " << ran + last << " for " << 2 * n << " negative updates");
+  // Usage negative after the last update implies a queued repair, and it ran.
+  CHECK(acc.usage_of(t, storage_type::file).local == 0);
+  CHECK(acc.usage_of(t, storage_type::memory).local == 0);
+  CHECK(e.used() == mem_store{0, 0});
+}
