@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Misuse from several threads (issue 17), under ThreadSanitizer in CI: usage
-// that stays negative while repairs run (docs/semantics.md#drift-repair).
+// that stays negative while repairs run (docs/semantics.md#drift-repair), a
+// stream deleted while its handles are used (docs/semantics.md#stream-handle-lifetime).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -56,4 +57,47 @@ TEST_CASE("stress: usage that stays negative from two threads queues at most one
   CHECK(acc.usage_of(t, storage_type::file).local == 0);
   CHECK(acc.usage_of(t, storage_type::memory).local == 0);
   CHECK(e.used() == mem_store{0, 0});
+}
+
+TEST_CASE("stress: delete_stream from one thread while another uses the stream's owning and non-owning handles") {
+  engine e(big_server());
+  auto acc = e.enable_account("A").value();
+  create_options same;
+  same.same_as_existing = true;
+  for (int round = 0; round < 200; ++round) {
+    stream_config c;
+    c.name = "S";
+    c.storage = storage_type::file;
+    c.max_bytes = 1000;
+    auto owner = acc.create_stream(c).value();
+    auto twin = acc.create_stream(c, same).value();
+    std::atomic<bool> go{false};
+    int bad = 0;
+    std::thread user([&] {
+      while (!go.load()) std::this_thread::yield();
+      for (int i = 0; i < 2000; ++i) {
+        const errc pc = owner.check_publish(msg_lengths{1, 0, 8});
+        if (pc != errc::none && pc != errc::stream_not_found) ++bad;
+        owner.add_usage(1);
+        twin.add_usage(1);
+        const errc tc = twin.check_publish(msg_lengths{1, 0, 8});
+        if (tc != errc::none && tc != errc::stream_not_found) ++bad;
+      }
+    });
+    go.store(true);
+    REQUIRE(acc.delete_stream("S").ok());
+    user.join();
+    CHECK(bad == 0);
+    CHECK(owner.deleted());
+    CHECK(twin.deleted());
+    const std::int64_t applied = owner.stored_bytes();
+    // Every add_usage that ran before the delete counted, none after.
+    CHECK(acc.usage_of(owner.tier(), storage_type::file).local == applied);
+    CHECK(e.reserved().store == 0);
+    owner.add_usage(-applied);  // inert now
+    CHECK(acc.usage_of(owner.tier(), storage_type::file).local == applied);
+    acc.update_usage(owner.tier(), storage_type::file, -applied);  // the embedder removes the stored bytes
+  }
+  CHECK(e.used().store == 0);
+  CHECK(acc.num_streams() == 0);
 }

@@ -318,8 +318,10 @@ class account_handle {
     return r;
   }
 
-  /// Delete a stream whose handle released ownership (docs/semantics.md#reserve-release: releases its MaxBytes). 10059 if
-  /// unknown.
+  /// Delete a stream (docs/semantics.md#reserve-release: releases its MaxBytes). 10059 if unknown.
+  /// Handles to the stream, owning or not, observe the delete: from then on
+  /// their checks and updates answer 10059 and their usage calls do nothing
+  /// (docs/semantics.md#stream-handle-lifetime).
   result<void> delete_stream(std::string_view name);
 
   /// Number of streams registered.
@@ -558,10 +560,14 @@ class account_handle {
     // next create in the tier reuses its node instead of allocating one.
   }
 
-  void unregister_locked(const std::string& name) {
-    auto it = st_->streams.find(name);
-    if (it == st_->streams.end()) return;
-    auto& r = *it->second;
+  /// Remove the registered stream `r` from the engine and release its
+  /// reservation; its handles see `deleted`. Caller holds `mu`; `r` is registered.
+  void unregister_locked(detail::stream_record<P>& r) {
+    const auto it = st_->streams.find(r.cfg.name);
+    {
+      std::lock_guard g(r.usage_lock);  // an add_usage in flight ends first; later ones see `deleted`
+      r.deleted.store(true, std::memory_order_release);
+    }
     bucket_add(r, -1);
     tier_t* t = r.tier.load();
     t->streams -= 1;
@@ -569,7 +575,7 @@ class account_handle {
     st_->consumers -= r.consumers;
     const int slot = reservation_slot(r.cfg.storage);
     if (slot >= 0 && r.cfg.max_bytes > 0) st_->server->reserved[static_cast<std::size_t>(slot)].add(-r.cfg.max_bytes);
-    st_->streams.erase(it);
+    st_->streams.erase(it);  // last: it may destroy `r`
   }
 
   /// The tier move of docs/semantics.md#tier-move: the stream's stored bytes leave one tier and enter
@@ -657,15 +663,12 @@ class [[nodiscard]] stream_reservation {
  public:
   stream_reservation() noexcept = default;
   stream_reservation(stream_reservation&& o) noexcept
-      : acct_(std::move(o.acct_)),
-        rec_(std::exchange(o.rec_, nullptr)),
-        owns_(std::exchange(o.owns_, false)),
-        created_(o.created_) {}
+      : acct_(std::move(o.acct_)), rec_(std::move(o.rec_)), owns_(std::exchange(o.owns_, false)), created_(o.created_) {}
   stream_reservation& operator=(stream_reservation&& o) noexcept {
     if (this != &o) {
       reset();
       acct_ = std::move(o.acct_);
-      rec_ = std::exchange(o.rec_, nullptr);
+      rec_ = std::move(o.rec_);
       owns_ = std::exchange(o.owns_, false);
       created_ = o.created_;
     }
@@ -675,8 +678,13 @@ class [[nodiscard]] stream_reservation {
   stream_reservation& operator=(const stream_reservation&) = delete;
   ~stream_reservation() { reset(); }
 
-  /// True while the handle refers to a stream.
+  /// True while the handle refers to a stream (also after the stream was
+  /// deleted through `delete_stream`: see `deleted()`).
   explicit operator bool() const noexcept { return rec_ != nullptr; }
+  /// True when the stream left the engine (`delete_stream`, or the owning
+  /// handle was destroyed or reset): checks and updates answer 10059, usage
+  /// calls do nothing (docs/semantics.md#stream-handle-lifetime).
+  bool deleted() const noexcept { return rec_ != nullptr && rec_->deleted.load(std::memory_order_acquire); }
   /// False when create_stream returned an existing identical stream (docs/semantics.md#stream-create step 5).
   bool did_create() const noexcept { return created_; }
   /// True when destroying this handle deletes the stream.
@@ -687,16 +695,16 @@ class [[nodiscard]] stream_reservation {
   tier_ref<T> tier() const noexcept { return tier_ref<T>(rec_->tier.load()); }
   const account_handle<T>& account() const noexcept { return acct_; }
 
-  /// Delete the stream now (release its reservation). Idempotent.
+  /// Delete the stream now (release its reservation) if this handle owns it
+  /// and it was not deleted already; forget it. Idempotent.
   void reset() noexcept {
     if (rec_ != nullptr && owns_ && acct_.st_ != nullptr) {
       auto& st = *acct_.st_;
       lock_t lk(st.mu);
-      if (!st.removed.load())
-        acct_.unregister_locked(
-            rec_->cfg.name);  // disabled: nats-server keeps the reservation (docs/semantics.md#reserve-release)
+      // disabled: nats-server keeps the reservation (docs/semantics.md#reserve-release)
+      if (!st.removed.load() && !rec_->deleted.load(std::memory_order_relaxed)) acct_.unregister_locked(*rec_);
     }
-    rec_ = nullptr;
+    rec_.reset();
     owns_ = false;
   }
   /// Keep the stream and its reservation in the engine and forget it here;
@@ -704,7 +712,7 @@ class [[nodiscard]] stream_reservation {
   std::string release() noexcept {
     std::string n = rec_ ? rec_->cfg.name : std::string();
     owns_ = false;
-    rec_ = nullptr;
+    rec_.reset();
     return n;
   }
 
@@ -714,6 +722,7 @@ class [[nodiscard]] stream_reservation {
     {
       lock_t lk(acct_.st_->mu);
       if (acct_.st_->removed) return errc::not_enabled_for_account;
+      if (rec_->deleted.load(std::memory_order_relaxed)) return errc::stream_not_found;
       r = acct_.update_stream_locked(*rec_, raw_new, o);
     }
     if (!r) acct_.note_refusal(raw_new, r.error());
@@ -724,12 +733,13 @@ class [[nodiscard]] stream_reservation {
   result<void> add_consumer(const consumer_request& q) {
     lock_t lk(acct_.st_->mu);
     if (acct_.st_->removed) return errc::not_enabled_for_account;
+    if (rec_->deleted.load(std::memory_order_relaxed)) return errc::stream_not_found;
     return acct_.add_consumer_locked(*rec_, q);
   }
-  /// A consumer of this stream was deleted.
+  /// A consumer of this stream was deleted (nothing once the stream was deleted).
   void remove_consumer(bool limitable = true) {
     lock_t lk(acct_.st_->mu);
-    if (rec_->consumers == 0) return;
+    if (rec_->consumers == 0 || rec_->deleted.load(std::memory_order_relaxed)) return;
     rec_->consumers -= 1;
     if (limitable && rec_->limitable_consumers > 0) rec_->limitable_consumers -= 1;
     rec_->tier.load()->consumers -= 1;
@@ -740,8 +750,11 @@ class [[nodiscard]] stream_reservation {
   /// Stored bytes changed by `delta` (docs/semantics.md#update-usage, hot path).
   /// Holds the stream's short spin lock so a concurrent tier move (limits
   /// change) cannot strand the delta in the old tier.
+  /// Does nothing once the stream was deleted.
   void add_usage(std::int64_t delta) noexcept {
     std::lock_guard g(rec_->usage_lock);
+    if (rec_->deleted.load(std::memory_order_relaxed)) [[unlikely]]
+      return;  // the delete holds usage_lock to set it: relaxed is enough
     acct_.update_usage(tier(), rec_->cfg.storage, delta);
     rec_->bytes = wrap_add(rec_->bytes, delta);  // wraps as the usage counters do (docs/semantics.md#update-usage)
   }
@@ -751,21 +764,27 @@ class [[nodiscard]] stream_reservation {
     return rec_->bytes;
   }
   /// Publish check before storing a message of these lengths (docs/semantics.md#server-publish-check to
-  /// docs/semantics.md#account-publish-check).
+  /// docs/semantics.md#account-publish-check); 10059 once the stream was deleted.
   errc check_publish(msg_lengths m) const noexcept {
+    if (rec_->deleted.load(std::memory_order_acquire)) [[unlikely]]
+      return errc::stream_not_found;
     return acct_.check_publish(tier(), rec_->cfg.storage, rec_->cfg.replicas, m);
   }
-  /// Account check after storing (2.9.10; none for main).
-  errc check_stored() const noexcept { return acct_.check_stored(tier(), rec_->cfg.storage); }
+  /// Account check after storing (2.9.10; none for main); 10059 once the stream was deleted.
+  errc check_stored() const noexcept {
+    if (rec_->deleted.load(std::memory_order_acquire)) [[unlikely]]
+      return errc::stream_not_found;
+    return acct_.check_stored(tier(), rec_->cfg.storage);
+  }
 
  private:
   template <class>
   friend class account_handle;
-  stream_reservation(account_handle<T> a, detail::stream_record<P>* r, bool owns, bool created) noexcept
-      : acct_(std::move(a)), rec_(r), owns_(owns), created_(created) {}
+  stream_reservation(account_handle<T> a, std::shared_ptr<detail::stream_record<P>> r, bool owns, bool created) noexcept
+      : acct_(std::move(a)), rec_(std::move(r)), owns_(owns), created_(created) {}
 
   account_handle<T> acct_;
-  detail::stream_record<P>* rec_ = nullptr;
+  std::shared_ptr<detail::stream_record<P>> rec_;  ///< shared with the engine and the stream's other handles
   bool owns_ = false;
   bool created_ = false;
 };
@@ -807,7 +826,7 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   if (st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
   // Step 5.
   if (auto it = st_->streams.find(c.name); it != st_->streams.end()) {
-    if (o.same_as_existing) return stream_reservation<T>(*this, it->second.get(), false, false);
+    if (o.same_as_existing) return stream_reservation<T>(*this, it->second, false, false);
     return errc::stream_name_exist;
   }
   // Steps 6-7.
@@ -824,16 +843,15 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   }
   // Step 8: reserve (server check and commit in one CAS), then register.
   if (auto e = reserve_server(slot, check_server, server_bytes, commit); e != errc::none) return e;
-  auto rec = std::make_unique<detail::stream_record<P>>();
+  auto rec = std::make_shared<detail::stream_record<P>>();
   rec->cfg = c;
   rec->bucket = std::move(bucket);
   tier_t* t = st_->tier(sel->tier);
   rec->tier.store(t);
   t->streams += 1;
   bucket_add(*rec, +1);
-  auto* raw_rec = rec.get();
-  st_->streams.emplace(c.name, std::move(rec));
-  return stream_reservation<T>(*this, raw_rec, true, true);
+  st_->streams.emplace(c.name, rec);
+  return stream_reservation<T>(*this, std::move(rec), true, true);
 }
 
 template <class T>
@@ -842,7 +860,7 @@ result<void> account_handle<T>::delete_stream(std::string_view name) {
   if (st_->removed) return errc::not_enabled_for_account;
   auto it = st_->streams.find(name);
   if (it == st_->streams.end()) return errc::stream_not_found;
-  unregister_locked(it->first);
+  unregister_locked(*it->second);
   return {};
 }
 

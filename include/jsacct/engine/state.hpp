@@ -102,6 +102,9 @@ class stream_spin_lock {
   std::atomic_flag flag_;
 };
 
+/// Shared by the engine (while registered) and by every handle to the stream,
+/// so a handle never outlives it. `deleted` is set once, under the account
+/// lock and the usage lock, when the stream leaves the engine.
 template <class P>
 struct stream_record {
   stream_config cfg;                           ///< normalized accounting fields
@@ -110,7 +113,8 @@ struct stream_record {
   std::int64_t consumers = 0;                  ///< all consumers
   std::int64_t limitable_consumers = 0;        ///< consumers counted against max_consumers (docs/semantics.md#max-consumers)
   std::int64_t bytes = 0;                      ///< stored bytes recorded through the stream's handle (under usage_lock)
-  stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage and by a tier move
+  stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage, a tier move and the delete
+  std::atomic<bool> deleted{false};            ///< the stream left the engine: its handles are inert (10059)
 };
 
 /// Transparent string hash: lookups by std::string_view without a temporary string.
@@ -185,7 +189,7 @@ struct account_state {
   limits_map limits;
   std::vector<std::unique_ptr<tier_t>> tiers;                    ///< every tier entry (order: creation, except after a release)
   std::unordered_map<std::string_view, std::size_t> tier_index;  ///< tier name (viewing tier_t::name) -> index in `tiers`
-  std::map<std::string, std::unique_ptr<stream_record<P>>, std::less<>> streams;
+  std::map<std::string, std::shared_ptr<stream_record<P>>, std::less<>> streams;
   std::map<std::string, reservation_bucket, std::less<>> buckets;
   std::map<std::string, remote_node, std::less<>> remotes;
   std::int64_t consumers = 0;

@@ -203,3 +203,69 @@ TEST_CASE(
   a.update_usage(a.tier(""), storage_type::file, -1);  // A's flag was cleared: it queues again
   CHECK_THROWS_AS(eng.run_pending_repairs(), std::runtime_error);
 }
+
+// ------------------------------------------------------------------ handle lifetime (docs/semantics.md#stream-handle-lifetime)
+
+TEST_CASE_TEMPLATE("docs/semantics.md#stream-handle-lifetime delete_stream under a live owning handle: the handle answers 10059",
+                   E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB));
+  auto acc = enable(eng, "A");
+  auto s = create(acc, file("S", 100));
+  s.add_usage(10);
+  REQUIRE(s.add_consumer({}).ok());
+  REQUIRE(acc.delete_stream("S").ok());  // the handle still owns it: was a dangling pointer afterwards
+  CHECK(eng.reserved().store == 0);
+  CHECK(acc.num_streams() == 0);
+  CHECK(acc.usage().consumers == 0);
+  CHECK(static_cast<bool>(s));
+  CHECK(s.deleted());
+  CHECK(s.check_publish(msg(1, 1)) == errc::stream_not_found);
+  CHECK(s.check_stored() == errc::stream_not_found);
+  s.add_usage(5);  // nothing: the stream is gone
+  CHECK(s.stored_bytes() == 10);
+  CHECK(acc.usage_of(s.tier(), storage_type::file).local == 10);
+  CHECK(err(s.update(file("S", 200))) == errc::stream_not_found);
+  CHECK(err(s.add_consumer({})) == errc::stream_not_found);
+  s.remove_consumer();  // nothing
+  CHECK(acc.usage().consumers == 0);
+  CHECK(err(acc.delete_stream("S")) == errc::stream_not_found);
+  // A new stream of the same name is not the old handle's: resetting it leaves the new one alone.
+  auto again = create(acc, file("S", 50));
+  CHECK(eng.reserved().store == 50);
+  s.reset();
+  CHECK_FALSE(static_cast<bool>(s));
+  CHECK(eng.reserved().store == 50);
+  CHECK(acc.num_streams() == 1);
+  CHECK_FALSE(again.deleted());
+  CHECK(again.check_publish(msg(1, 1)) == errc::none);
+}
+
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#stream-handle-lifetime a non-owning handle (identical re-create) used after the owner deleted the stream",
+    E, engine, engine_v29, plain_engine) {
+  E eng(server(GiB, GiB));
+  auto acc = enable(eng, "A");
+  auto owner = create(acc, file("S", 100));
+  create_options same;
+  same.same_as_existing = true;
+  auto twin = create(acc, file("S", 100), same);
+  REQUIRE_FALSE(twin.did_create());
+  REQUIRE_FALSE(twin.owns());
+  twin.add_usage(7);
+  CHECK(owner.stored_bytes() == 7);  // one stream, two handles
+  owner.reset();                     // deletes the stream: the twin pointed into freed memory
+  CHECK(eng.reserved().store == 0);
+  CHECK(twin.deleted());
+  CHECK(twin.check_publish(msg(1, 1)) == errc::stream_not_found);
+  twin.add_usage(3);
+  CHECK(twin.stored_bytes() == 7);
+  CHECK(acc.usage_of(twin.tier(), storage_type::file).local == 7);
+  CHECK(err(twin.update(file("S", 10))) == errc::stream_not_found);
+  twin.reset();
+  CHECK(acc.num_streams() == 0);
+  // And the other way round: the twin dying first deletes nothing.
+  auto owner2 = create(acc, file("T", 10));
+  { auto twin2 = create(acc, file("T", 10), same); }
+  CHECK(acc.num_streams() == 1);
+  CHECK_FALSE(owner2.deleted());
+}
