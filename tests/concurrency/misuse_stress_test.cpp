@@ -101,3 +101,22 @@ TEST_CASE("stress: delete_stream from one thread while another uses the stream's
   CHECK(e.used().store == 0);
   CHECK(acc.num_streams() == 0);
 }
+
+TEST_CASE("stress: disable_account while handles die on another thread releases every reservation once") {
+  engine e(big_server());
+  for (int round = 0; round < 200; ++round) {
+    auto acc = e.enable_account("A").value();
+    std::vector<engine::reservation> handles;
+    for (int i = 0; i < 20; ++i) {
+      stream_config c;
+      c.name = "S" + std::to_string(i);
+      c.storage = i % 2 == 0 ? storage_type::file : storage_type::memory;
+      c.max_bytes = 100 + i;
+      handles.push_back(acc.create_stream(c).value());
+    }
+    std::thread killer([&] { handles.clear(); });
+    REQUIRE(e.disable_account("A").ok());
+    killer.join();
+    CHECK(e.reserved() == mem_store{0, 0});
+  }
+}

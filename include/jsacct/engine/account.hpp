@@ -650,9 +650,9 @@ class account_handle {
 /// A stream's reservation (docs/semantics.md#reserve-release): created by `account_handle::create_stream`,
 /// it holds the stream's MaxBytes against the account tier and the server
 /// budget. Move-only; destroying it deletes the stream from the engine
-/// (releases its reservation) unless `release()` was called. After the account
-/// is disabled it does nothing (nats-server keeps the reservation until the
-/// engine goes away, docs/semantics.md#reserve-release). Thread-safety: one thread per handle; the
+/// (releases its reservation) unless `release()` was called, also after the
+/// account was disabled (nats-server keeps the reservation until a restart:
+/// docs/semantics.md#diff-disabled-handle-release). Thread-safety: one thread per handle; the
 /// engine calls it makes are thread-safe.
 template <class T>
 class [[nodiscard]] stream_reservation {
@@ -701,8 +701,9 @@ class [[nodiscard]] stream_reservation {
     if (rec_ != nullptr && owns_ && acct_.st_ != nullptr) {
       auto& st = *acct_.st_;
       lock_t lk(st.mu);
-      // disabled: nats-server keeps the reservation (docs/semantics.md#reserve-release)
-      if (!st.removed.load() && !rec_->deleted.load(std::memory_order_relaxed)) acct_.unregister_locked(*rec_);
+      // Also after the account was disabled: the dying handle releases the server
+      // reservation, which main keeps until a restart (docs/semantics.md#diff-disabled-handle-release).
+      if (!rec_->deleted.load(std::memory_order_relaxed)) acct_.unregister_locked(*rec_);
     }
     rec_.reset();
     owns_ = false;

@@ -254,7 +254,8 @@ class basic_engine {
   }
 
   /// docs/semantics.md#account-disable: remove the account. Its handles see `enabled() == false`; its
-  /// streams' server reservations stay (nats-server stops, not deletes, them).
+  /// streams' server reservations stay while their handles live (nats-server stops, not deletes,
+  /// them) and are released when an owning handle dies (docs/semantics.md#diff-disabled-handle-release).
   result<void> disable_account(std::string_view name) {
     std::lock_guard lk(reg_mu_);
     auto it = accounts_.find(name);
