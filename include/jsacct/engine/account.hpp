@@ -17,7 +17,12 @@
 #include <string_view>
 #include <utility>
 
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/map.hpp>
+#include <range/v3/view/transform.hpp>
+
 #include "jsacct/engine/state.hpp"
+#include "jsacct/engine/views.hpp"
 #include "jsacct/error.hpp"
 #include "jsacct/friendly_bytes.hpp"
 #include "jsacct/storage/backends.hpp"
@@ -380,6 +385,19 @@ class account_handle {
     return delta;
   }
 
+  /// The account's tiers as `usage()` reports them (one snapshot; an untiered
+  /// account is one tier named ""). See jsacct/engine/views.hpp.
+  snapshot_view<tier_snapshot> tiers() const { return account_tiers(usage()); }
+
+  /// The account's streams, sorted by name: one snapshot taken under the
+  /// account lock, owned by the returned view. See jsacct/engine/views.hpp.
+  snapshot_view<stream_snapshot> streams() const {
+    lock_t lk(st_->mu);
+    return snapshot_view<stream_snapshot>(st_->streams | ranges::views::values |
+                                          ranges::views::transform([](const auto& r) { return snapshot_of(*r); }) |
+                                          ranges::to<std::vector>());
+  }
+
   /// The shared state (for the engine and tests).
   const std::shared_ptr<state_t>& state() const noexcept { return st_; }
 
@@ -401,6 +419,24 @@ class account_handle {
       }
     }
     return why;
+  }
+
+  /// A stream's accounting fields. Caller holds `mu`; the stream's spin lock
+  /// orders the read of its bytes with add_usage (same order as a tier move).
+  static stream_snapshot snapshot_of(detail::stream_record<P>& r) {
+    stream_snapshot s;
+    s.name = r.cfg.name;
+    s.storage = r.cfg.storage;
+    s.replicas = r.cfg.replicas;
+    s.max_bytes = r.cfg.max_bytes;
+    s.reserved = r.cfg.max_bytes > 0 ? r.cfg.max_bytes : 0;
+    {
+      std::lock_guard g(r.usage_lock);
+      s.used = r.bytes;
+    }
+    s.tier = r.tier.load()->name;
+    s.consumers = r.consumers;
+    return s;
   }
 
   detail::remote_node& remote_locked(std::string_view node) {

@@ -18,10 +18,15 @@
 #include <utility>
 #include <vector>
 
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/map.hpp>
+#include <range/v3/view/transform.hpp>
+
 #include "jsacct/check/main_limits.hpp"
 #include "jsacct/check/v29_limits.hpp"
 #include "jsacct/engine/account.hpp"
 #include "jsacct/engine/state.hpp"
+#include "jsacct/engine/views.hpp"
 #include "jsacct/usage/counters.hpp"
 
 namespace jsacct {
@@ -196,6 +201,16 @@ class basic_engine {
   std::size_t num_accounts() const {
     std::lock_guard lk(reg_mu_);
     return accounts_.size();
+  }
+
+  /// The enabled accounts, sorted by name: one snapshot of handles taken under
+  /// the registry lock, owned by the returned view (iterating takes no lock; an
+  /// account disabled since shows `enabled() == false`). See jsacct/engine/views.hpp.
+  snapshot_view<account> accounts() const {
+    std::lock_guard lk(reg_mu_);
+    return snapshot_view<account>(accounts_ | ranges::views::values |
+                                  ranges::views::transform([](const auto& st) { return account(st); }) |
+                                  ranges::to<std::vector>());
   }
 
   /// The account named `name`, or an empty handle.
