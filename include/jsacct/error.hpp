@@ -57,6 +57,7 @@ enum class [[nodiscard]] errc : std::uint16_t{
     stream_general = 10051,                     ///< JSStreamGeneralErrorF "{err}"
     stream_invalid_config = 10052,              ///< JSStreamInvalidConfigF "{err}"
     stream_limits = 10053,                      ///< JSStreamLimitsErrF "{err}"
+    stream_message_exceeds_maximum = 10054,     ///< JSStreamMessageExceedsMaximumErr
     stream_mismatch = 10056,                    ///< JSStreamMismatchErr
     stream_name_exist = 10058,                  ///< JSStreamNameExistErr
     stream_not_found = 10059,                   ///< JSStreamNotFoundErr
@@ -119,6 +120,8 @@ inline constexpr std::array error_table{
     error_info{errc::stream_general, 500, "JSStreamGeneralErrorF", "{err}", ec::internal},
     error_info{errc::stream_invalid_config, 500, "JSStreamInvalidConfigF", "{err}", ec::invalid_argument},
     error_info{errc::stream_limits, 500, "JSStreamLimitsErrF", "{err}", ec::resource_exhausted},
+    error_info{errc::stream_message_exceeds_maximum, 400, "JSStreamMessageExceedsMaximumErr",
+               "message size exceeds maximum allowed", ec::invalid_argument},
     error_info{errc::stream_mismatch, 400, "JSStreamMismatchErr", "stream name in subject does not match request",
                ec::invalid_argument},
     error_info{errc::stream_name_exist, 400, "JSStreamNameExistErr", "stream name already in use with a different configuration",

@@ -56,16 +56,32 @@ using limits_map = std::map<std::string, account_limits, std::less<>>;
 /// Go's defaultJSAccountTiers: the single untiered entry with dynamic limits.
 inline limits_map default_account_tiers() { return limits_map{{"", dynamic_account_limits}}; }
 
+/// A stream's discard policy (docs/semantics.md#stream-caps). Values are Go's: DiscardOld = 0, DiscardNew = 1.
+enum class discard_policy : std::uint8_t { old_ = 0, new_ = 1 };
+
+/// JSON name: "old" / "new".
+constexpr std::string_view to_json(discard_policy d) noexcept { return d == discard_policy::new_ ? "new" : "old"; }
+
+/// Which nats-server's store comparisons the stream caps check follows (docs/semantics.md#stream-caps).
+/// Each shipped limit checker names its own (`main_limits::caps_rules`, `v29_limits::caps_rules`).
+enum class stream_caps_rules : std::uint8_t { main, v2_9 };
+
 /// The stream-config subset the accounting core reads (docs/semantics.md#enforcement). Raw values
 /// are allowed (replicas 0, storage unset, max_bytes 0): the create flow checks
-/// the raw request before normalizing it, as nats-server does.
+/// the raw request before normalizing it, as nats-server does. For the caps
+/// (max_bytes, max_msgs, max_msgs_per_subject, max_msg_size) 0 and negatives are unlimited.
 struct stream_config {
-  std::string name{};                         ///< "name"
-  storage_type storage = storage_type::file;  ///< "storage"
-  std::int64_t replicas = 1;                  ///< "num_replicas"
-  std::int64_t max_bytes = -1;                ///< "max_bytes" (-1 unlimited)
-  std::int64_t max_consumers = -1;            ///< "max_consumers" (-1 unlimited)
-  std::string placement_tag{};                ///< optional: only custom tier selectors read it
+  std::string name{};                                 ///< "name"
+  storage_type storage = storage_type::file;          ///< "storage"
+  std::int64_t replicas = 1;                          ///< "num_replicas"
+  std::int64_t max_bytes = -1;                        ///< "max_bytes" (-1 unlimited)
+  std::int64_t max_consumers = -1;                    ///< "max_consumers" (-1 unlimited)
+  std::int64_t max_msgs = -1;                         ///< "max_msgs" (-1 unlimited)
+  std::int64_t max_msg_size = -1;                     ///< "max_msg_size" (-1 unlimited; header + payload)
+  std::int64_t max_msgs_per_subject = -1;             ///< "max_msgs_per_subject" (-1 unlimited)
+  discard_policy discard = discard_policy::old_;      ///< "discard"
+  bool discard_new_per_subject = false;               ///< "discard_new_per_subject"
+  std::string placement_tag{};                        ///< optional: only custom tier selectors read it
   friend bool operator==(const stream_config&, const stream_config&) = default;
 };
 

@@ -80,6 +80,8 @@ struct main_limits {
   static constexpr bool rekey_on_limits_update = true;
 
   static constexpr bool check_before_store = true;
+  /// The stores' comparisons the stream caps check follows (docs/semantics.md#stream-caps).
+  static constexpr stream_caps_rules caps_rules = stream_caps_rules::main;
   /// Account check before storing (docs/semantics.md#account-publish-check), exact arithmetic
   /// (docs/semantics.md#diff-publish-overflow: no wrap, so a huge message is refused): usage + size*r > limit*lr.
   static constexpr bool would_exceed(std::int64_t limit, bool untiered, std::int64_t total_usage, std::uint64_t msg_size,

@@ -70,6 +70,8 @@ struct v29_limits {
   static constexpr bool rekey_on_limits_update = false;
 
   static constexpr bool check_before_store = false;
+  /// The stores' comparisons the stream caps check follows (docs/semantics.md#stream-caps).
+  static constexpr stream_caps_rules caps_rules = stream_caps_rules::v2_9;
   static constexpr bool would_exceed(std::int64_t, bool, std::int64_t, std::uint64_t, std::int64_t) noexcept { return false; }
   /// Post-store check (docs/semantics.md#account-publish-check, 2.9.10): tier total > per-stream cap (if > 0; the
   /// upstream bug 241ad30fe) or > the account limit (if >= 0).

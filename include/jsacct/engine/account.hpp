@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +24,7 @@
 #include <range/v3/view/transform.hpp>
 
 #include "jsacct/engine/state.hpp"
+#include "jsacct/engine/stream_caps.hpp"
 #include "jsacct/engine/views.hpp"
 #include "jsacct/error.hpp"
 #include "jsacct/friendly_bytes.hpp"
@@ -432,7 +435,7 @@ class account_handle {
     s.reserved = r.cfg.max_bytes > 0 ? r.cfg.max_bytes : 0;
     {
       std::lock_guard g(r.usage_lock);
-      s.used = r.bytes;
+      s.used = r.bytes.load();
     }
     s.tier = r.tier.load()->name;
     s.consumers = r.consumers;
@@ -569,6 +572,9 @@ class account_handle {
     if (c.replicas > 5) return api_error(errc::stream_invalid_config, "maximum replicas is 5");
     if (c.max_bytes == 0 || (L::normalize_negative_max_bytes && c.max_bytes < -1)) c.max_bytes = -1;
     if (c.max_consumers == 0 || c.max_consumers < -1) c.max_consumers = -1;
+    for (std::int64_t* cap :
+         {&c.max_msgs, &c.max_msg_size, &c.max_msgs_per_subject})  // as max_bytes (docs/semantics.md#stream-caps)
+      if (*cap == 0 || (L::normalize_negative_max_bytes && *cap < -1)) *cap = -1;
     return c;
   }
 
@@ -793,20 +799,47 @@ class [[nodiscard]] stream_reservation {
     if (rec_->deleted.load(std::memory_order_relaxed)) [[unlikely]]
       return;  // the delete holds usage_lock to set it: relaxed is enough
     acct_.update_usage(tier(), rec_->cfg.storage, delta);
-    rec_->bytes = wrap_add(rec_->bytes, delta);  // wraps as the usage counters do (docs/semantics.md#update-usage)
+    rec_->bytes.fetch_add(delta);  // atomic: wraps as the usage counters do (docs/semantics.md#update-usage)
   }
-  /// Bytes recorded through add_usage.
-  std::int64_t stored_bytes() const noexcept {
-    std::lock_guard g(rec_->usage_lock);
-    return rec_->bytes;
-  }
-  /// Publish check before storing a message of these lengths (docs/semantics.md#server-publish-check to
-  /// docs/semantics.md#account-publish-check); 10059 once the stream was deleted.
-  errc check_publish(msg_lengths m) const noexcept {
+  /// Bytes recorded through add_usage (and add_message / remove_message).
+  std::int64_t stored_bytes() const noexcept { return rec_->bytes.load(); }
+  /// Messages recorded through add_message / remove_message (never below 0).
+  std::uint64_t stored_msgs() const noexcept { return clamp_count(rec_->msgs.load()); }
+
+  /// A message of these lengths was stored: adds its stored size for the stream's storage type
+  /// (docs/semantics.md#message-sizes) as usage and one message to the totals the caps check reads
+  /// (docs/semantics.md#stream-caps). Returns the stored size. Lock-free but for add_usage's spin lock.
+  std::uint64_t add_message(msg_lengths m) noexcept {
+    const std::uint64_t size = stored_size(m);
     if (rec_->deleted.load(std::memory_order_acquire)) [[unlikely]]
-      return errc::stream_not_found;
-    return acct_.check_publish(tier(), rec_->cfg.storage, rec_->cfg.replicas, m);
+      return size;  // as add_usage: nothing once the stream was deleted
+    add_usage(usage_delta(size));
+    rec_->msgs.fetch_add(1);
+    return size;
   }
+  /// The inverse of add_message: a message of these lengths was removed (deleted, evicted, purged).
+  std::uint64_t remove_message(msg_lengths m) noexcept {
+    const std::uint64_t size = stored_size(m);
+    if (rec_->deleted.load(std::memory_order_acquire)) [[unlikely]]
+      return size;
+    add_usage(-usage_delta(size));
+    rec_->msgs.fetch_sub(1);
+    return size;
+  }
+  /// The stored size of a message in this stream (memory or file store size).
+  std::uint64_t stored_size(msg_lengths m) const noexcept {
+    return rec_->cfg.storage == storage_type::memory ? mem_store_msg_size(m) : file_store_msg_size(m);
+  }
+
+  /// Publish check before storing a message of these lengths (docs/semantics.md#stream-caps):
+  /// the stream's max_msg_size (10054), the server and account (docs/semantics.md#server-publish-check,
+  /// docs/semantics.md#account-publish-check), then the stream's max_msgs and max_bytes with its discard
+  /// policy (10077 with nats-server's text, or what to evict) against the totals recorded by
+  /// add_message. Lock-free, allocation-free. `verdict == errc::none` when accepted.
+  /// 10059 once the stream was deleted.
+  publish_verdict check_publish(msg_lengths m) const noexcept { return check_publish_impl(m, std::nullopt); }
+  /// As above, with the message's subject totals: max_msgs_per_subject is checked too.
+  publish_verdict check_publish(msg_lengths m, subject_totals subject) const noexcept { return check_publish_impl(m, subject); }
   /// Account check after storing (2.9.10; none for main); 10059 once the stream was deleted.
   errc check_stored() const noexcept {
     if (rec_->deleted.load(std::memory_order_acquire)) [[unlikely]]
@@ -819,6 +852,27 @@ class [[nodiscard]] stream_reservation {
   friend class account_handle;
   stream_reservation(account_handle<T> a, std::shared_ptr<detail::stream_record<P>> r, bool owns, bool created) noexcept
       : acct_(std::move(a)), rec_(std::move(r)), owns_(owns), created_(created) {}
+
+  /// The checker's store comparisons (main for a custom checker without `caps_rules`).
+  static constexpr stream_caps_rules caps_rules = [] {
+    if constexpr (requires { L::caps_rules; }) return L::caps_rules;
+    return stream_caps_rules::main;
+  }();
+  static constexpr std::uint64_t clamp_count(std::int64_t n) noexcept { return n > 0 ? static_cast<std::uint64_t>(n) : 0; }
+  /// A stored size as a usage delta (a saturated size counts as INT64_MAX).
+  static constexpr std::int64_t usage_delta(std::uint64_t size) noexcept {
+    constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    return static_cast<std::int64_t>(size > max ? max : size);
+  }
+  publish_verdict check_publish_impl(msg_lengths m, std::optional<subject_totals> subject) const noexcept {
+    if (rec_->deleted.load(std::memory_order_acquire)) [[unlikely]]
+      return publish_verdict::refused(errc::stream_not_found);
+    const stream_config& c = rec_->cfg;
+    if (exceeds_max_msg_size(c.max_msg_size, m)) return publish_verdict::refused(errc::stream_message_exceeds_maximum);
+    if (auto e = acct_.check_publish(tier(), c.storage, c.replicas, m); e != errc::none) return publish_verdict::refused(e);
+    const stream_totals now{clamp_count(rec_->msgs.load()), clamp_count(rec_->bytes.load())};
+    return check_stream_caps(c, now, m, subject, caps_rules);
+  }
 
   account_handle<T> acct_;
   std::shared_ptr<detail::stream_record<P>> rec_;  ///< shared with the engine and the stream's other handles
@@ -950,7 +1004,7 @@ template <class T>
 void account_handle<T>::retier_locked(detail::stream_record<P>& r, tier_t* to, std::optional<std::int64_t> bytes) {
   std::lock_guard g(r.usage_lock);  // no usage update of this stream runs while it changes tier
   tier_t* cur = r.tier.load();
-  move_usage(*cur, *to, r.cfg.storage, bytes.value_or(r.bytes));
+  move_usage(*cur, *to, r.cfg.storage, bytes.value_or(r.bytes.load()));
   cur->streams -= 1;
   cur->consumers -= r.consumers;
   to->streams += 1;

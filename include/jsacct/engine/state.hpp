@@ -107,12 +107,13 @@ class stream_spin_lock {
 /// lock and the usage lock, when the stream leaves the engine.
 template <class P>
 struct stream_record {
-  stream_config cfg;                           ///< normalized accounting fields
-  std::string bucket;                          ///< selector tier name (reservation bucket)
-  std::atomic<tier_entry<P>*> tier{nullptr};   ///< stream tier: where usage goes (docs/semantics.md#tier-move)
-  std::int64_t consumers = 0;                  ///< all consumers
-  std::int64_t limitable_consumers = 0;        ///< consumers counted against max_consumers (docs/semantics.md#max-consumers)
-  std::int64_t bytes = 0;                      ///< stored bytes recorded through the stream's handle (under usage_lock)
+  stream_config cfg;                          ///< normalized accounting fields
+  std::string bucket;                         ///< selector tier name (reservation bucket)
+  std::atomic<tier_entry<P>*> tier{nullptr};  ///< stream tier: where usage goes (docs/semantics.md#tier-move)
+  std::int64_t consumers = 0;                 ///< all consumers
+  std::int64_t limitable_consumers = 0;       ///< consumers counted against max_consumers (docs/semantics.md#max-consumers)
+  std::atomic<std::int64_t> bytes{0};         ///< stored bytes recorded through the stream's handle (written under usage_lock)
+  std::atomic<std::int64_t> msgs{0};  ///< messages recorded by add_message / remove_message (docs/semantics.md#stream-caps)
   stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage, a tier move and the delete
   std::atomic<bool> deleted{false};            ///< the stream left the engine: its handles are inert (10059)
 };

@@ -23,6 +23,16 @@ struct StringMaker<jsacct::errc> {
   }
 };
 template <>
+struct StringMaker<jsacct::publish_verdict> {
+  static String convert(const jsacct::publish_verdict& v) {
+    std::string s = StringMaker<jsacct::errc>::convert(v.error).c_str();
+    if (!v.text.empty()) s += " \"" + std::string(v.text) + "\"";
+    s += " evict_msgs=" + std::to_string(v.evict_msgs) + " evict_bytes=" + std::to_string(v.evict_bytes) +
+         " evict_subject_msgs=" + std::to_string(v.evict_subject_msgs) + (v.evicts_new ? " evicts_new" : "");
+    return String(s.c_str());
+  }
+};
+template <>
 struct StringMaker<jsacct::api_error> {
   static String convert(const jsacct::api_error& e) { return String(e.text().c_str()); }
 };

@@ -13,7 +13,7 @@ namespace {
 /// Publish one message the way the stream layer does in main: check, then store.
 template <class R>
 errc publish(R& s, msg_lengths m) {
-  if (auto e = s.check_publish(m); e != errc::none) return e;
+  if (auto v = s.check_publish(m); v != errc::none) return v.error;
   const auto size = s.config().storage == storage_type::memory ? mem_store_msg_size(m) : file_store_msg_size(m);
   s.add_usage(static_cast<std::int64_t>(size));
   return errc::none;
@@ -21,7 +21,7 @@ errc publish(R& s, msg_lengths m) {
 /// 2.9.10 stream layer: store, then check; a refused message is removed again.
 template <class R>
 errc publish_v29(R& s, msg_lengths m) {
-  if (auto e = s.check_publish(m); e != errc::none) return e;  // server part only
+  if (auto v = s.check_publish(m); v != errc::none) return v.error;  // server part only
   const auto size =
       static_cast<std::int64_t>(s.config().storage == storage_type::memory ? mem_store_msg_size(m) : file_store_msg_size(m));
   s.add_usage(size);
