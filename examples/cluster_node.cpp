@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
             if (e == jsacct::errc::none) {
               std::cout << "ok" << std::endl;
             } else {
-              std::cout << static_cast<int>(e) << std::endl;
+              std::cout << static_cast<int>(e.error) << std::endl;
             }
           } else {
             std::this_thread::sleep_for(std::chrono::milliseconds(n));

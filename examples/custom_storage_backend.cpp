@@ -48,7 +48,7 @@ int main() {
   const msg_lengths m{.subject = 10, .header = 0, .payload = 1000};
   int stored = 0;
   errc why = errc::none;
-  while ((why = stream.check_publish(m)) == errc::none) {
+  while ((why = stream.check_publish(m).error) == errc::none) {
     acct.update_usage(stream.tier(), B::type, static_cast<std::int64_t>(B::msg_size(m)));
     ++stored;
   }

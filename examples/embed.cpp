@@ -47,8 +47,8 @@ int main() {
   int stored = 0;
   api_error refused;
   for (;;) {
-    if (auto e = events->check_publish(msg); e != errc::none) {
-      refused = e;
+    if (auto v = events->check_publish(msg); v != errc::none) {
+      refused = v.to_api_error();
       break;
     }
     events->add_usage(static_cast<std::int64_t>(file_store_msg_size(msg)));

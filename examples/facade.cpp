@@ -89,7 +89,7 @@ int main() {
   const msg_lengths msg{.subject = 6, .header = 0, .payload = 1000};
   int stored = 0;
   api_error refused;
-  while (!(refused = orders->check_publish(msg))) {
+  while (!(refused = orders->check_publish(msg).to_api_error())) {
     orders->add_usage(static_cast<std::int64_t>(file_store_msg_size(msg)));
     ++stored;
   }

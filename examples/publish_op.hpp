@@ -35,7 +35,7 @@ std::variant<std::uint64_t, op_error> publish_one(simulated_cluster<Engine>& sim
   const jsacct::msg_lengths m{subject.size(), hdr, payload};
   const std::uint64_t size = c.storage == "memory" ? jsacct::mem_store_msg_size(m) : jsacct::file_store_msg_size(m);
   auto& leader = s.res.at(s.peers.front());
-  if (auto e = leader.check_publish(m); e != jsacct::errc::none) return op_error::of(e);
+  if (auto v = leader.check_publish(m); v != jsacct::errc::none) return op_error::of(v.to_api_error());
   if (v29 && sim.sc.cluster()) {  // 2.9.10 clustered leader pre-check: store total vs MaxStore (also for memory)
     auto acc = leader.account();
     auto sel = acc.select_limits(c.accounting());
@@ -46,10 +46,14 @@ std::variant<std::uint64_t, op_error> publish_one(simulated_cluster<Engine>& sim
         return op_error::of(jsacct::errc::account_resources_exceeded);
     }
   }
-  if (c.discard == "new") {
-    if (c.max_msgs > 0 && s.store.messages() >= static_cast<std::uint64_t>(c.max_msgs)) return srv_err::max_msgs();
-    if (c.max_bytes > 0 && s.store.bytes() + size > static_cast<std::uint64_t>(c.max_bytes)) return srv_err::max_bytes();
-  }
+  // The store's discard-new refusals (docs/semantics.md#stream-caps), against the model store's totals;
+  // the evictions of an accepted message are the model store's enforce() below.
+  jsacct::stream_config caps = c.accounting();
+  caps.max_msgs = c.max_msgs;
+  caps.discard = c.discard == "new" ? jsacct::discard_policy::new_ : jsacct::discard_policy::old_;
+  constexpr auto rules = v29 ? jsacct::stream_caps_rules::v2_9 : jsacct::stream_caps_rules::main;
+  if (auto v = jsacct::check_stream_caps(caps, {s.store.messages(), s.store.bytes()}, m, std::nullopt, rules); !v.accepted())
+    return op_error::of(v.to_api_error());
   auto delta = [&](std::int64_t d) { sim.add_usage(s, d); };
   const std::uint64_t seq = s.store.store(subject, size, delta);
   s.store.enforce(c, subject, delta);

@@ -35,8 +35,6 @@ inline op_error stream_mismatch() { return {400, 10056, "stream name in subject 
 inline op_error overlap() { return {400, 10065, "subjects overlap with an existing stream"}; }
 inline op_error invalid_config(const std::string& s) { return {500, 10052, s}; }
 inline op_error consumer_not_found() { return {404, 10014, "consumer not found"}; }
-inline op_error max_msgs() { return {503, 10077, "maximum messages exceeded"}; }
-inline op_error max_bytes() { return {503, 10077, "maximum bytes exceeded"}; }
 inline op_error msg_too_big() { return {400, 10054, "message size exceeds maximum allowed"}; }
 inline op_error filter_subset() { return {400, 10093, "consumer filter subject is not a valid subset of the interest subjects"}; }
 inline op_error deliver_update() { return {500, 10012, "deliver policy can not be updated"}; }
