@@ -267,6 +267,40 @@ void AcctWouldExceedLimits(benchmark::State& state) {
   ap.report(state);
 }
 
+// One op = stream_reservation::check_publish({subject 17, header 0, payload 128}) on an R1 file
+// stream with max_msgs 1000, max_bytes 1 MiB, max_msg_size 1 MiB, discard new, holding 10 messages:
+// max_msg_size, the server and account checks, then the stream caps against the stream's
+// atomic totals (docs/semantics.md#stream-caps). Passes; no Go counterpart (the store does it
+// under the stream lock).
+template <class Engine>
+void StreamCheckPublish(benchmark::State& state) {
+  auto a = fixture<Engine>::get().acct("SCP");
+  auto cfg = stream_cfg("SCP", jsacct::storage_type::file, 1, k_mib);
+  cfg.max_msgs = 1000;
+  cfg.max_msg_size = k_mib;
+  cfg.discard = jsacct::discard_policy::new_;
+  auto r = a.create_stream(cfg);
+  if (!r) {
+    state.SkipWithError("create_stream refused");
+    return;
+  }
+  auto s = std::move(*r);
+  const jsacct::msg_lengths m{k_subj.size(), 0, k_msg};
+  for (int i = 0; i < 10; ++i) (void)s.add_message(m);
+  if (s.check_publish(m) != jsacct::errc::none) {
+    state.SkipWithError("unexpectedly refused");
+    return;
+  }
+  alloc_probe ap;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(m);
+    auto v = s.check_publish(m);
+    benchmark::DoNotOptimize(v);
+    benchmark::ClobberMemory();
+  }
+  ap.report(state);
+}
+
 // One op = engine::would_exceed_limits(file, 128): server used vs max.
 template <class Engine>
 void ServerWouldExceedLimits(benchmark::State& state) {
@@ -580,6 +614,7 @@ template <class Engine>
 void register_policy(const std::string& pol) {
   reg("AcctUpdateUsage/" + pol, AcctUpdateUsage<Engine>);
   reg("AcctWouldExceedLimits/" + pol, AcctWouldExceedLimits<Engine>);
+  reg("StreamCheckPublish/" + pol, StreamCheckPublish<Engine>);
   reg("ServerWouldExceedLimits/" + pol, ServerWouldExceedLimits<Engine>);
   reg("CheckLimits/" + pol, CheckLimits<Engine>);
   reg("ReserveRelease/" + pol, ReserveRelease<Engine>);
