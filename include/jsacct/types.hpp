@@ -71,17 +71,17 @@ enum class stream_caps_rules : std::uint8_t { main, v2_9 };
 /// the raw request before normalizing it, as nats-server does. For the caps
 /// (max_bytes, max_msgs, max_msgs_per_subject, max_msg_size) 0 and negatives are unlimited.
 struct stream_config {
-  std::string name{};                                 ///< "name"
-  storage_type storage = storage_type::file;          ///< "storage"
-  std::int64_t replicas = 1;                          ///< "num_replicas"
-  std::int64_t max_bytes = -1;                        ///< "max_bytes" (-1 unlimited)
-  std::int64_t max_consumers = -1;                    ///< "max_consumers" (-1 unlimited)
-  std::int64_t max_msgs = -1;                         ///< "max_msgs" (-1 unlimited)
-  std::int64_t max_msg_size = -1;                     ///< "max_msg_size" (-1 unlimited; header + payload)
-  std::int64_t max_msgs_per_subject = -1;             ///< "max_msgs_per_subject" (-1 unlimited)
-  discard_policy discard = discard_policy::old_;      ///< "discard"
-  bool discard_new_per_subject = false;               ///< "discard_new_per_subject"
-  std::string placement_tag{};                        ///< optional: only custom tier selectors read it
+  std::string name{};                             ///< "name"
+  storage_type storage = storage_type::file;      ///< "storage"
+  std::int64_t replicas = 1;                      ///< "num_replicas"
+  std::int64_t max_bytes = -1;                    ///< "max_bytes" (-1 unlimited)
+  std::int64_t max_consumers = -1;                ///< "max_consumers" (-1 unlimited)
+  std::int64_t max_msgs = -1;                     ///< "max_msgs" (-1 unlimited)
+  std::int64_t max_msg_size = -1;                 ///< "max_msg_size" (-1 unlimited; header + payload)
+  std::int64_t max_msgs_per_subject = -1;         ///< "max_msgs_per_subject" (-1 unlimited)
+  discard_policy discard = discard_policy::old_;  ///< "discard"
+  bool discard_new_per_subject = false;           ///< "discard_new_per_subject"
+  std::string placement_tag{};                    ///< optional: only custom tier selectors read it
   friend bool operator==(const stream_config&, const stream_config&) = default;
 };
 

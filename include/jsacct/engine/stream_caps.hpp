@@ -47,12 +47,12 @@ struct subject_totals {
 /// too (its stored size alone is over max_bytes): nats-server acknowledges it with a
 /// sequence and leaves the stream empty.
 struct [[nodiscard]] publish_verdict {
-  errc error = errc::none;              ///< 10054, 10077, or an account/server error (see check_publish)
-  std::string_view text{};              ///< nats-server's description when `error` is set
-  std::uint64_t evict_msgs = 0;         ///< messages that must go in all (max_msgs)
-  std::uint64_t evict_bytes = 0;        ///< bytes that must be freed in all (max_bytes)
-  std::uint64_t evict_subject_msgs = 0; ///< oldest messages of the subject that must go (max_msgs_per_subject)
-  bool evicts_new = false;              ///< the stored message is evicted too
+  errc error = errc::none;               ///< 10054, 10077, or an account/server error (see check_publish)
+  std::string_view text{};               ///< nats-server's description when `error` is set
+  std::uint64_t evict_msgs = 0;          ///< messages that must go in all (max_msgs)
+  std::uint64_t evict_bytes = 0;         ///< bytes that must be freed in all (max_bytes)
+  std::uint64_t evict_subject_msgs = 0;  ///< oldest messages of the subject that must go (max_msgs_per_subject)
+  bool evicts_new = false;               ///< the stored message is evicted too
 
   constexpr bool accepted() const noexcept { return error == errc::none; }
   /// Anything to evict after storing.
@@ -126,9 +126,9 @@ constexpr publish_verdict check_stream_caps(const stream_config& c, stream_total
         if (!at_subject_cap) return publish_verdict::refused(errc::stream_store_failed, err_max_bytes_text);
         // At the subject's cap: refused unless dropping the subject's oldest makes room.
         // main: oldest < size (both stores). 2.9.10: memory oldest < raw, file oldest <= raw.
-        const bool no_room = !v29                                 ? subject->oldest_size < size
+        const bool no_room = !v29                                ? subject->oldest_size < size
                              : c.storage == storage_type::memory ? subject->oldest_size < raw
-                                                                  : subject->oldest_size <= raw;
+                                                                 : subject->oldest_size <= raw;
         if (no_room) return publish_verdict::refused(errc::stream_store_failed, err_max_bytes_text);
       }
     }

@@ -59,7 +59,8 @@ const row spec_catalog[] = {
     {errc::stream_name_exist_restore_failed, 400, 10130, "JSStreamNameExistRestoreFailedErr",
      "stream name already in use, cannot restore"},
     // docs/semantics.md#stream-caps: max_msg_size (nats-server errors.json, identical in 2.9.10 and main)
-    {errc::stream_message_exceeds_maximum, 400, 10054, "JSStreamMessageExceedsMaximumErr", "message size exceeds maximum allowed"},
+    {errc::stream_message_exceeds_maximum, 400, 10054, "JSStreamMessageExceedsMaximumErr",
+     "message size exceeds maximum allowed"},
 };
 }  // namespace
 

@@ -32,8 +32,8 @@ constexpr msg_lengths lens(std::uint64_t subject, std::uint64_t payload, std::ui
 TEST_CASE("docs/semantics.md#stream-caps max_msg_size: header + payload, subject not counted, 0 and negatives unlimited") {
   stream_config c = caps(storage_type::file, -1, -1, discard_policy::old_);
   c.max_msg_size = 100;
-  CHECK(check_stream_caps(c, {}, lens(50, 100)) == errc::none);      // exactly at the cap
-  CHECK(check_stream_caps(c, {}, lens(50, 60, 40)) == errc::none);   // header counts: 40 + 60 = 100
+  CHECK(check_stream_caps(c, {}, lens(50, 100)) == errc::none);     // exactly at the cap
+  CHECK(check_stream_caps(c, {}, lens(50, 60, 40)) == errc::none);  // header counts: 40 + 60 = 100
   CHECK(check_stream_caps(c, {}, lens(0, 101)) == errc::stream_message_exceeds_maximum);
   CHECK(check_stream_caps(c, {}, lens(0, 61, 40)) == errc::stream_message_exceeds_maximum);
   CHECK(check_stream_caps(c, {}, lens(0, 0, 101)) == errc::stream_message_exceeds_maximum);
@@ -67,7 +67,7 @@ TEST_CASE("docs/semantics.md#stream-caps discard new, max_bytes main: stored siz
   // file: S + M + 30 without headers; memory: S + H + M + 16.
   const stream_config f = caps(storage_type::file, -1, 1000, discard_policy::new_);
   CHECK(check_stream_caps(f, {5, 900}, lens(10, 60)) == errc::none);  // 900 + 100 == 1000: at the cap
-  const auto v = check_stream_caps(f, {5, 900}, lens(10, 61));         // 1001
+  const auto v = check_stream_caps(f, {5, 900}, lens(10, 61));        // 1001
   CHECK(v == errc::stream_store_failed);
   CHECK(v.text == "maximum bytes exceeded");
   CHECK(check_stream_caps(f, {5, 895}, lens(10, 60, 1)) == errc::none);  // with headers: 10 + 1 + 60 + 34 = 105
@@ -86,7 +86,7 @@ TEST_CASE("docs/semantics.md#stream-caps discard new, max_bytes main: stored siz
 TEST_CASE("docs/semantics.md#stream-caps discard new, max_bytes 2.9.10: header + payload only, bytes + len >= max_bytes") {
   for (auto st : {storage_type::file, storage_type::memory}) {
     const stream_config c = caps(st, -1, 1000, discard_policy::new_);
-    CHECK(check_stream_caps(c, {5, 900}, lens(10, 99), std::nullopt, v29) == errc::none);  // 999 < 1000
+    CHECK(check_stream_caps(c, {5, 900}, lens(10, 99), std::nullopt, v29) == errc::none);                  // 999 < 1000
     CHECK(check_stream_caps(c, {5, 900}, lens(10, 100), std::nullopt, v29) == errc::stream_store_failed);  // == refused
     CHECK(check_stream_caps(c, {5, 900}, lens(10, 50, 50), std::nullopt, v29) == errc::stream_store_failed);
     // Accepted by the raw comparison, the stored size still overflows the cap: 2.9.10's
@@ -122,7 +122,8 @@ TEST_CASE("docs/semantics.md#stream-caps discard old: accepted, with what to evi
   }
 }
 
-TEST_CASE("docs/semantics.md#stream-caps discard old: a message larger than max_bytes on its own is stored, then evicted with all") {
+TEST_CASE(
+    "docs/semantics.md#stream-caps discard old: a message larger than max_bytes on its own is stored, then evicted with all") {
   // enforceBytesLimit deletes the first message while bytes > max_bytes: the new one is last to go.
   for (auto rules : {main_rules, v29}) {
     const stream_config c = caps(storage_type::memory, -1, 100, discard_policy::old_);
@@ -166,7 +167,9 @@ TEST_CASE("docs/semantics.md#stream-caps max_msgs_per_subject: checked only when
   CHECK(check_stream_caps(c, {1, 0}, lens(3, 1), subject_totals{2, 40, true}, v29) == errc::stream_store_failed);
 }
 
-TEST_CASE("docs/semantics.md#stream-caps discard new, max_bytes at the subject's cap: room if the oldest of the subject is big enough") {
+TEST_CASE(
+    "docs/semantics.md#stream-caps discard new, max_bytes at the subject's cap: room if the oldest of the subject is big "
+    "enough") {
   stream_config c = caps(storage_type::file, -1, 1000, discard_policy::new_);
   c.max_msgs_per_subject = 1;
   // New stored size 10 + 60 + 30 = 100, 950 stored: over the cap.
