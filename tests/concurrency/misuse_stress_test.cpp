@@ -76,11 +76,11 @@ TEST_CASE("stress: delete_stream from one thread while another uses the stream's
     std::thread user([&] {
       while (!go.load()) std::this_thread::yield();
       for (int i = 0; i < 2000; ++i) {
-        const errc pc = owner.check_publish(msg_lengths{1, 0, 8});
+        const errc pc = owner.check_publish(msg_lengths{1, 0, 8}).error;
         if (pc != errc::none && pc != errc::stream_not_found) ++bad;
         owner.add_usage(1);
         twin.add_usage(1);
-        const errc tc = twin.check_publish(msg_lengths{1, 0, 8});
+        const errc tc = twin.check_publish(msg_lengths{1, 0, 8}).error;
         if (tc != errc::none && tc != errc::stream_not_found) ++bad;
       }
     });
