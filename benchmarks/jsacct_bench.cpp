@@ -566,14 +566,14 @@ void RemoteUpdateUsageDecode(benchmark::State& state, int tiers) {
 // on a standalone engine with exactly n enabled accounts (its own engine).
 template <class Engine>
 void SufficientResources(benchmark::State& state, int n) {
-  auto eng = std::make_unique<Engine>(bench_config(), true);
+  auto eng = std::make_unique<Engine>(bench_config());
   for (int i = 0; i < n; ++i) {
     char name[16];
     std::snprintf(name, sizeof name, "SR%05d", i);
     if (!eng->enable_account(name, bench_limits())) die("enable_account");
   }
   if (eng->num_accounts() != static_cast<std::size_t>(n)) die("account count");
-  jsacct::account_limits req{};
+  jsacct::account_limits req = jsacct::zero_account_limits;
   req.max_memory = k_mib;
   req.max_store = k_mib;
   const jsacct::limits_map limits{{"R1", req}};

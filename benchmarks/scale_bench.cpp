@@ -78,7 +78,8 @@ void ScaleRegisterStreams(benchmark::State& state) {
     for (std::int64_t i = 0; i < accounts; ++i) acc.push_back(e->enable_account(account_name(i), two_tiers()).value());
     std::vector<stream_config> cfgs;
     cfgs.reserve(static_cast<std::size_t>(streams));
-    for (std::int64_t i = 0; i < streams; ++i) cfgs.push_back(make_stream("S" + std::to_string(i), storage_type::file, 1024));
+    for (std::int64_t i = 0; i < streams; ++i)
+      cfgs.push_back(stream_config{.name = "S" + std::to_string(i), .storage = storage_type::file, .max_bytes = 1024});
     std::vector<engine::reservation> held;
     held.reserve(static_cast<std::size_t>(streams));
     create_options o;
@@ -112,7 +113,8 @@ struct population {
   explicit population(std::int64_t n) : e(std::make_unique<engine>(huge_server())) {
     for (std::int64_t i = 0; i < n; ++i) {
       acc.push_back(e->enable_account(account_name(i), two_tiers()).value());
-      streams.push_back(acc.back().create_stream(make_stream("S", storage_type::file, 1 << 20)).value());
+      streams.push_back(
+          acc.back().create_stream(stream_config{.name = "S", .storage = storage_type::file, .max_bytes = 1 << 20}).value());
       streams.back().add_usage(1000);
     }
   }
@@ -149,7 +151,7 @@ BENCHMARK(ScaleCheckPublish)->Arg(10)->Arg(100000);
 void ScaleReserveRelease(benchmark::State& state) {
   auto& p = population::of(state.range(0));
   auto a = p.pick();
-  const stream_config c = make_stream("TMP", storage_type::file, 1 << 20);
+  const stream_config c = stream_config{.name = "TMP", .storage = storage_type::file, .max_bytes = 1 << 20};
   create_options o;
   o.raw_precheck = false;
   for (auto _ : state) {

@@ -54,7 +54,8 @@ std::string flood_message(int n, bool zero) {
 }
 
 struct flood_fixture {
-  std::unique_ptr<jsacct::engine> eng = std::make_unique<jsacct::engine>(bench_config(), false);
+  std::unique_ptr<jsacct::engine> eng =
+      std::make_unique<jsacct::engine>(bench_config(), jsacct::engine_options{.mode = jsacct::deployment::clustered});
   jsacct::engine::account acct;
   explicit flood_fixture(bool uncapped) {
     if (uncapped) eng->set_remote_tier_caps({SIZE_MAX, SIZE_MAX});

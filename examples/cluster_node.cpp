@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "enable account: %s\n", acc.error().text().c_str());
     return 1;
   }
-  auto stream = acc->create_stream(jsacct::make_stream("S", jsacct::storage_type::file));
+  auto stream = acc->create_stream(jsacct::stream_config{.name = "S", .storage = jsacct::storage_type::file});
   if (!stream.ok()) {
     std::fprintf(stderr, "create stream: %s\n", stream.error().text().c_str());
     return 1;

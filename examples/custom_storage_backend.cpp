@@ -42,7 +42,7 @@ int main() {
   account_limits lim = dynamic_account_limits;
   lim.max_store = 10'000;
   auto acct = js.enable_account("A", {{"", lim}}).value();
-  auto stream = acct.create_stream(make_stream("Z", B::type)).value();
+  auto stream = acct.create_stream(stream_config{.name = "Z", .storage = B::type}).value();
 
   // Publish 1000-byte messages: check with the engine, record the backend's size.
   const msg_lengths m{.subject = 10, .header = 0, .payload = 1000};

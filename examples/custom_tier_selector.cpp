@@ -23,7 +23,7 @@ static_assert(jsacct::tier_selector<tag_tiers>);
 using tag_engine = jsacct::basic_engine<jsacct::main_limits, tag_tiers>;
 
 jsacct::stream_config tagged(const char* name, const char* tag, std::int64_t max_bytes) {
-  auto c = jsacct::make_stream(name, jsacct::storage_type::file, max_bytes);
+  auto c = jsacct::stream_config{.name = name, .storage = jsacct::storage_type::file, .max_bytes = max_bytes};
   c.placement_tag = tag;
   return c;
 }

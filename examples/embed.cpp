@@ -32,13 +32,13 @@ int main() {
   engine::account a = acct.value();
 
   // Reserve streams: max_bytes counts against the account and the server.
-  auto orders = a.create_stream(make_stream("ORDERS", storage_type::file, 60'000));
+  auto orders = a.create_stream(stream_config{.name = "ORDERS", .storage = storage_type::file, .max_bytes = 60'000});
   print("create ORDERS (file, max_bytes 60000)", orders ? api_error{} : orders.error());
-  auto big = a.create_stream(make_stream("BIG", storage_type::file, 40'001));
+  auto big = a.create_stream(stream_config{.name = "BIG", .storage = storage_type::file, .max_bytes = 40'001});
   print("create BIG (file, max_bytes 40001)", big ? api_error{} : big.error());
-  auto events = a.create_stream(make_stream("EVENTS", storage_type::file));
+  auto events = a.create_stream(stream_config{.name = "EVENTS", .storage = storage_type::file});
   print("create EVENTS (file, unlimited)", events ? api_error{} : events.error());
-  auto third = a.create_stream(make_stream("THIRD", storage_type::memory, 1000));
+  auto third = a.create_stream(stream_config{.name = "THIRD", .storage = storage_type::memory, .max_bytes = 1000});
   print("create THIRD (a third stream)", third ? api_error{} : third.error());
 
   // Publish into EVENTS until the account's 100 kB are used: each message is

@@ -23,11 +23,11 @@ int main() {
   lim.max_store = 100'000;
   lim.max_streams = 3;
   auto orders = js.enable_account("ORDERS", {{"", lim}}).value();
-  auto s = orders.create_stream(make_stream("NEW", storage_type::file, 50'000)).value();
+  auto s = orders.create_stream(stream_config{.name = "NEW", .storage = storage_type::file, .max_bytes = 50'000}).value();
   s.add_usage(static_cast<std::int64_t>(file_store_msg_size({.subject = 7, .header = 0, .payload = 500})));
   orders.track_api();
   auto billing = js.enable_account("BILLING").value();  // dynamic limits: no limit series
-  auto b = billing.create_stream(make_stream("INVOICES", storage_type::memory)).value();
+  auto b = billing.create_stream(stream_config{.name = "INVOICES", .storage = storage_type::memory}).value();
   b.add_usage(1'024);
 
   // Which accounts get per-account series is the embedder's choice (cardinality).

@@ -84,7 +84,7 @@ int main() {
   auto acct = srv.lookup_account("A");
   if (!acct) return fail("lookup_account", acct.error().text());
   engine::account a = acct.value();
-  auto orders = a.create_stream(make_stream("ORDERS", storage_type::file));
+  auto orders = a.create_stream(stream_config{.name = "ORDERS", .storage = storage_type::file});
   if (!orders) return fail("create_stream", orders.error().text());
   const msg_lengths msg{.subject = 6, .header = 0, .payload = 1000};
   int stored = 0;

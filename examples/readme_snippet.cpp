@@ -16,7 +16,7 @@ int main() {
   lim.max_store = 1 << 20;
   engine::account a = js.enable_account("A", {{"", lim}}).value();
 
-  auto s = a.create_stream(make_stream("ORDERS", storage_type::file, 512 << 10));
+  auto s = a.create_stream(stream_config{.name = "ORDERS", .storage = storage_type::file, .max_bytes = 512 << 10});
   if (!s) std::puts(s.error().text().c_str());  // e.g. "insufficient storage resources available (10047)"
 
   msg_lengths m{.subject = 8, .header = 0, .payload = 100};

@@ -20,7 +20,7 @@ int main() {
   account_limits lim = dynamic_account_limits;
   lim.max_memory = 1 << 20;
   auto acct = js.enable_account("SIM", {{"", lim}}).value();
-  auto cache = acct.create_stream(make_stream("CACHE", storage_type::memory)).value();
+  auto cache = acct.create_stream(stream_config{.name = "CACHE", .storage = storage_type::memory}).value();
 
   // A simulated workload: 20k small messages (more than the 1 MiB limit holds), then a purge of half the bytes.
   const msg_lengths m{.subject = 12, .header = 0, .payload = 64};

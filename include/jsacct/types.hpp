@@ -34,20 +34,32 @@ constexpr std::string_view display_name(storage_type t) noexcept {
 /// is always present in JSON. For max_memory/max_storage a negative value is
 /// unlimited and 0 is a real limit of zero bytes; for the counts and the
 /// per-stream caps, 0 and negatives are both unlimited.
+///
+/// `account_limits{}` is unlimited (every numeric field -1, nats-server's
+/// dynamicJSAccountLimits), so a forgotten field never becomes a zero-byte
+/// limit. Set only what you limit: `account_limits{.max_memory = 1 << 20,
+/// .max_store = 1 << 30}`. A limit of zero bytes is `zero_account_limits`
+/// (Go's zero value, which is also what a snapshot reports for a tier without limits).
 struct account_limits {
-  std::int64_t max_memory = 0;               ///< "max_memory"
-  std::int64_t max_store = 0;                ///< "max_storage"
-  std::int64_t max_streams = 0;              ///< "max_streams"
-  std::int64_t max_consumers = 0;            ///< "max_consumers"
-  std::int64_t max_ack_pending = 0;          ///< "max_ack_pending"
-  std::int64_t memory_max_stream_bytes = 0;  ///< "memory_max_stream_bytes"
-  std::int64_t store_max_stream_bytes = 0;   ///< "storage_max_stream_bytes"
-  bool max_bytes_required = false;           ///< "max_bytes_required"
+  std::int64_t max_memory = -1;               ///< "max_memory"
+  std::int64_t max_store = -1;                ///< "max_storage"
+  std::int64_t max_streams = -1;              ///< "max_streams"
+  std::int64_t max_consumers = -1;            ///< "max_consumers"
+  std::int64_t max_ack_pending = -1;          ///< "max_ack_pending"
+  std::int64_t memory_max_stream_bytes = -1;  ///< "memory_max_stream_bytes"
+  std::int64_t store_max_stream_bytes = -1;   ///< "storage_max_stream_bytes"
+  bool max_bytes_required = false;            ///< "max_bytes_required"
   friend bool operator==(const account_limits&, const account_limits&) = default;
 };
 
-/// Go's dynamicJSAccountLimits: every numeric field -1 (docs/semantics.md#account-limits).
-inline constexpr account_limits dynamic_account_limits{-1, -1, -1, -1, -1, -1, -1, false};
+/// Unlimited: every numeric field -1 (the default of `account_limits{}`).
+inline constexpr account_limits unlimited_account_limits{};
+/// Go's dynamicJSAccountLimits (docs/semantics.md#account-limits): the same as unlimited_account_limits.
+inline constexpr account_limits dynamic_account_limits = unlimited_account_limits;
+/// Every field 0 (Go's zero value): no memory and no file storage at all.
+/// A snapshot's limits for a tier without limits, and what
+/// `account_limits{}` meant before 0.2.
+inline constexpr account_limits zero_account_limits{0, 0, 0, 0, 0, 0, 0, false};
 
 /// Tier name -> limits. `""` is the untiered entry, which wins over every tier.
 /// Ordered, so iteration (and JSON) is deterministic; Go's map order is random.
@@ -70,11 +82,14 @@ enum class stream_caps_rules : std::uint8_t { main, v2_9 };
 /// are allowed (replicas 0, storage unset, max_bytes 0): the create flow checks
 /// the raw request before normalizing it, as nats-server does. For the caps
 /// (max_bytes, max_msgs, max_msgs_per_subject, max_msg_size) 0 and negatives are unlimited.
+/// Every member has a default, so designated initializers may name only what
+/// they set (in declaration order): `stream_config{.name = "S", .storage =
+/// storage_type::memory, .max_bytes = 1 << 20, .replicas = 3}`.
 struct stream_config {
   std::string name{};                             ///< "name"
   storage_type storage = storage_type::file;      ///< "storage"
-  std::int64_t replicas = 1;                      ///< "num_replicas"
   std::int64_t max_bytes = -1;                    ///< "max_bytes" (-1 unlimited)
+  std::int64_t replicas = 1;                      ///< "num_replicas"
   std::int64_t max_consumers = -1;                ///< "max_consumers" (-1 unlimited)
   std::int64_t max_msgs = -1;                     ///< "max_msgs" (-1 unlimited)
   std::int64_t max_msg_size = -1;                 ///< "max_msg_size" (-1 unlimited; header + payload)
@@ -85,15 +100,10 @@ struct stream_config {
   friend bool operator==(const stream_config&, const stream_config&) = default;
 };
 
-/// Shorthand for the common stream fields (designated initializers that skip
-/// members trip -Wmissing-field-initializers).
-inline stream_config make_stream(std::string name, storage_type storage, std::int64_t max_bytes = -1, std::int64_t replicas = 1) {
-  stream_config c;
-  c.name = std::move(name);
-  c.storage = storage;
-  c.max_bytes = max_bytes;
-  c.replicas = replicas;
-  return c;
+/// 0.1's positional shorthand (adjacent int64s: easy to swap). Removed in 0.3.
+[[deprecated("use stream_config{.name = ..., .storage = ..., .max_bytes = ..., .replicas = ...}")]] inline stream_config
+make_stream(std::string name, storage_type storage, std::int64_t max_bytes = -1, std::int64_t replicas = 1) {
+  return stream_config{.name = std::move(name), .storage = storage, .max_bytes = max_bytes, .replicas = replicas};
 }
 
 /// Server JetStream configuration (docs/semantics.md#server-config).
@@ -124,13 +134,13 @@ inline constexpr std::int64_t js_api_level = 5;
 
 /// One tier of an account snapshot (docs/semantics.md#tier-stats).
 struct tier_stats {
-  std::uint64_t memory = 0;           ///< "memory" (cluster-wide total)
-  std::uint64_t store = 0;            ///< "storage"
-  std::uint64_t reserved_memory = 0;  ///< "reserved_memory" (main)
-  std::uint64_t reserved_store = 0;   ///< "reserved_storage" (main)
-  std::int64_t streams = 0;           ///< "streams"
-  std::int64_t consumers = 0;         ///< "consumers"
-  account_limits limits{};            ///< "limits"
+  std::uint64_t memory = 0;                     ///< "memory" (cluster-wide total)
+  std::uint64_t store = 0;                      ///< "storage"
+  std::uint64_t reserved_memory = 0;            ///< "reserved_memory" (main)
+  std::uint64_t reserved_store = 0;             ///< "reserved_storage" (main)
+  std::int64_t streams = 0;                     ///< "streams"
+  std::int64_t consumers = 0;                   ///< "consumers"
+  account_limits limits = zero_account_limits;  ///< "limits" (zero when the tier has none)
   friend bool operator==(const tier_stats&, const tier_stats&) = default;
 };
 

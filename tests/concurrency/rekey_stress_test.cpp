@@ -38,8 +38,8 @@ jetstream_config big_server() {
 TEST_CASE("rekey: untiered -> tiered -> untiered moves each stream's usage and counts (main), not in 2.9.10") {
   engine e(big_server(), /*standalone=*/false);
   auto a = e.enable_account("A", untiered()).value();
-  auto s1 = a.create_stream(make_stream("S1", storage_type::file, 1000, 1)).value();
-  auto s3 = a.create_stream(make_stream("S3", storage_type::file, 2000, 3)).value();
+  auto s1 = a.create_stream(stream_config{.name = "S1", .storage = storage_type::file, .max_bytes = 1000, .replicas = 1}).value();
+  auto s3 = a.create_stream(stream_config{.name = "S3", .storage = storage_type::file, .max_bytes = 2000, .replicas = 3}).value();
   s1.add_usage(500);
   s3.add_usage(3 * 700);
   CHECK(a.usage().store == 500 + 2100);
@@ -65,7 +65,7 @@ TEST_CASE("rekey: untiered -> tiered -> untiered moves each stream's usage and c
 TEST_CASE("rekey: 2.9.10 keeps streams in their old tier (the #2971 symptom: 10120 until the stream is updated)") {
   engine_v29 e(big_server(), /*standalone=*/false);
   auto a = e.enable_account("A", untiered()).value();
-  auto s1 = a.create_stream(make_stream("S1", storage_type::file, 1000, 1)).value();
+  auto s1 = a.create_stream(stream_config{.name = "S1", .storage = storage_type::file, .max_bytes = 1000, .replicas = 1}).value();
   s1.add_usage(500);
   REQUIRE(e.update_account_limits("A", tiered()));
   CHECK(s1.tier().name() == "");
@@ -78,8 +78,11 @@ TEST_CASE("stress: switching untiered <-> tiered under load conserves usage and 
   auto a = e.enable_account("A", untiered()).value();
   std::vector<engine::reservation> streams;
   for (int i = 0; i < 8; ++i)
-    streams.push_back(
-        a.create_stream(make_stream("S" + std::to_string(i), storage_type::file, 1000 + i, i % 2 == 0 ? 1 : 3)).value());
+    streams.push_back(a.create_stream(stream_config{.name = "S" + std::to_string(i),
+                                                    .storage = storage_type::file,
+                                                    .max_bytes = 1000 + i,
+                                                    .replicas = i % 2 == 0 ? 1 : 3})
+                          .value());
   std::atomic<bool> stop{false};
   std::vector<std::int64_t> applied(streams.size(), 0);
   std::thread writer([&] {
@@ -94,7 +97,8 @@ TEST_CASE("stress: switching untiered <-> tiered under load conserves usage and 
   });
   std::thread churn([&] {  // reservations come and go meanwhile
     for (int i = 0; !stop.load(); ++i) {
-      auto r = a.create_stream(make_stream("C" + std::to_string(i % 4), storage_type::file, 10, 1 + 2 * (i % 2)));
+      auto r = a.create_stream(stream_config{
+          .name = "C" + std::to_string(i % 4), .storage = storage_type::file, .max_bytes = 10, .replicas = 1 + 2 * (i % 2)});
       if (r) r->add_usage(5), r->add_usage(-5);
     }
   });
@@ -129,7 +133,7 @@ TEST_CASE("stress: disabling an account while other threads use it is safe; hand
   for (int round = 0; round < 20; ++round) {
     engine e(big_server());
     auto a = e.enable_account("A", untiered()).value();
-    auto s = a.create_stream(make_stream("S", storage_type::file, 1000)).value();
+    auto s = a.create_stream(stream_config{.name = "S", .storage = storage_type::file, .max_bytes = 1000}).value();
     std::atomic<bool> go{false};
     std::atomic<int> refused_after{0};
     std::thread user([&] {
@@ -137,7 +141,8 @@ TEST_CASE("stress: disabling an account while other threads use it is safe; hand
       for (int i = 0; i < 20000; ++i) {
         s.add_usage(16);
         (void)s.check_publish(msg_lengths{1, 0, 1});
-        auto r = a.create_stream(make_stream("T" + std::to_string(i % 8), storage_type::file, 10));
+        auto r =
+            a.create_stream(stream_config{.name = "T" + std::to_string(i % 8), .storage = storage_type::file, .max_bytes = 10});
         if (!r && r.error() == errc::not_enabled_for_account) refused_after.fetch_add(1);
       }
     });
@@ -145,8 +150,10 @@ TEST_CASE("stress: disabling an account while other threads use it is safe; hand
     REQUIRE(e.disable_account("A"));
     user.join();
     CHECK_FALSE(a.enabled());
-    CHECK(a.create_stream(make_stream("X", storage_type::file, 10)).error() == errc::not_enabled_for_account);
-    CHECK(s.update(make_stream("S", storage_type::file, 2000)).error() == errc::not_enabled_for_account);
+    CHECK(a.create_stream(stream_config{.name = "X", .storage = storage_type::file, .max_bytes = 10}).error() ==
+          errc::not_enabled_for_account);
+    CHECK(s.update(stream_config{.name = "S", .storage = storage_type::file, .max_bytes = 2000}).error() ==
+          errc::not_enabled_for_account);
     CHECK(e.num_accounts() == 0);
     s.reset();  // after disable: nothing released (docs/semantics.md#reserve-release), no crash
   }

@@ -187,7 +187,7 @@ TEST_CASE("nats-server 2.9.10: $JSC.ARU decodes with jsacct, matches $JS.API.INF
   jsacct::jetstream_config cfg;
   cfg.max_memory = 1 << 20;
   cfg.max_store = 10 << 20;
-  jsacct::engine peer(cfg, false);
+  jsacct::engine peer(cfg, {.mode = jsacct::deployment::clustered});
   jsacct::account_limits lim = jsacct::dynamic_account_limits;
   lim.max_memory = 50000;
   lim.max_store = 100000;
@@ -199,7 +199,7 @@ TEST_CASE("nats-server 2.9.10: $JSC.ARU decodes with jsacct, matches $JS.API.INF
   CHECK(peer_acc->usage().store == info["storage"].get<std::uint64_t>());
 
   // (b) Inject updates for a made-up node FAKE, produced by jsacct's publisher (docs/semantics.md#recorded-facts).
-  jsacct::engine fake_engine(cfg, false);
+  jsacct::engine fake_engine(cfg, {.mode = jsacct::deployment::clustered});
   auto fake = fake_engine.enable_account("A", jsacct::limits_map{{"", lim}});
   REQUIRE(fake.ok());
   fake->update_usage(fake->tier(""), jsacct::storage_type::file, 100);

@@ -7,6 +7,7 @@
 
 #include "jsacct/config.hpp"
 
+#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -31,6 +32,22 @@
 
 namespace jsacct {
 
+/// Whether the server runs alone or in a cluster (or supercluster). Only a
+/// standalone server checks sufficientResources and refuses replicas > 1
+/// (docs/semantics.md#sufficient-resources); a clustered one leaves both to the
+/// meta leader and keeps R3 tiers.
+enum class deployment : std::uint8_t {
+  standalone,  ///< no cluster and no gateway (the default)
+  clustered,   ///< a cluster or gateway is configured
+};
+
+/// How an engine is run. Designated-initializer friendly:
+/// `engine js(cfg, {.mode = deployment::clustered});`
+struct engine_options {
+  deployment mode = deployment::standalone;
+  friend bool operator==(const engine_options&, const engine_options&) = default;
+};
+
 /// The policy bundle an engine is built from.
 template <limit_checker L, tier_selector S, counter_policy P>
 struct engine_traits {
@@ -47,16 +64,16 @@ template <class Operand>
 limits_map diff_checked_limits(const limits_map& a, const limits_map& b, Operand operand) {
   limits_map d;
   for (const auto& [t, old] : a) {
-    account_limits x{};
+    account_limits x = zero_account_limits;
     const auto it = b.find(t);
-    const account_limits now = it == b.end() ? account_limits{} : it->second;
+    const account_limits now = it == b.end() ? zero_account_limits : it->second;
     x.max_memory = wrap_sub(operand(now.max_memory), operand(old.max_memory));
     x.max_store = wrap_sub(operand(now.max_store), operand(old.max_store));
     d.emplace(t, x);
   }
   for (const auto& [t, now] : b) {
     if (a.count(t) != 0) continue;
-    account_limits x{};
+    account_limits x = zero_account_limits;
     x.max_memory = operand(now.max_memory);
     x.max_store = operand(now.max_store);
     d.emplace(t, x);
@@ -84,16 +101,23 @@ class basic_engine {
   using tier = tier_ref<traits>;
 
   /// \param config server JetStream config; only max_memory, max_store and domain are read
-  /// \param standalone no cluster or gateway (sufficientResources only applies standalone,
-  /// docs/semantics.md#sufficient-resources)
-  explicit basic_engine(const jetstream_config& config, bool standalone = true, S sel = {})
-      : srv_(std::make_shared<detail::server_state<traits>>()), config_(config) {
+  /// \param options deployment mode (standalone by default; sufficientResources
+  /// only applies standalone, docs/semantics.md#sufficient-resources)
+  /// \param sel the tier selector
+  explicit basic_engine(const jetstream_config& config, engine_options options = {}, S sel = {})
+      : srv_(std::make_shared<detail::server_state<traits>>()), config_(config), options_(options) {
     srv_->max[0].store(config.max_memory);
     srv_->max[1].store(config.max_store);
-    srv_->standalone = standalone;
+    srv_->standalone = options.mode == deployment::standalone;
     srv_->domain = config.domain;
     srv_->selector = std::move(sel);
   }
+  /// 0.1's positional flag (true = standalone). Removed in 0.3. A template on
+  /// exactly `bool`, so `basic_engine(cfg, {}, sel)` still means engine_options{}.
+  template <std::same_as<bool> B>
+  [[deprecated("use basic_engine(config, {.mode = deployment::standalone or clustered})")]] basic_engine(
+      const jetstream_config& config, B standalone, S sel = {})
+      : basic_engine(config, engine_options{standalone ? deployment::standalone : deployment::clustered}, std::move(sel)) {}
   basic_engine(const basic_engine&) = delete;
   basic_engine& operator=(const basic_engine&) = delete;
   /// Handles that outlive the engine see their accounts disabled (10039).
@@ -114,7 +138,9 @@ class basic_engine {
     c.max_store = srv_->max[1].load();
     return c;
   }
-  bool standalone() const noexcept { return srv_->standalone; }
+  /// The options given at construction.
+  engine_options options() const noexcept { return options_; }
+  bool standalone() const noexcept { return options_.mode == deployment::standalone; }
   /// New server capacity (a config reload; the facade enforces who may change it).
   void set_server_limits(std::int64_t max_memory, std::int64_t max_store) noexcept {
     srv_->max[0].store(max_memory);
@@ -328,6 +354,7 @@ class basic_engine {
 
   std::shared_ptr<detail::server_state<traits>> srv_;
   jetstream_config config_;
+  engine_options options_;
   mutable typename P::mutex reg_mu_;
   std::map<std::string, std::shared_ptr<detail::account_state<traits>>, std::less<>> accounts_;
   std::array<int128, 2> pos_total_{};

@@ -52,16 +52,16 @@ struct alignas(cache_line) tier_entry {
   counter has_usage{};  ///< 1 once a usage delta created the entry (docs/semantics.md#usage-model)
   // Guarded by the account mutex.
   std::string name;
-  account_limits limits{};
-  std::int64_t streams = 0;      ///< streams whose stream tier is this tier
-  std::int64_t consumers = 0;    ///< their consumers
-  std::size_t remote_nodes = 0;  ///< peers holding a (non-zero) contribution to this tier
-  bool pinned = false;           ///< used locally (a tier_ref or a stream has its address): kept for the account's life
+  account_limits limits = zero_account_limits;  ///< what a snapshot reports (zero without limits)
+  std::int64_t streams = 0;                     ///< streams whose stream tier is this tier
+  std::int64_t consumers = 0;                   ///< their consumers
+  std::size_t remote_nodes = 0;                 ///< peers holding a (non-zero) contribution to this tier
+  bool pinned = false;  ///< used locally (a tier_ref or a stream has its address): kept for the account's life
 
   std::int64_t total(std::size_t slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
 
   void set_limits(const account_limits* l) noexcept {
-    limits = l ? *l : account_limits{};
+    limits = l ? *l : zero_account_limits;
     limit[0].store(limits.max_memory);
     limit[1].store(limits.max_store);
     stream_cap[0].store(limits.memory_max_stream_bytes);

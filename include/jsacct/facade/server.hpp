@@ -325,7 +325,7 @@ class jetstream_server {
     if (!checked) return checked;
     // docs/semantics.md#server-enable step 1: the engine is published first; a later failure leaves it in place.
     config_ = r.config;
-    js_ = std::make_unique<engine>(config_, setup_.standalone);
+    js_ = std::make_unique<engine>(config_, engine_options{setup_.standalone ? deployment::standalone : deployment::clustered});
     ++engine_generation_;
     disabled_ = false;
     oos_ = false;

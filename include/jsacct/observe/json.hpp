@@ -121,7 +121,7 @@ void to_json(J& j, const account_limits& l) {
 
 template <json_value J>
 void from_json(const J& j, account_limits& l) {
-  l = account_limits{};
+  l = zero_account_limits;  // a key left out is Go's zero value, not unlimited
   json_detail::get_opt(j, "max_memory", l.max_memory);
   json_detail::get_opt(j, "max_storage", l.max_store);
   json_detail::get_opt(j, "max_streams", l.max_streams);

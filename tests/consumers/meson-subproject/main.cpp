@@ -9,7 +9,7 @@ int main() {
   server.max_memory = server.max_store = 1 << 20;
   jsacct::engine js(server);
   auto a = js.enable_account("A", {{"", jsacct::dynamic_account_limits}}).value();
-  auto s = a.create_stream(jsacct::make_stream("ORDERS", jsacct::storage_type::file, 4096));
+  auto s = a.create_stream(jsacct::stream_config{.name = "ORDERS", .storage = jsacct::storage_type::file, .max_bytes = 4096});
   if (!s) return std::puts(s.error().text().c_str()), 1;
   const jsacct::account_stats st = a.usage();
   std::printf("meson-subproject: streams %lld, reserved_storage %llu\n", static_cast<long long>(st.streams),

@@ -43,7 +43,7 @@ TEST_CASE_TEMPLATE(
     E, engine, engine_v29, plain_engine) {
   E eng(server(1024, 8192));
   auto limits = [](std::int64_t m, std::int64_t s) {
-    account_limits l{};
+    account_limits l = zero_account_limits;
     l.max_memory = m;
     l.max_store = s;
     l.max_streams = -1;
@@ -139,7 +139,7 @@ TEST_CASE_TEMPLATE(
 
 TEST_CASE_TEMPLATE("docs/semantics.md#sufficient-resources sufficientResources is skipped when not standalone", E, engine,
                    engine_v29, plain_engine) {
-  E eng(server(10, 10), false);
+  E eng(server(10, 10), {.mode = deployment::clustered});
   CHECK(eng.sufficient_resources(untiered(lim(MaxInt64, MaxInt64))) == errc::none);
   auto a = enable(eng, "A", untiered(lim(1000, 1000)));
   CHECK(eng.update_account_limits("A", untiered(lim(5000, 5000))).ok());

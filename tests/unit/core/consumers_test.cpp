@@ -35,7 +35,7 @@ TEST_CASE_TEMPLATE(
     "TestJetStreamSystemLimits (docs/semantics.md#max-consumers part): account cap per stream, stream cap, the smaller wins", E,
     engine, engine_v29, plain_engine) {
   E eng(server(1024, 8192));
-  account_limits l{};
+  account_limits l = zero_account_limits;
   l.max_memory = 1024;
   l.max_store = 8192;
   l.max_streams = 10;
@@ -117,7 +117,7 @@ TEST_CASE(
   // R3 stream; R1 tier {consumers 2}, R3 tier {consumers 3, streams 1} (standalone counting: the stream's consumers)
   const limits_map tiers{{"R1", lim(-1, -1, 0, 2)}, {"R3", lim(-1, -1, 1, 3)}};
   {
-    engine eng(server(GiB, GiB), false);
+    engine eng(server(GiB, GiB), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", tiers);
     auto s = create(acc, file("S", -1, 3));
     CHECK(s.add_consumer(consumer(1)).ok());
@@ -128,7 +128,7 @@ TEST_CASE(
     CHECK(err(s.add_consumer(consumer(2))) == errc::no_limits);  // no R2 tier
   }
   {
-    engine_v29 eng(server(GiB, GiB), false);
+    engine_v29 eng(server(GiB, GiB), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", tiers);
     auto s = create(acc, file("S", -1, 3));
     for (int i = 0; i < 3; ++i) CHECK(s.add_consumer(consumer(1)).ok());  // stream's (R3) cap 3
@@ -137,7 +137,7 @@ TEST_CASE(
 }
 
 TEST_CASE("docs/semantics.md#account-usage-snapshot standalone: consumers are attributed to the stream's tier") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto s = create(acc, file("S", -1, 3));
   for (int i = 0; i < 10; ++i) REQUIRE(s.add_consumer(consumer(1)).ok());

@@ -90,7 +90,7 @@ TEST_CASE("TestJetStreamClusterAccountStoreLimits R1 publish part (docs/semantic
     CAPTURE(static_cast<int>(st));
     const std::int64_t unit =
         static_cast<std::int64_t>(st == storage_type::memory ? mem_store_msg_size(msg(1, 0)) : file_store_msg_size(msg(1, 0)));
-    account_limits l{};
+    account_limits l = zero_account_limits;
     l.max_memory = static_cast<std::int64_t>(mem_store_msg_size(msg(1, 0))) * 6;
     l.memory_max_stream_bytes = static_cast<std::int64_t>(mem_store_msg_size(msg(1, 0))) * 3;
     l.max_store = static_cast<std::int64_t>(file_store_msg_size(msg(1, 0))) * 6;
@@ -203,7 +203,7 @@ TEST_CASE(
     "TestJetStreamJWTClusteredTiers arithmetic (docs/semantics.md#account-publish-check, 1c3981bfb): tiered R3 limit scaled by "
     "replicas, untiered flat") {
   // One node's view of an R3 stream: local bytes plus two peers reporting the same (docs/semantics.md#aru-merge).
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto tiered = enable(eng, "T", limits_map{{"R1", lim(0, 1100, 2, 2)}, {"R3", lim(0, 1100, 1, 1)}});
   auto t = create(tiered, file("S", -1, 3));
   auto replicate = [&] {
@@ -220,7 +220,7 @@ TEST_CASE(
   CHECK(tiered.usage().tiers.at("R3").store == 3300);
   const auto info = tiered.usage();
   CHECK(info.tiers.at("R3").limits == lim(0, 1100, 1, 1));
-  CHECK(info.limits == account_limits{});  // tiered: top-level limits zero-valued
+  CHECK(info.limits == zero_account_limits);  // tiered: top-level limits zero-valued
 
   auto untier = enable(eng, "U", untiered(lim(0, 1100)));
   auto u = create(untier, file("S", -1, 3));
@@ -229,7 +229,7 @@ TEST_CASE(
 }
 
 TEST_CASE("docs/semantics.md#account-publish-check limitsExceeded adds 16 x r (memory) / 30 x r (file) of overhead") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(16, 30)}, {"R3", lim(16, 30)}});
   auto r1 = acc.tier("R1");
   CHECK(acc.limits_exceeded(r1, storage_type::memory, 1) == errc::none);  // 0 + 16 <= 16
@@ -305,7 +305,7 @@ TEST_CASE("docs/semantics.md#diff-publish-overflow: a huge message is refused by
 TEST_CASE(
     "TestJetStreamJWTClusteredDeleteTierWithStreamAndMove (docs/semantics.md#account-publish-check): tier removed while a stream "
     "uses it -> 10120") {
-  engine m(server(GiB, GiB), false);
+  engine m(server(GiB, GiB), {.mode = deployment::clustered});
   auto am = enable(m, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto sm = create(am, file("S"));
   sm.add_usage(10);
@@ -319,7 +319,7 @@ TEST_CASE(
   CHECK(info.tiers.at("R3").streams == 1);
   CHECK(info.tiers.at("R3").store > 0);
   CHECK(info.tiers.count("R1") == 0);  // zero usage, no limits: skipped
-  engine_v29 v(server(GiB, GiB), false);
+  engine_v29 v(server(GiB, GiB), {.mode = deployment::clustered});
   auto av = enable(v, "A", limits_map{{"R1", lim(-1, -1)}});
   auto sv = create(av, file("S"));
   sv.add_usage(10);

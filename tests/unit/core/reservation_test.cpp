@@ -42,7 +42,7 @@ TEST_CASE_TEMPLATE(
     "TestJetStreamUsageNoReservation (docs/semantics.md#reserve-release, docs/semantics.md#reserved-storage): streams without "
     "MaxBytes reserve nothing",
     E, engine, engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A");
   auto f1 = create(acc, file("F1"));
   auto m1 = create(acc, mem("M1"));
@@ -64,7 +64,7 @@ TEST_CASE(
     for (std::int64_t r : {1, 3}) {
       CAPTURE(static_cast<int>(st));
       CAPTURE(r);
-      engine eng(server(GiB, GiB), false);
+      engine eng(server(GiB, GiB), {.mode = deployment::clustered});
       auto acc = enable(eng, "A");
       auto s = create(acc, stream("S", st, 1024, r));
       CHECK(slot_of(eng.reserved(), st) == 1024);
@@ -129,7 +129,7 @@ TEST_CASE_TEMPLATE(
       CAPTURE(static_cast<int>(st));
       CAPTURE(c.account_limit);
       CAPTURE(c.create_bytes);
-      account_limits l{};
+      account_limits l = zero_account_limits;
       l.max_memory = c.account_limit;
       l.max_store = c.account_limit;
       REQUIRE(eng.update_account_limits("$G", untiered(l)).ok());
@@ -251,7 +251,7 @@ TEST_CASE_TEMPLATE("docs/semantics.md#stream-create standalone R3 request: raw p
 
 TEST_CASE_TEMPLATE("docs/semantics.md#diff-negative-replicas negative replicas -> 10133 before any tier logic", E, engine,
                    engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   CHECK(err(acc.create_stream(file("S", -1, -1))) == errc::replicas_count_negative);
   auto s = create(acc, file("S"));
@@ -326,7 +326,7 @@ TEST_CASE_TEMPLATE(
     CAPTURE(static_cast<int>(st));
     const std::int64_t store_unit = static_cast<std::int64_t>(file_store_msg_size(msg(1, 0)));  // 31
     const std::int64_t mem_unit = static_cast<std::int64_t>(mem_store_msg_size(msg(1, 0)));     // 17
-    account_limits l{};
+    account_limits l = zero_account_limits;
     l.max_memory = mem_unit * 6;
     l.memory_max_stream_bytes = mem_unit * 3;
     l.max_store = store_unit * 6;
@@ -374,7 +374,7 @@ TEST_CASE_TEMPLATE(
     CAPTURE(r);
     const std::int64_t big = r == 3 ? GiB : 3 * GiB;  // fills 3 GiB
     const std::int64_t half = r == 3 ? 512 * MiB : 3 * GiB / 2;
-    E eng(server(GiB, 16 * GiB), false);
+    E eng(server(GiB, 16 * GiB), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
     auto s1 = create(acc, file("S1", big, r));
     CHECK(err(acc.create_stream(file("S2", 1024, r))) == errc::storage_resources_exceeded);
@@ -389,7 +389,7 @@ TEST_CASE_TEMPLATE(
 
 TEST_CASE_TEMPLATE("TestJetStreamClusterAccountReservationsCreateUpdateConsistency (docs/semantics.md#stream-update)", E, engine,
                    engine_v29, plain_engine) {
-  E eng(server(GiB, 16 * GiB), false);
+  E eng(server(GiB, 16 * GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
   CHECK(err(acc.create_stream(file("S", 3 * GiB, 3))) == errc::storage_resources_exceeded);
   {
@@ -405,7 +405,7 @@ TEST_CASE(
     "TestJetStreamClusterConfigUpdateCheckReplicaScalingReservation (docs/semantics.md#stream-update): main OK; 2.9.10 adds old "
     "R x MaxBytes back") {
   {
-    engine eng(server(GiB, 16 * GiB), false);
+    engine eng(server(GiB, 16 * GiB), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
     {
       auto s = create(acc, file("S", GiB, 3));
@@ -416,7 +416,7 @@ TEST_CASE(
   }
   {
     // 2.9.10 (docs/semantics.md#stream-update): reserved = others + old R x MaxBytes (3 GiB) + growth 1 GiB > 3 GiB
-    engine_v29 eng(server(GiB, 16 * GiB), false);
+    engine_v29 eng(server(GiB, 16 * GiB), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
     auto s = create(acc, file("S", GiB, 3));
     CHECK(err(s.update(file("S", 2 * GiB, 1))) == errc::storage_resources_exceeded);
@@ -427,7 +427,7 @@ TEST_CASE(
     "TestJetStreamClusterConfigUpdateCheckOverLimitStreamCanShrink (docs/semantics.md#stream-update, "
     "docs/semantics.md#account-reservation d931913fd)") {
   {
-    engine eng(server(GiB, 16 * GiB), false);
+    engine eng(server(GiB, 16 * GiB), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
     auto s = create(acc, file("S", GiB, 3));
     REQUIRE(eng.update_account_limits("A", untiered(lim(-1, GiB))).ok());
@@ -437,7 +437,7 @@ TEST_CASE(
   }
   {
     // 2.9.10 added the old footprint back, so the over-limit stream cannot shrink (docs/semantics.md#account-reservation)
-    engine_v29 eng(server(GiB, 16 * GiB), false);
+    engine_v29 eng(server(GiB, 16 * GiB), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", untiered(lim(-1, 3 * GiB)));
     auto s = create(acc, file("S", GiB, 3));
     REQUIRE(eng.update_account_limits("A", untiered(lim(-1, GiB))).ok());
@@ -449,7 +449,7 @@ TEST_CASE_TEMPLATE(
     "TestJetStreamClusterAccountReservationsRecoveryOfOverLimitStream (docs/semantics.md#clustered-create, "
     "docs/semantics.md#stream-create): recovery skips checks",
     E, engine, engine_v29, plain_engine) {
-  E eng(server(GiB, 16 * GiB), false);
+  E eng(server(GiB, 16 * GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", untiered(lim(-1, GiB)));
   CHECK(err(acc.create_stream(file("S", GiB, 3))) == errc::storage_resources_exceeded);
   auto s = create(acc, file("S", GiB, 3), recovering);
@@ -460,7 +460,7 @@ TEST_CASE(
     "TestJetStreamClusterTieredReservationOverflow (docs/semantics.md#saturating-arithmetic 3cb6e31bf): main saturates, 2.9.10 "
     "wraps") {
   {
-    engine eng(server(GiB, MaxInt64), false);
+    engine eng(server(GiB, MaxInt64), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", untiered(lim(-1, MaxInt64)));
     auto s = create(acc, file("S1", 4'000'000'000'000'000'000, 3));  // 3 x 4e18 saturates to MaxInt64 == limit
     auto r = acc.create_stream(file("S2", 1, 3));
@@ -468,7 +468,7 @@ TEST_CASE(
     CHECK(acc.tiered_reservation("", file("S3", 1, 3)) == MaxInt64);
   }
   {
-    engine_v29 eng(server(GiB, MaxInt64), false);
+    engine_v29 eng(server(GiB, MaxInt64), {.mode = deployment::clustered});
     auto acc = enable(eng, "A", untiered(lim(-1, MaxInt64)));
     auto s = create(acc, file("S1", 4'000'000'000'000'000'000, 3));
     CHECK(acc.create_stream(file("S2", 1, 3)).ok());  // wrapped negative: accepted (the upstream bug)
@@ -481,10 +481,10 @@ TEST_CASE(
     "TestJetStreamJWTHAStorageLimitsOnScaleAndUpdate (docs/semantics.md#replica-scaling, docs/semantics.md#stream-update, "
     "docs/semantics.md#reserved-storage): tiered reservations are not x R") {
   const std::int64_t max_file = 5 * MiB, max_mem = MiB;
-  account_limits l{};
+  account_limits l = zero_account_limits;
   l.max_store = max_file;
   l.max_memory = max_mem;
-  engine eng(server(256 * MiB, 2 * GiB), false);
+  engine eng(server(256 * MiB, 2 * GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "acc", limits_map{{"R3", l}, {"R1", l}});
   { auto t = create(acc, file("TEST", max_file, 3)); }  // deleted
   std::vector<engine::reservation> s;
@@ -512,7 +512,7 @@ TEST_CASE(
 TEST_CASE(
     "TestJetStreamJWTClusteredTiersChange (docs/semantics.md#tier-move tier move, docs/semantics.md#stream-update): R1 -> R3 not "
     "x R (main)") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(0, 1000)}, {"R3", lim(0, 500)}});
   auto s = create(acc, file("S", 1000, 1));
   auto before = acc.usage();
@@ -532,7 +532,7 @@ TEST_CASE(
 TEST_CASE(
     "TestJetStreamJWTClusteredTiersChange under 2.9.10 (docs/semantics.md#stream-update): replica growth offset refuses the "
     "move") {
-  engine_v29 eng(server(GiB, GiB), false);
+  engine_v29 eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(0, 1000)}, {"R3", lim(0, 1000)}});
   auto s = create(acc, file("S", 1000, 1));
   // 2.9.10: reserved = 1 x 1000, offset = 1000 x (3 - 1): 3000 > 1000
@@ -543,7 +543,7 @@ TEST_CASE(
     "TestJetStreamClusterStreamLimitsOnScaleUpAndMove (docs/semantics.md#reservation-checks, meta-leader check): R3 disk 0 "
     "refuses an unlimited stream") {
   // The clustered scale-up runs the create limits check on the new config (jsClusteredStreamLimitsCheck).
-  engine eng(server(256 * MiB, 2 * GiB), false);
+  engine eng(server(256 * MiB, 2 * GiB), {.mode = deployment::clustered});
   account_limits r1 = lim(0, -1, 1, -1);
   account_limits r3 = lim(0, 0, 1, -1);
   auto acc = enable(eng, "A", limits_map{{"R1", r1}, {"R3", r3}});
@@ -562,7 +562,7 @@ TEST_CASE(
 TEST_CASE(
     "TestJetStreamClusterAccountUsageDrifts (docs/semantics.md#tier-move tier move rule): usage follows the stream between R1 "
     "and R3") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto s = create(acc, file("S", -1, 3));
   s.add_usage(300);
@@ -731,7 +731,7 @@ TEST_CASE("docs/semantics.md#reserve-release RAII: a handle outliving the engine
 }
 
 TEST_CASE("docs/semantics.md#stream-update step 3 (main): new replica tier without limits falls back to the old tier's limits") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, 1000)}});
   auto s = create(acc, file("S", 100, 1));
   REQUIRE(s.update(file("S", 100, 3)).ok());  // R3 has no limits: R1's are used
@@ -757,17 +757,18 @@ TEST_CASE("events: a refused stream create or update reports reservation_refused
     seen.push_back(e);
     (void)acc.num_streams();  // the sink may call back into the engine: no lock is held
   });
-  auto ok = acc.create_stream(jsacct::make_stream("S", jsacct::storage_type::file, 600));
+  auto ok = acc.create_stream(jsacct::stream_config{.name = "S", .storage = jsacct::storage_type::file, .max_bytes = 600});
   REQUIRE(ok);
   CHECK(seen.empty());
-  auto refused = acc.create_stream(jsacct::make_stream("T", jsacct::storage_type::file, 401));  // 600 + 401 > 1000
+  auto refused = acc.create_stream(
+      jsacct::stream_config{.name = "T", .storage = jsacct::storage_type::file, .max_bytes = 401});  // 600 + 401 > 1000
   CHECK_FALSE(refused);
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].kind == jsacct::event_kind::reservation_refused);
   CHECK(seen[0].account == "A");
   CHECK(seen[0].error == jsacct::errc::storage_resources_exceeded);
   CHECK(seen[0].text == "insufficient storage resources available");
-  CHECK_FALSE(ok->update(jsacct::make_stream("S", jsacct::storage_type::file, 1001)));
+  CHECK_FALSE(ok->update(jsacct::stream_config{.name = "S", .storage = jsacct::storage_type::file, .max_bytes = 1001}));
   REQUIRE(seen.size() == 2);
   CHECK(seen[1].error == jsacct::errc::storage_resources_exceeded);
 }

@@ -8,7 +8,7 @@ using namespace coretest;
 
 TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits: untiered \"\" wins over tiered entries", E, engine, engine_v29,
                    plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"", lim(100, 200)}, {"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
   for (std::int64_t r : {1, 3}) {
     auto sel = acc.select_limits(file("s", -1, r));
@@ -21,7 +21,7 @@ TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits: untiered \"\" 
 
 TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits: tiered selection by replica count", E, engine, engine_v29,
                    plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
   auto s1 = acc.select_limits(file("s", -1, 1));
   REQUIRE(s1.ok());
@@ -35,7 +35,7 @@ TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits: tiered selecti
 }
 
 TEST_CASE_TEMPLATE("docs/semantics.md#select-limits selectLimits: unknown tier -> 10120", E, engine, engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
   CHECK(err(acc.select_limits(file("s", -1, 2))) == errc::no_limits);
   CHECK(err(acc.select_limits(file("s", -1, 5))) == errc::no_limits);
@@ -87,7 +87,7 @@ TEST_CASE_TEMPLATE(
 TEST_CASE_TEMPLATE(
     "docs/semantics.md#max-bytes-limits maxBytesLimits: (required, cap for the storage); (false, 0) without limits", E, engine,
     engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   account_limits l1 = lim(-1, -1);
   l1.max_bytes_required = true;
   l1.memory_max_stream_bytes = 51;
@@ -105,7 +105,7 @@ TEST_CASE_TEMPLATE(
 TEST_CASE(
     "TestJetStreamClusterTieredReservationConsistency (docs/semantics.md#counting-streams): untiered 31/2, R1 1/1, R3 10/1") {
   // R1 file stream MaxBytes 1 and R3 file stream MaxBytes 10 (cluster mode so R3 is allowed).
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", untiered(lim(-1, -1)));
   auto s1 = create(acc, file("R1S", 1, 1));
   auto s3 = create(acc, file("R3S", 10, 3));
@@ -169,7 +169,7 @@ TEST_CASE(
 TEST_CASE(
     "docs/semantics.md#reserved-storage reservedStorage: single replica, by tier name, MaxBytes > 0 only "
     "(docs/semantics.md#reserved-storage 47382b1ee)") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", untiered(lim(-1, -1)));
   auto a = create(acc, file("A", 100, 3));
   auto b = create(acc, file("B", -1, 1));  // unlimited: contributes nothing (not 2^64-1)

@@ -67,11 +67,11 @@ TEST_CASE_TEMPLATE(
     "docs/semantics.md#account-usage-snapshot tiered: configured tiers listed with zero usage; top-level limits zero-valued; "
     "streams bumped (docs/semantics.md#account-usage-snapshot)",
     E, engine, engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(0, 1100, 2, 2)}, {"R3", lim(0, 1100, 1, 1)}});
   auto s = create(acc, file("S"));
   const auto u = acc.usage();
-  CHECK(u.limits == account_limits{});
+  CHECK(u.limits == zero_account_limits);
   REQUIRE(u.tiers.size() == 2);
   CHECK(u.tiers.at("R1").limits == lim(0, 1100, 2, 2));
   CHECK(u.tiers.at("R1").streams == 1);
@@ -81,7 +81,7 @@ TEST_CASE_TEMPLATE(
 }
 
 TEST_CASE("TestJetStreamJWTClusteredTiers account info (docs/semantics.md#account-usage-snapshot): totals, tiers, limits") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   const auto l1 = lim(0, 1100, 2, 2), l3 = lim(0, 1100, 1, 1);
   auto acc = enable(eng, "A", limits_map{{"R1", l1}, {"R3", l3}});
   auto a = create(acc, file("A", -1, 1));
@@ -103,7 +103,7 @@ TEST_CASE("TestJetStreamJWTClusteredTiers account info (docs/semantics.md#accoun
   CHECK(u.store == 4400);
   CHECK(u.streams == 3);
   CHECK(u.consumers == 3);
-  CHECK(u.limits == account_limits{});
+  CHECK(u.limits == zero_account_limits);
   const auto& t1 = u.tiers.at("R1");
   CHECK(t1.streams == 2);
   CHECK(t1.consumers == 2);
@@ -121,7 +121,7 @@ TEST_CASE_TEMPLATE(
     "docs/semantics.md#account-usage-snapshot tiered: a tier without limits and zero usage is skipped; with usage it is listed "
     "with zero limits",
     E, engine, engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   acc.apply_remote_usage("n2", "R5", 0, 0);  // entry created, all zero, no limits
   auto u = acc.usage();
@@ -131,7 +131,7 @@ TEST_CASE_TEMPLATE(
   u = acc.usage();
   REQUIRE(u.tiers.count("R5") == 1);
   CHECK(u.tiers.at("R5").store == 9);
-  CHECK(u.tiers.at("R5").limits == account_limits{});
+  CHECK(u.tiers.at("R5").limits == zero_account_limits);
   CHECK(u.store == 9);
 }
 
@@ -139,7 +139,7 @@ TEST_CASE_TEMPLATE(
     "docs/semantics.md#account-usage-snapshot quirk: the count-gated insertion hides a limited tier compensated by an unlimited "
     "one",
     E, engine, engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   acc.update_usage(acc.tier("R1"), storage_type::file, 10);  // limited tier with usage
   acc.apply_remote_usage("n2", "R5", 0, 7);                  // unlimited tier with usage
@@ -151,7 +151,7 @@ TEST_CASE_TEMPLATE(
 }
 
 TEST_CASE("docs/semantics.md#account-usage-snapshot tiered reserved_* per tier (main), not reported by 2.9.10") {
-  engine m(server(GiB, GiB), false);
+  engine m(server(GiB, GiB), {.mode = deployment::clustered});
   auto am = enable(m, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto a = create(am, file("A", 100, 1));
   auto b = create(am, mem("B", 30, 3));
@@ -161,7 +161,7 @@ TEST_CASE("docs/semantics.md#account-usage-snapshot tiered reserved_* per tier (
   CHECK(u.tiers.at("R1").reserved_store == 100);
   CHECK(u.tiers.at("R3").reserved_memory == 30);
   CHECK(u.tiers.at("R3").reserved_store == 0);
-  engine_v29 v(server(GiB, GiB), false);
+  engine_v29 v(server(GiB, GiB), {.mode = deployment::clustered});
   auto av = enable(v, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto va = create(av, file("A", 100, 1));
   const auto uv = av.usage();
@@ -220,6 +220,6 @@ TEST_CASE_TEMPLATE("docs/semantics.md#server-config config(): the construction c
   CHECK(eng.config().max_memory == 33);
   CHECK(eng.config().max_store == 44);
   CHECK(eng.config().domain == "D");
-  E clustered(cfg, false);
+  E clustered(cfg, {.mode = deployment::clustered});
   CHECK_FALSE(clustered.standalone());
 }

@@ -42,7 +42,7 @@ TEST_CASE_TEMPLATE("docs/semantics.md#usage-model server used bytes sum every ac
 
 TEST_CASE_TEMPLATE("docs/semantics.md#storage-totals storageTotals: Σ uint64(total) over tiers, wrapping", E, engine, engine_v29,
                    plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto r1 = acc.tier("R1");
   auto r3 = acc.tier("R3");
@@ -122,7 +122,7 @@ TEST_CASE("docs/semantics.md#drift-repair 0a86bf4a9: two consecutive negative ex
 }
 
 TEST_CASE("docs/semantics.md#drift-repair drift repair leaves remote contributions untouched; totals move by the local delta") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   eng.set_usage_recompute([](const std::string&, std::string_view, storage_type) { return std::int64_t{0}; });
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   auto t = acc.tier("R1");
@@ -179,7 +179,7 @@ TEST_CASE_TEMPLATE(
 
 TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge remote merge: a node's contribution is replaced, never accumulated", E, engine,
                    engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R3", lim(-1, -1)}});
   auto t = acc.tier("R3");
   acc.update_usage(t, storage_type::file, 10);
@@ -199,7 +199,7 @@ TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge remote merge: a node's contribut
 
 TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge remote merge: an omitted tier keeps its old contribution; unknown tiers appear",
                    E, engine, engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   acc.apply_remote_usage("n2", "R1", 0, 5);
   acc.apply_remote_usage("n2", "R5", 0, 7);  // no limits for R5: still tracked
@@ -217,7 +217,7 @@ TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge remote merge: an omitted tier ke
 TEST_CASE(
     "docs/semantics.md#aru-merge, docs/semantics.md#account-publish-check publish checks use the cluster-wide total (local + "
     "remote)") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", untiered(lim(-1, 100)));
   auto s = create(acc, file("S"));
   CHECK(s.check_publish(msg(0, 70)) == errc::none);  // 100 <= 100
@@ -226,7 +226,7 @@ TEST_CASE(
 }
 
 TEST_CASE("docs/semantics.md#aru-layout for_each_local_usage reports local values of tiers with a usage entry only") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   acc.update_usage(acc.tier("R1"), storage_type::memory, 3);
   acc.apply_remote_usage("n2", "R5", 9, 9);
@@ -240,7 +240,7 @@ TEST_CASE("docs/semantics.md#aru-layout for_each_local_usage reports local value
 TEST_CASE_TEMPLATE(
     "docs/semantics.md#api-counters API counters: account and server, errors count as requests; remote counters replaced", E,
     engine, engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A");
   acc.track_api();
   acc.track_api();

@@ -128,7 +128,7 @@ TEST_CASE(
     "docs/semantics.md#account-usage-snapshot oracle example, byte for byte: 2.9.10 engine snapshot rendered with ordered_json") {
   engine_v29 eng(server(std::int64_t{1} << 30, std::int64_t{1} << 30));
   auto acc = eng.enable_account("A", {{"", limits(500, 1000, 2, 3)}}).value();
-  auto s = acc.create_stream(make_stream("S", storage_type::file)).value();
+  auto s = acc.create_stream(stream_config{.name = "S", .storage = storage_type::file}).value();
   s.add_usage(static_cast<std::int64_t>(file_store_msg_size(msg_lengths{1, 0, 5})));
   acc.track_api();
   acc.track_api();
@@ -147,7 +147,7 @@ TEST_CASE("docs/semantics.md#account-usage-snapshot main: reserved_* after stora
   cfg.domain = "HUB";
   engine eng(cfg);
   auto acc = eng.enable_account("A", {{"", limits(500, 1000, 2, 3)}}).value();
-  auto s = acc.create_stream(make_stream("S", storage_type::file, 700)).value();
+  auto s = acc.create_stream(stream_config{.name = "S", .storage = storage_type::file, .max_bytes = 700}).value();
   s.add_usage(36);
   acc.track_api_error();
   const account_stats u = acc.usage();
@@ -170,7 +170,7 @@ TEST_CASE("tiered main account: tiers sorted, each with its limits and (when ask
   engine eng(server(std::int64_t{1} << 30, std::int64_t{1} << 30));
   limits_map tiers{{"R1", limits(100, 2000, 3, -1)}, {"R3", limits(0, 9000, -1, -1)}};
   auto acc = eng.enable_account("T", tiers).value();
-  auto s = acc.create_stream(make_stream("S", storage_type::file, 1500)).value();
+  auto s = acc.create_stream(stream_config{.name = "S", .storage = storage_type::file, .max_bytes = 1500}).value();
   s.add_usage(50);
   const account_stats u = acc.usage();
   const ordered_json j = account_json<ordered_json>(u, json_options_for<engine::checker>());
@@ -183,7 +183,7 @@ TEST_CASE("tiered main account: tiers sorted, each with its limits and (when ask
         R"({"memory":0,"storage":50,"reserved_memory":0,"reserved_storage":1500,"streams":1,"consumers":0,)"
         R"("limits":{"max_memory":100,"max_storage":2000,"max_streams":3,"max_consumers":-1,"max_ack_pending":-1,)"
         R"("memory_max_stream_bytes":-1,"storage_max_stream_bytes":-1,"max_bytes_required":false}})");
-  CHECK(j["limits"] == ordered_json(account_limits{}));
+  CHECK(j["limits"] == ordered_json(zero_account_limits));
   CHECK(j["limits"]["max_memory"] == 0);
   CHECK(j["storage"] == 50);
   CHECK(account_json(u, json_options_for<engine::checker>()).get<account_stats>() == u);
@@ -240,7 +240,7 @@ TEST_CASE("parsing is lenient: missing keys default, unknown keys ignored, wrong
   const auto s =
       json::parse(R"({"type":"io.nats.jetstream.api.v1.account_info_response","storage":7,"extra":[1]})").get<account_stats>();
   CHECK(s.store == 7);
-  CHECK(s.limits == account_limits{});
+  CHECK(s.limits == zero_account_limits);
   CHECK(s.tiers.empty());
   CHECK_THROWS_AS(json::parse(R"({"storage":"7"})").get<account_stats>(), json::type_error);
   CHECK(json::parse(R"({"limits":null})").get<tier_stats>() == tier_stats{});
@@ -249,7 +249,7 @@ TEST_CASE("parsing is lenient: missing keys default, unknown keys ignored, wrong
 // ---------------------------------------------------------------------------- invalid UTF-8 (issue 17 item 6)
 
 TEST_CASE("tier names a peer sent in invalid UTF-8 serialize as Go does (dump() threw type_error 316)") {
-  engine eng(server(1 << 20, 1 << 30), false);
+  engine eng(server(1 << 20, 1 << 30), {.mode = deployment::clustered});
   auto acc = eng.enable_account("A", {{"R1", limits(-1, -1, -1, -1)}}).value();
   const std::vector<usage_record> recs{
       {"R1", 0, 3},

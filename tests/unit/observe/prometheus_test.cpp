@@ -193,8 +193,8 @@ TEST_CASE("server series only (no accounts passed): usage, reservations, limits,
   cfg.max_store = 10 << 20;
   engine eng(cfg);
   auto a = eng.enable_account("A", {{"", limits(50'000, 100'000, 2)}}).value();
-  auto s = a.create_stream(make_stream("S", storage_type::file, 60'000)).value();
-  auto m = a.create_stream(make_stream("M", storage_type::memory, 1'000)).value();
+  auto s = a.create_stream(stream_config{.name = "S", .storage = storage_type::file, .max_bytes = 60'000}).value();
+  auto m = a.create_stream(stream_config{.name = "M", .storage = storage_type::memory, .max_bytes = 1'000}).value();
   s.add_usage(36 * 3);
   m.add_usage(22);
   a.track_api();
@@ -227,13 +227,14 @@ TEST_CASE("per-account series for an untiered and a tiered account; unlimited li
   cfg.max_store = 10 << 20;
   engine eng(cfg, /*standalone=*/false);  // clustered: R3 streams are allowed
   auto a = eng.enable_account("A", {{"", limits(50'000, 100'000, 2)}}).value();
-  auto sa = a.create_stream(make_stream("S", storage_type::file, 60'000)).value();
+  auto sa = a.create_stream(stream_config{.name = "S", .storage = storage_type::file, .max_bytes = 60'000}).value();
   sa.add_usage(108);
   (void)sa.add_consumer({});
   a.track_api();
   auto t = eng.enable_account("T", {{"R1", limits(-1, 5'000, -1)}, {"R3", limits(2'000, -1, 4)}}).value();
-  auto r1 = t.create_stream(make_stream("ONE", storage_type::file, 4'000)).value();
-  auto r3 = t.create_stream(make_stream("THREE", storage_type::memory, 500, 3)).value();
+  auto r1 = t.create_stream(stream_config{.name = "ONE", .storage = storage_type::file, .max_bytes = 4'000}).value();
+  auto r3 =
+      t.create_stream(stream_config{.name = "THREE", .storage = storage_type::memory, .max_bytes = 500, .replicas = 3}).value();
   r1.add_usage(300);
   r3.add_usage(48);
 

@@ -95,7 +95,7 @@ struct fake_clock {
 }  // namespace
 
 TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge a node's contribution is replaced, never accumulated", E, engine, plain_engine) {
-  E eng(server_cfg(), false);
+  E eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   const auto msg = encode(5, 1, {{"R1", 10, 1000}, {"R3", 0, 3000}});
   auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", msg);
@@ -129,7 +129,7 @@ TEST_CASE_TEMPLATE("docs/semantics.md#aru-merge a node's contribution is replace
 }
 
 TEST_CASE("docs/semantics.md#aru-merge a tier a node omits later keeps its earlier contribution") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R1", 0, 1000}, {"R3", 7, 3000}})).ok());
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R1", 0, 400}})).ok());
@@ -140,7 +140,7 @@ TEST_CASE("docs/semantics.md#aru-merge a tier a node omits later keeps its earli
 }
 
 TEST_CASE("docs/semantics.md#aru-merge a tier reported by a peer appears locally even without limits") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R5", 0, 9}})).ok());
   const auto u = acc.usage();
@@ -149,7 +149,7 @@ TEST_CASE("docs/semantics.md#aru-merge a tier reported by a peer appears locally
 }
 
 TEST_CASE("docs/semantics.md#aru-merge legacy 32-byte form replaces the untiered tier and the API counters") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(7, 3, {{"", 5, 100}})).ok());
   CHECK(tier_store(acc, "") == 100);
@@ -173,7 +173,7 @@ TEST_CASE("docs/semantics.md#aru-merge legacy 32-byte form replaces the untiered
 }
 
 TEST_CASE("docs/semantics.md#aru-merge a corrupt first record applies nothing (but the node's entry is created)") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(4, 2, {{"", 0, 100}})).ok());
   bytes bad = encode(9, 9, {{"", 0, 555}});
@@ -197,7 +197,7 @@ TEST_CASE("docs/semantics.md#aru-merge a corrupt first record applies nothing (b
 }
 
 TEST_CASE("docs/semantics.md#aru-merge a corrupt excess record keeps the earlier tiers and skips the API counters") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(4, 2, {{"R1", 0, 1}, {"R3", 0, 1}})).ok());
   bytes bad = encode(99, 98, {{"R1", 0, 1000}, {"R3", 0, 3000}, {"R5", 0, 5000}});
@@ -216,7 +216,7 @@ TEST_CASE("docs/semantics.md#aru-merge a corrupt excess record keeps the earlier
 }
 
 TEST_CASE("docs/semantics.md#aru-merge records declared but missing are skipped silently; the API counters apply") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   bytes msg = encode(3, 1, {{"R1", 0, 700}});
   put_u64(msg, 32, 5);  // 5 extra records declared, none present (the u32 count; the u64 write spills into L0 too)
@@ -231,7 +231,7 @@ TEST_CASE("docs/semantics.md#aru-merge records declared but missing are skipped 
 }
 
 TEST_CASE("docs/semantics.md#aru-merge size guard and node id from the subject") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   const bytes ok = encode(1, 0, {{"", 0, 10}});
   auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", std::span<const std::byte>(ok).first(31));
@@ -258,7 +258,7 @@ TEST_CASE("docs/semantics.md#aru-merge size guard and node id from the subject")
 }
 
 TEST_CASE("docs/semantics.md#usage-model local usage and the server's used bytes are untouched by remote updates") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   auto t = acc.tier("");
   acc.update_usage(t, storage_type::file, 36);
@@ -279,7 +279,7 @@ TEST_CASE("docs/semantics.md#usage-model local usage and the server's used bytes
 }
 
 TEST_CASE("remove_node subtracts everything the node reported") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   acc.update_usage(acc.tier("R1"), storage_type::file, 10);
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(7, 3, {{"R1", 0, 100}, {"R3", 1, 300}})).ok());
@@ -303,12 +303,12 @@ TEST_CASE("remove_node subtracts everything the node reported") {
 TEST_CASE(
     "docs/semantics.md#recorded-facts oracle: injected store 100 + api 7/3 -> storage 136; then legacy store 50, api 1, errors 0 "
     "-> 86") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   account_limits l = lim(500, 1000);
   l.max_streams = 2;
   l.max_consumers = 3;
   auto acc = enable(eng, "A", limits_map{{"", l}});
-  auto s = acc.create_stream(make_stream("S", storage_type::file));
+  auto s = acc.create_stream(stream_config{.name = "S", .storage = storage_type::file});
   REQUIRE(s.ok());
   // One "hello" on subject "s" (36 bytes) and two API calls, as on the 2.9.10 oracle.
   s->add_usage(static_cast<std::int64_t>(file_store_msg_size(msg_lengths{1, 0, 5})));
@@ -347,7 +347,7 @@ TEST_CASE(
 // ---------------------------------------------------------------------------- sending
 
 TEST_CASE("docs/semantics.md#aru-sending throttle: a second send within 250 ms is suppressed, exactly 250 ms later it goes") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   acc.update_usage(acc.tier(""), storage_type::file, 36);
   fake_clock clk;
@@ -380,7 +380,7 @@ TEST_CASE("docs/semantics.md#aru-sending throttle: a second send within 250 ms i
 }
 
 TEST_CASE("docs/semantics.md#aru-sending nothing is sent for an empty usage map, but lupdate is still set") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   fake_clock clk;
   const auto t0 = clk.now;
@@ -405,7 +405,7 @@ TEST_CASE("docs/semantics.md#aru-sending nothing is sent for an empty usage map,
 }
 
 TEST_CASE("docs/semantics.md#aru-sending the periodic tick fires every 1.5 s and is throttled like any trigger") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
   acc.update_usage(acc.tier(""), storage_type::memory, 8);
   fake_clock clk;
@@ -454,7 +454,7 @@ TEST_CASE("docs/semantics.md#aru-subjects main standalone: no subject, nothing e
 }
 
 TEST_CASE("docs/semantics.md#aru-layout only local values are sent: remote contributions never echo") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   acc.update_usage(acc.tier("R1"), storage_type::file, 100);
   acc.track_api_error();
@@ -475,7 +475,7 @@ TEST_CASE("docs/semantics.md#aru-layout only local values are sent: remote contr
 
 TEST_CASE("exchange: three engines converge on the cluster total and the limit applies cluster-wide") {
   struct node {
-    engine eng{server_cfg(), false};
+    engine eng{server_cfg(), {.mode = deployment::clustered}};
     engine::account acc;
     std::optional<usage_publisher<engine::traits>> pub;
     std::optional<engine::reservation> stream;
@@ -486,7 +486,7 @@ TEST_CASE("exchange: three engines converge on the cluster total and the limit a
     auto n = std::make_unique<node>();
     n->acc = enable(n->eng, "A", limits_map{{"", lim(-1, 10000)}});
     n->pub.emplace(n->acc, node_id(name), clk.fn());
-    auto s = n->acc.create_stream(make_stream("S", storage_type::file));
+    auto s = n->acc.create_stream(stream_config{.name = "S", .storage = storage_type::file});
     REQUIRE(s.ok());
     n->stream.emplace(std::move(*s));
     nodes.push_back(std::move(n));
@@ -560,7 +560,7 @@ bytes encode_names(const std::vector<std::string>& names, std::int64_t store) {
 }  // namespace
 
 TEST_CASE("remote_tier_caps: defaults, setter, getter") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   CHECK(eng.remote_caps() == remote_tier_caps{256, 1024});
   eng.set_remote_tier_caps({3, 7});
   CHECK(eng.remote_caps() == remote_tier_caps{3, 7});
@@ -568,7 +568,7 @@ TEST_CASE("remote_tier_caps: defaults, setter, getter") {
 
 TEST_CASE_TEMPLATE("a peer's new tiers beyond the per-node cap are refused, counted and reported once per message", E, engine,
                    plain_engine) {
-  E eng(server_cfg(), false);
+  E eng(server_cfg(), {.mode = deployment::clustered});
   std::vector<event> events;
   eng.set_event_sink([&](const event& e) { events.push_back(e); });
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
@@ -616,7 +616,7 @@ TEST_CASE_TEMPLATE("a peer's new tiers beyond the per-node cap are refused, coun
 }
 
 TEST_CASE("the per-account cap counts every tier entry; tiers with limits and known tiers pass") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   eng.set_remote_tier_caps({100, 6});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}, {"R5", lim(-1, -1)}});
   // enable creates the tier entries of the limits: R1, R3, R5.
@@ -641,7 +641,7 @@ TEST_CASE("the per-account cap counts every tier entry; tiers with limits and kn
 
 TEST_CASE_TEMPLATE("a zero report releases the peer's contribution and the tier when nothing else keeps it", E, engine,
                    plain_engine) {
-  E eng(server_cfg(), false);
+  E eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   const std::size_t base = tier_entries(acc);  // R1
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"X", 5, 50}, {"Y", 0, 7}, {"R1", 0, 3}})).ok());
@@ -675,7 +675,7 @@ TEST_CASE_TEMPLATE("a zero report releases the peer's contribution and the tier 
 }
 
 TEST_CASE("a tier used locally is never released: tier_ref, stream, local usage") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"P", 0, 1}, {"Q", 0, 1}})).ok());
   auto p = acc.tier("P");  // a tier_ref is handed out: its address must stay valid
@@ -688,9 +688,9 @@ TEST_CASE("a tier used locally is never released: tier_ref, stream, local usage"
 }
 
 TEST_CASE("a limited tier reported with zero usage gets its usage entry (2.9.10's post-store check sees it)") {
-  engine_v29 eng(server_cfg(), false);
+  engine_v29 eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, 10)}});
-  auto s = acc.create_stream(make_stream("S", storage_type::file));
+  auto s = acc.create_stream(stream_config{.name = "S", .storage = storage_type::file});
   REQUIRE(s.ok());
   // Before any usage: no usage entry, 2.9.10 passes the post-store check.
   CHECK(s->check_stored() == errc::none);
@@ -700,7 +700,7 @@ TEST_CASE("a limited tier reported with zero usage gets its usage entry (2.9.10'
 }
 
 TEST_CASE("remove_node releases the tiers only that node kept") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   const std::size_t base = tier_entries(acc);
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(3, 1, {{"X", 1, 10}, {"Y", 0, 20}, {"R1", 0, 30}})).ok());
@@ -719,7 +719,7 @@ TEST_CASE("remove_node releases the tiers only that node kept") {
 }
 
 TEST_CASE("tier floods: memory stays bounded over many floods, and 30,000 tiers in one message merge when allowed") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
   const auto caps = eng.remote_caps();
   // Ten floods of 2,000 fresh names from ten nodes: the account never holds more than the cap.
@@ -755,7 +755,7 @@ TEST_CASE("tier floods: memory stays bounded over many floods, and 30,000 tiers 
 }
 
 TEST_CASE("a throwing event sink does not break a refused merge") {
-  engine eng(server_cfg(), false);
+  engine eng(server_cfg(), {.mode = deployment::clustered});
   eng.set_remote_tier_caps({1, 1024});
   eng.set_event_sink([](const event&) { throw std::runtime_error("sink"); });
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});

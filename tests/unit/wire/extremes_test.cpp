@@ -62,7 +62,7 @@ TEST_CASE("apply_usage_update: extreme values from several nodes wrap as Go's in
     for (const std::int64_t b : specials) {
       CAPTURE(a);
       CAPTURE(b);
-      engine eng(jetstream_config{}, false);
+      engine eng(jetstream_config{}, {.mode = deployment::clustered});
       auto acc = eng.enable_account("A", {{"R1", no_byte_limits()}}).value();
       REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n1", encode(u64_max, u64_max, {{"R1", a, b}})).ok());
       REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(u64_max, 1, {{"R1", b, a}})).ok());
@@ -92,8 +92,8 @@ TEST_CASE("publish checks with remote totals at the int64 extremes: defined answ
     jetstream_config cfg;
     cfg.max_memory = i64_max;
     cfg.max_store = i64_max;
-    engine m(cfg, false);
-    engine_v29 v(cfg, false);
+    engine m(cfg, {.mode = deployment::clustered});
+    engine_v29 v(cfg, {.mode = deployment::clustered});
     account_limits l = no_byte_limits();
     l.max_store = i64_max;
     auto am = m.enable_account("A", {{"R1", l}}).value();
@@ -120,7 +120,7 @@ TEST_CASE("publish checks with remote totals at the int64 extremes: defined answ
 TEST_CASE("the publisher encodes local usage at the extremes exactly") {
   for (const std::int64_t x : specials) {
     CAPTURE(x);
-    engine eng(jetstream_config{}, false);
+    engine eng(jetstream_config{}, {.mode = deployment::clustered});
     auto acc = eng.enable_account("A", {{"R1", no_byte_limits()}}).value();
     acc.update_usage(acc.tier("R1"), storage_type::memory, x);
     acc.update_usage(acc.tier("R1"), storage_type::file, go_add(x, 1));
@@ -209,7 +209,7 @@ TEST_CASE("usage_publisher: an injected clock at the time_point extremes, with e
     for (const dur tick : windows) {
       CAPTURE(window.count());
       CAPTURE(tick.count());
-      engine eng(jetstream_config{}, false);
+      engine eng(jetstream_config{}, {.mode = deployment::clustered});
       auto acc = eng.enable_account("A", {{"R1", no_byte_limits()}}).value();
       acc.update_usage(acc.tier("R1"), storage_type::file, 7);
       tp now = tp::min();
@@ -249,7 +249,7 @@ TEST_CASE("usage_publisher: an injected clock at the time_point extremes, with e
 TEST_CASE("remote_tier_caps at 0 and SIZE_MAX: comparisons never wrap") {
   constexpr std::size_t size_max = std::numeric_limits<std::size_t>::max();
   SUBCASE("caps 0: only tiers with limits, known tiers and zero usage pass") {
-    engine eng(jetstream_config{}, false);
+    engine eng(jetstream_config{}, {.mode = deployment::clustered});
     eng.set_remote_tier_caps({0, 0});
     std::vector<event> events;
     eng.set_event_sink([&](const event& e) { events.push_back(e); });
@@ -264,7 +264,7 @@ TEST_CASE("remote_tier_caps at 0 and SIZE_MAX: comparisons never wrap") {
     CHECK(events[0].text.ends_with("(limits: 0 tiers per node, 0 per account)"));
   }
   SUBCASE("caps SIZE_MAX: nothing is refused") {
-    engine eng(jetstream_config{}, false);
+    engine eng(jetstream_config{}, {.mode = deployment::clustered});
     eng.set_remote_tier_caps({size_max, size_max});
     CHECK(eng.remote_caps() == remote_tier_caps{size_max, size_max});
     std::vector<event> events;
