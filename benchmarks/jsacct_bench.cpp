@@ -143,7 +143,7 @@ jsacct::stream_config stream_cfg(std::string name, jsacct::storage_type st, std:
 template <class Engine>
 struct fixture {
   using account = typename Engine::account;
-  Engine eng{bench_config(), /*standalone=*/true};
+  Engine eng{bench_config()};  // standalone
 
   account acct(const std::string& name) {
     if (auto a = eng.find_account(name)) return a;
@@ -380,14 +380,14 @@ void ReserveRelease(benchmark::State& state) {
 // CAS of +1 MiB on the server's reserved store (what create_stream's
 // reserve_server does), then the release (-1 MiB, what unregister does).
 // NOTE: jsacct has no public API for this; it goes through
-// account_handle::state()->server (detail::server_state), replicating
+// detail::account_access::state(account)->server (detail::server_state), replicating
 // account_handle::reserve_server. It is the equivalent of Go's pair
 // (js.reserveStreamResources + js.releaseStreamResources).
 template <class Engine>
 void ReserveReleaseServerOnly(benchmark::State& state) {
   using L = typename Engine::checker;
   auto a = fixture<Engine>::get().acct("RSVS");
-  auto& srv = *a.state()->server;
+  auto& srv = *jsacct::detail::account_access::state(a)->server;
   const auto& eng = fixture<Engine>::get().eng;
   const auto before = eng.reserved();
   std::int64_t bytes = k_mib;

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   jsacct::jetstream_config cfg;
   cfg.max_memory = 1 << 30;
   cfg.max_store = std::int64_t{1} << 40;
-  jsacct::engine eng(cfg, /*standalone=*/false);
+  jsacct::engine eng(cfg, {.mode = jsacct::deployment::clustered});
   jsacct::account_limits lim = jsacct::dynamic_account_limits;
   lim.max_store = limit;
   auto acc = eng.enable_account("A", jsacct::limits_map{{"", lim}});

@@ -83,7 +83,10 @@ class simulated_cluster {
       jc.max_memory = sc.server_max_memory;
       jc.max_store = sc.server_max_store;
       jc.domain = sc.domain;
-      servers.push_back(server_rt{std::make_unique<Engine>(jc, !sc.cluster()), {}});
+      servers.push_back(server_rt{
+          std::make_unique<Engine>(
+              jc, jsacct::engine_options{sc.cluster() ? jsacct::deployment::clustered : jsacct::deployment::standalone}),
+          {}});
     }
     const bool jwt = sc.accounts_mode == "jwt";
     for (const auto& [name, spec] : sc.accounts) {

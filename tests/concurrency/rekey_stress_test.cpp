@@ -36,7 +36,7 @@ jetstream_config big_server() {
 }  // namespace
 
 TEST_CASE("rekey: untiered -> tiered -> untiered moves each stream's usage and counts (main), not in 2.9.10") {
-  engine e(big_server(), /*standalone=*/false);
+  engine e(big_server(), {.mode = deployment::clustered});
   auto a = e.enable_account("A", untiered()).value();
   auto s1 = a.create_stream(stream_config{.name = "S1", .storage = storage_type::file, .max_bytes = 1000, .replicas = 1}).value();
   auto s3 = a.create_stream(stream_config{.name = "S3", .storage = storage_type::file, .max_bytes = 2000, .replicas = 3}).value();
@@ -63,7 +63,7 @@ TEST_CASE("rekey: untiered -> tiered -> untiered moves each stream's usage and c
 }
 
 TEST_CASE("rekey: 2.9.10 keeps streams in their old tier (the #2971 symptom: 10120 until the stream is updated)") {
-  engine_v29 e(big_server(), /*standalone=*/false);
+  engine_v29 e(big_server(), {.mode = deployment::clustered});
   auto a = e.enable_account("A", untiered()).value();
   auto s1 = a.create_stream(stream_config{.name = "S1", .storage = storage_type::file, .max_bytes = 1000, .replicas = 1}).value();
   s1.add_usage(500);
@@ -74,7 +74,7 @@ TEST_CASE("rekey: 2.9.10 keeps streams in their old tier (the #2971 symptom: 101
 }
 
 TEST_CASE("stress: switching untiered <-> tiered under load conserves usage and reservations") {
-  engine e(big_server(), /*standalone=*/false);
+  engine e(big_server(), {.mode = deployment::clustered});
   auto a = e.enable_account("A", untiered()).value();
   std::vector<engine::reservation> streams;
   for (int i = 0; i < 8; ++i)

@@ -108,8 +108,8 @@ TEST_CASE("stress: 2 threads on 2 accounts, 10^6 reservations against the server
   jetstream_config cfg;
   cfg.max_memory = std::int64_t{1} << 40;
   cfg.max_store = 1'000'000;
-  engine e(cfg, /*standalone=*/false);  // not standalone: no admission check, accounts may claim more than the server
-  auto a = e.enable_account("A");       // dynamic (unlimited) limits: only the server limits
+  engine e(cfg, {.mode = deployment::clustered});  // not standalone: no admission check, accounts may claim more than the server
+  auto a = e.enable_account("A");                  // dynamic (unlimited) limits: only the server limits
   auto b = e.enable_account("B");
   REQUIRE(a);
   REQUIRE(b);

@@ -279,7 +279,7 @@ std::pair<std::string, std::string> build_message(reader& in) {
 
 template <class A>
 void check_against_model(const A& acc, const model& mod) {
-  const auto& st = *acc.state();
+  const auto& st = *jsacct::detail::account_access::state(acc);
   std::lock_guard lk(st.mu);
   // Tier entries: exactly the model's, index consistent.
   FUZZ_CHECK(st.tiers.size() == mod.entries.size());
@@ -329,7 +329,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   model mod;
   mod.caps = caps_of(in.byte());
   mod.entries = k_limited;  // the limits' tier entries exist from the start (pinned)
-  jsacct::engine eng(jsacct::jetstream_config{}, /*standalone=*/false);
+  jsacct::engine eng(jsacct::jetstream_config{}, {.mode = jsacct::deployment::clustered});
   eng.set_remote_tier_caps(mod.caps);
   std::uint64_t refusal_events = 0;
   eng.set_event_sink([&](const jsacct::event& e) {

@@ -14,6 +14,7 @@
 
 #include "jsacct/concepts/limit_checker.hpp"
 #include "jsacct/detail/arith.hpp"
+#include "jsacct/names.hpp"
 #include "jsacct/tier/replica_tiers.hpp"
 
 namespace jsacct {
@@ -32,7 +33,8 @@ struct main_limits {
   using default_tiers = replica_tiers;
 
   // -- docs/semantics.md#counting-streams: counting other streams ------------------------------------
-  static constexpr bool count_same_name = false;  ///< re-create at max_streams succeeds (e13d22baf)
+  static constexpr name_rules stream_name_rules = name_rules::main;  ///< main's stream-name text (names.hpp)
+  static constexpr bool count_same_name = false;                     ///< re-create at max_streams succeeds (e13d22baf)
   static constexpr bool tiered_sum_ignores_storage = false;
   static constexpr bool update_falls_back_to_old_tier = true;  ///< docs/semantics.md#stream-update step 3
 

@@ -13,6 +13,7 @@
 
 #include "jsacct/concepts/limit_checker.hpp"
 #include "jsacct/detail/arith.hpp"
+#include "jsacct/names.hpp"
 #include "jsacct/tier/replica_tiers.hpp"
 
 namespace jsacct {
@@ -23,8 +24,9 @@ struct v29_limits {
   static constexpr std::string_view name = "v2.9";
   using default_tiers = replica_tiers_v29;
 
-  static constexpr bool count_same_name = true;             ///< re-create at max_streams -> 10027
-  static constexpr bool tiered_sum_ignores_storage = true;  ///< standalone tiered tieredReservation
+  static constexpr name_rules stream_name_rules = name_rules::v29;  ///< 2.9.10's stream-name text (names.hpp)
+  static constexpr bool count_same_name = true;                     ///< re-create at max_streams -> 10027
+  static constexpr bool tiered_sum_ignores_storage = true;          ///< standalone tiered tieredReservation
   static constexpr bool update_falls_back_to_old_tier =
       true;  ///< as main (oracle: an R3 -> R2 update without an R2 tier is accepted)
 

@@ -28,6 +28,7 @@
 #include "jsacct/engine/views.hpp"
 #include "jsacct/error.hpp"
 #include "jsacct/friendly_bytes.hpp"
+#include "jsacct/names.hpp"
 #include "jsacct/storage/backends.hpp"
 #include "jsacct/types.hpp"
 
@@ -76,6 +77,28 @@ struct consumer_request {
   bool is_update = false;
 };
 
+namespace detail {
+/// jsacct's own access to an account's internal state (the `$JSC.ARU` merge
+/// in wire/, white-box tests, fuzz targets, benchmarks). Not part of the API:
+/// embedders use the public observers (`usage()`, `usage_of()`, ...).
+struct account_access {
+  template <class H>
+  static const auto& state(const H& account) noexcept {
+    return account.st_;
+  }
+};
+
+/// The stream-name rules of checker `L`: its `L::stream_name_rules`, or main's
+/// for a custom checker that does not say.
+template <class L>
+constexpr name_rules stream_name_rules_of() noexcept {
+  if constexpr (requires { L::stream_name_rules; })
+    return L::stream_name_rules;
+  else
+    return name_rules::main;
+}
+}  // namespace detail
+
 template <class T>
 class stream_reservation;
 template <limit_checker L, tier_selector S, counter_policy P>
@@ -113,7 +136,6 @@ class account_handle {
 
  public:
   account_handle() noexcept = default;
-  explicit account_handle(std::shared_ptr<state_t> s) noexcept : st_(std::move(s)) {}
 
   explicit operator bool() const noexcept { return st_ != nullptr; }
   /// True until the account is disabled.
@@ -320,6 +342,8 @@ class account_handle {
   /// The standalone stream-create flow of docs/semantics.md#stream-create (steps 2–8, the accounting
   /// part): raw pre-check, normalization of the accounting fields and docs/semantics.md#max-bytes-limits caps,
   /// 10074, existing name, normalized check, reservation. All or nothing.
+  /// A bad stream name is refused first (after 10039), with nats-server's code
+  /// and text (`check_stream_name`, docs/semantics.md#name-validation).
   result<stream_reservation<T>> create_stream(const stream_config& raw, const create_options& o = {}) {
     auto r = create_stream_impl(raw, o);
     if (!r) note_refusal(raw, r.error());
@@ -401,10 +425,9 @@ class account_handle {
                                           ranges::to<std::vector>());
   }
 
-  /// The shared state (for the engine and tests).
-  const std::shared_ptr<state_t>& state() const noexcept { return st_; }
-
  private:
+  explicit account_handle(std::shared_ptr<state_t> s) noexcept : st_(std::move(s)) {}
+  friend struct detail::account_access;
   template <class>
   friend class stream_reservation;
   template <limit_checker, tier_selector, counter_policy>
@@ -886,6 +909,7 @@ template <class T>
 result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream_config& raw, const create_options& o) {
   lock_t lk(st_->mu);
   if (st_->removed) return errc::not_enabled_for_account;
+  if (auto valid = check_stream_name(raw.name, detail::stream_name_rules_of<L>()); !valid) return valid.error();
   if (raw.replicas < 0)
     return errc::replicas_count_negative;  // invalid before any tier logic (docs/semantics.md#diff-negative-replicas)
   // Step 2: pre-check on the raw request.

@@ -249,7 +249,10 @@ class basic_engine {
   /// docs/semantics.md#account-enable (engine part): enable `name` with `limits` (empty -> dynamic
   /// defaults, all -1), after sufficientResources in standalone mode (10028 /
   /// 10047). Enabling an enabled account returns it unchanged (main is idempotent).
+  /// A bad account name is refused first with 10051 (`check_account_name`:
+  /// empty, path separators, whitespace, '.', '*', '>', NUL, over 255 bytes).
   result<account> enable_account(std::string_view name, limits_map limits = {}) {
+    if (auto valid = check_account_name(name); !valid) return valid.error();
     if (limits.empty()) limits = default_account_tiers();
     std::lock_guard lk(reg_mu_);
     if (auto it = accounts_.find(name); it != accounts_.end()) return account(it->second);

@@ -138,7 +138,7 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
   }
   r.node = *node;
   const usage_update_view v = decode_usage_update(msg);  // steps 4, 5, 7 (validation)
-  auto& st = *acct.state();
+  auto& st = *detail::account_access::state(acct);
   std::string_view first_refused;
   {
     std::unique_lock lk(st.mu);

@@ -225,7 +225,7 @@ TEST_CASE("per-account series for an untiered and a tiered account; unlimited li
   jetstream_config cfg;
   cfg.max_memory = 1 << 20;
   cfg.max_store = 10 << 20;
-  engine eng(cfg, /*standalone=*/false);  // clustered: R3 streams are allowed
+  engine eng(cfg, {.mode = deployment::clustered});  // clustered: R3 streams are allowed
   auto a = eng.enable_account("A", {{"", limits(50'000, 100'000, 2)}}).value();
   auto sa = a.create_stream(stream_config{.name = "S", .storage = storage_type::file, .max_bytes = 60'000}).value();
   sa.add_usage(108);

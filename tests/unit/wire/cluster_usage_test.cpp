@@ -192,8 +192,8 @@ TEST_CASE("docs/semantics.md#aru-merge a corrupt first record applies nothing (b
   CHECK(apply_usage_update(acc, "$JSC.ARU.A.n9", bad).outcome == outcome::corrupt_first_record);
   CHECK(tier_store(acc, "") == 100);
   // main creates the node's rusage entry before validating the body.
-  CHECK(acc.state()->remotes.count("n9") == 1);
-  CHECK(acc.state()->remotes.at("n9").tiers.empty());
+  CHECK(jsacct::detail::account_access::state(acc)->remotes.count("n9") == 1);
+  CHECK(jsacct::detail::account_access::state(acc)->remotes.at("n9").tiers.empty());
 }
 
 TEST_CASE("docs/semantics.md#aru-merge a corrupt excess record keeps the earlier tiers and skips the API counters") {
@@ -245,7 +245,7 @@ TEST_CASE("docs/semantics.md#aru-merge size guard and node id from the subject")
     CHECK(r.warning() == "Received remote usage update with no remote node");
   }
   CHECK(acc.usage().store == 0);
-  CHECK(acc.state()->remotes.empty());
+  CHECK(jsacct::detail::account_access::state(acc)->remotes.empty());
   // The node is the text after the last '.', nothing else of the subject is checked.
   r = apply_usage_update(acc, "x.y", ok);
   CHECK(r.outcome == outcome::applied);
@@ -524,13 +524,13 @@ namespace {
 /// Whether the account holds a tier entry named `t` (without creating or pinning one).
 template <class A>
 bool has_tier_entry(const A& acc, std::string_view t) {
-  auto& st = *acc.state();
+  auto& st = *jsacct::detail::account_access::state(acc);
   std::lock_guard lk(st.mu);
   return st.find_tier(t) != nullptr;
 }
 template <class A>
 std::size_t tier_entries(const A& acc) {
-  auto& st = *acc.state();
+  auto& st = *jsacct::detail::account_access::state(acc);
   std::lock_guard lk(st.mu);
   REQUIRE(st.tier_index.size() == st.tiers.size());
   return st.tiers.size();
@@ -538,7 +538,7 @@ std::size_t tier_entries(const A& acc) {
 /// Σ remote store over the account's tiers, read without touching them.
 template <class A>
 std::int64_t remote_store_sum(const A& acc) {
-  auto& st = *acc.state();
+  auto& st = *jsacct::detail::account_access::state(acc);
   std::lock_guard lk(st.mu);
   std::int64_t sum = 0;
   for (const auto& e : st.tiers) sum += e->remote[1].load();
@@ -581,7 +581,7 @@ TEST_CASE_TEMPLATE("a peer's new tiers beyond the per-node cap are refused, coun
   CHECK(r.tiers_refused == 44);
   CHECK(r.api_applied);
   CHECK(acc.remote_tiers_refused() == 44);
-  CHECK(acc.state()->remotes.at("n2").tiers.size() == cap);
+  CHECK(jsacct::detail::account_access::state(acc)->remotes.at("n2").tiers.size() == cap);
   CHECK(remote_store_sum(acc) == static_cast<std::int64_t>(cap) * 10);
   CHECK(has_tier_entry(acc, "T" + std::to_string(cap - 1)));
   CHECK_FALSE(has_tier_entry(acc, "T" + std::to_string(cap)));
@@ -656,7 +656,7 @@ TEST_CASE_TEMPLATE("a zero report releases the peer's contribution and the tier 
   CHECK_FALSE(has_tier_entry(acc, "X"));
   CHECK(has_tier_entry(acc, "Y"));
   CHECK(has_tier_entry(acc, "R1"));
-  CHECK(acc.state()->remotes.at("n2").tiers.empty());
+  CHECK(jsacct::detail::account_access::state(acc)->remotes.at("n2").tiers.empty());
   CHECK(acc.usage().store == 8);
   CHECK(acc.usage().memory == 0);
   CHECK(tier_entries(acc) == base + 1);
@@ -695,7 +695,7 @@ TEST_CASE("a limited tier reported with zero usage gets its usage entry (2.9.10'
   // Before any usage: no usage entry, 2.9.10 passes the post-store check.
   CHECK(s->check_stored() == errc::none);
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R1", 0, 0}})).ok());
-  auto& st = *acc.state();
+  auto& st = *jsacct::detail::account_access::state(acc);
   CHECK(st.find_tier("R1")->has_usage.load() == 1);
 }
 
@@ -715,7 +715,7 @@ TEST_CASE("remove_node releases the tiers only that node kept") {
   CHECK(acc.usage().api.total == 0);
   remove_node(acc, "n3");
   CHECK(tier_entries(acc) == base);
-  CHECK(acc.state()->remotes.empty());
+  CHECK(jsacct::detail::account_access::state(acc)->remotes.empty());
 }
 
 TEST_CASE("tier floods: memory stays bounded over many floods, and 30,000 tiers in one message merge when allowed") {
@@ -728,7 +728,7 @@ TEST_CASE("tier floods: memory stays bounded over many floods, and 30,000 tiers 
     auto r = apply_usage_update(acc, node, encode_names(tier_names("F" + std::to_string(round) + "_", 2000), 1));
     CHECK(r.tiers_merged + r.tiers_refused == 2000);
     CHECK(tier_entries(acc) <= caps.per_account);
-    for (const auto& [n, rn] : acc.state()->remotes) CHECK(rn.tiers.size() <= caps.per_node);
+    for (const auto& [n, rn] : jsacct::detail::account_access::state(acc)->remotes) CHECK(rn.tiers.size() <= caps.per_node);
   }
   CHECK(tier_entries(acc) == caps.per_account);
   // Each flooding node then reports its tiers gone: everything is released.
