@@ -74,8 +74,8 @@ TEST_CASE_TEMPLATE("enable_account refuses bad account names with 10051", E, eng
     CHECK(r.error() == errc::stream_general);
     CHECK(r.error().text() == "account name can not contain path separators (10051)");
   }
-  for (const std::string bad : {std::string(), std::string("a b"), std::string("a.b"), std::string("a*"), std::string("a>"),
-                                std::string("a\tb"), std::string("a\0b", 3)}) {
+  for (const std::string& bad : {std::string(), std::string("a b"), std::string("a.b"), std::string("a*"), std::string("a>"),
+                                 std::string("a\tb"), std::string("a\0b", 3)}) {
     CAPTURE(bad);
     auto r = js.enable_account(bad);
     CHECK(r.error() == errc::stream_general);
