@@ -41,7 +41,7 @@ TEST_CASE_TEMPLATE("docs/semantics.md#update-usage add_usage past INT64_MAX wrap
 }
 
 TEST_CASE("docs/semantics.md#tier-move a tier move carries INT64_MIN recorded bytes without overflow") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
   auto s = create(acc, file("S", -1, 1));
   s.add_usage(MaxInt64);
@@ -63,7 +63,7 @@ TEST_CASE("docs/semantics.md#tier-move a tier move carries INT64_MIN recorded by
 
 TEST_CASE(
     "docs/semantics.md#drift-repair without a task runner, usage that stays negative queues one repair per tier and storage") {
-  engine eng(server(GiB, GiB), false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   int recomputes = 0;
   eng.set_usage_recompute([&](const std::string&, std::string_view, storage_type) {
     ++recomputes;
