@@ -20,7 +20,7 @@ TEST_CASE("docs/semantics.md#stream-caps concurrent check_publish, add_message a
   engine eng(cfg);
   account_limits l = dynamic_account_limits;
   auto acc = eng.enable_account("A", limits_map{{"", l}}).value();
-  stream_config c = make_stream("S", storage_type::memory);
+  stream_config c = stream_config{.name = "S", .storage = storage_type::memory};
   c.max_msgs = 1000;
   c.discard = discard_policy::new_;
   auto writer = acc.create_stream(c).value();

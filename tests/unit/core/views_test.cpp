@@ -132,7 +132,7 @@ TEST_CASE_TEMPLATE("tiers(): an untiered account is one tier \"\" holding the ac
 }
 
 TEST_CASE_TEMPLATE("tiers(): a tiered account lists the tiers of usage() by name", E, engine, engine_v29, plain_engine) {
-  E eng(server(GiB, GiB), /*standalone=*/false);
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
   const account_limits l = lim(GiB, GiB);
   auto acc = enable(eng, "A", tiered_r1_r3(l));
   auto s1 = create(acc, file("S1", 100));
@@ -157,7 +157,7 @@ TEST_CASE_TEMPLATE("tiers(): a tiered account lists the tiers of usage() by name
 }
 
 TEST_CASE("tiers(): a limits change from untiered to tiered shows in the next snapshot (main moves the usage)") {
-  engine eng(server(GiB, GiB), /*standalone=*/false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", untiered(lim(GiB, GiB)));
   auto s = create(acc, file("S", 100, 3));
   s.add_usage(300);
@@ -263,7 +263,7 @@ TEST_CASE("streams(): int64 extremes and negative usage are reported as recorded
 }
 
 TEST_CASE("streams(): a tiered account names each stream's tier; replicas 0 counts as R1") {
-  engine eng(server(GiB, GiB), /*standalone=*/false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   auto acc = enable(eng, "A", tiered_r1_r3(lim(GiB, GiB)));
   auto s0 = create(acc, file("S0", 100, 0));
   auto s3 = create(acc, mem("S3", 100, 3));
@@ -313,7 +313,7 @@ TEST_CASE("composition: std::ranges algorithms and range-v3 pipelines over the v
 // the std::views pipelines are compiled by g++ (and newer clang) only.
 #if !defined(__clang__) || __clang_major__ >= 15 || defined(_LIBCPP_VERSION)
 TEST_CASE("composition: std::views adaptors over the views (g++, clang >= 15)") {
-  engine eng(server(GiB, GiB), /*standalone=*/false);
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
   for (const char* n : {"T", "U"}) enable(eng, n, n[0] == 'T' ? tiered_r1_r3(lim(GiB, GiB)) : untiered(lim(GiB, GiB)));
   auto tiered = eng.accounts() | std::views::filter([](const engine::account& a) { return a.tiers().size() > 1; });
   REQUIRE(std::ranges::distance(tiered) == 1);
