@@ -27,9 +27,11 @@ TEST_CASE("views: snapshots while another thread creates and deletes accounts an
       const std::string name = "A" + std::to_string(i % 7);
       auto a = js.enable_account(name);
       if (a) {
-        auto s = a->create_stream(stream_config{.name = "S" + std::to_string(i % 5), .storage = storage_type::file, .max_bytes = 100});
+        auto s =
+            a->create_stream(stream_config{.name = "S" + std::to_string(i % 5), .storage = storage_type::file, .max_bytes = 100});
         if (s) s->add_usage(10);
-        auto b = base.create_stream(stream_config{.name = "B" + std::to_string(i % 3), .storage = storage_type::memory, .max_bytes = 50});
+        auto b = base.create_stream(
+            stream_config{.name = "B" + std::to_string(i % 3), .storage = storage_type::memory, .max_bytes = 50});
         if (b) b->add_usage(1);
         // b and s deleted here (their handles own them)
       }
