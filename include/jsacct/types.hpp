@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -96,6 +97,8 @@ struct stream_config {
   std::int64_t max_msgs_per_subject = -1;         ///< "max_msgs_per_subject" (-1 unlimited)
   discard_policy discard = discard_policy::old_;  ///< "discard"
   bool discard_new_per_subject = false;           ///< "discard_new_per_subject"
+  std::int64_t duplicate_window = 0;              ///< "duplicate_window" (nanoseconds; 0 = none given)
+  std::optional<std::string> mirror{};            ///< "mirror"."name" (nullopt: not a mirror; "" is a mirror)
   std::string placement_tag{};                    ///< optional: only custom tier selectors read it
   friend bool operator==(const stream_config&, const stream_config&) = default;
 };
