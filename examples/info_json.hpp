@@ -22,24 +22,27 @@ namespace jsacct_cli {
 
 /// The config fields a stream create/update/info result carries.
 inline json config_result(const full_stream_config& c) {
-  return json{{"name", c.name},
-              {"subjects", c.subjects},
-              {"storage", c.storage},
-              {"num_replicas", c.replicas},
-              {"retention", c.retention},
-              {"discard", c.discard},
-              {"max_bytes", c.max_bytes},
-              {"max_msgs", c.max_msgs},
-              {"max_msgs_per_subject", c.max_msgs_per_subject},
-              {"max_msg_size", c.max_msg_size},
-              {"max_consumers", c.max_consumers},
-              {"max_age", c.max_age}};
+  json j{{"name", c.name},
+         {"storage", c.storage},
+         {"num_replicas", c.replicas},
+         {"retention", c.retention},
+         {"discard", c.discard},
+         {"max_bytes", c.max_bytes},
+         {"max_msgs", c.max_msgs},
+         {"max_msgs_per_subject", c.max_msgs_per_subject},
+         {"max_msg_size", c.max_msg_size},
+         {"max_consumers", c.max_consumers},
+         {"max_age", c.max_age}};
+  if (!c.subjects.empty()) j["subjects"] = c.subjects;  // omitempty: a mirror has none
+  return j;
 }
 
 /// The whole config as the server's stream info carries it (the merge base of an update).
 inline json config_full(const full_stream_config& c) {
   json j = config_result(c);
-  j["duplicate_window"] = c.duplicate_window;
+  if (c.duplicate_window != 0) j["duplicate_window"] = c.duplicate_window;  // omitempty
+  if (c.mirror) j["mirror"] = json::parse(c.mirror_echo);
+  if (!c.sources_echo.empty()) j["sources"] = json::parse(c.sources_echo);
   j["allow_direct"] = c.allow_direct;
   j["allow_rollup_hdrs"] = c.allow_rollup_hdrs;
   j["deny_delete"] = c.deny_delete;

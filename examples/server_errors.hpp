@@ -32,6 +32,9 @@ inline op_error no_message_found() {
   return {500, 10051, "no message found"};
 }  // JSStreamGeneralErrorF around the memory store's ErrStoreMsgNotFound
 inline op_error stream_mismatch() { return {400, 10056, "stream name in subject does not match request"}; }
+inline op_error mirror_with_subjects() { return {400, 10034, "stream mirrors can not contain subjects"}; }
+inline op_error mirror_with_sources() { return {400, 10031, "stream mirrors can not also contain other sources"}; }
+inline op_error mirror_not_updatable() { return {400, 10055, "stream mirror configuration can not be updated"}; }
 inline op_error overlap() { return {400, 10065, "subjects overlap with an existing stream"}; }
 inline op_error invalid_config(const std::string& s) { return {500, 10052, s}; }
 inline op_error consumer_not_found() { return {404, 10014, "consumer not found"}; }

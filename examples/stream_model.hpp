@@ -88,7 +88,13 @@ struct full_stream_config {
   std::string description;
   bool allow_direct = false, allow_rollup_hdrs = false, deny_delete = false, deny_purge = false, mirror_direct = false,
        sealed = false, no_ack = false;
-  bool mirror = false;  ///< a mirror is configured (only its presence is modelled)
+  std::optional<std::string> mirror;  ///< the mirror's origin stream (nullopt: not a mirror)
+  std::string mirror_echo;            ///< the "mirror" object as the server echoes it (compact JSON)
+  std::string sources_echo;           ///< the "sources" list as the server echoes it ("" = none)
+  /// "subjects": [] was sent and stayed empty (a mirror or sourced stream). Go keeps an empty
+  /// slice apart from a missing one in the identical-config check; a clustered stream's stored
+  /// config went through JSON, which drops the empty list.
+  bool subjects_empty_list = false;
   friend bool operator==(const full_stream_config&, const full_stream_config&) = default;
 
   jsacct::storage_type storage_type() const {
@@ -102,6 +108,8 @@ struct full_stream_config {
     c.replicas = replicas;
     c.max_bytes = max_bytes;
     c.max_consumers = max_consumers;
+    c.duplicate_window = duplicate_window;
+    c.mirror = mirror;
     return c;
   }
 };

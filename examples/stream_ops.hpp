@@ -62,7 +62,7 @@ json stream_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
   if (c.name != name) return sim.fail(rec, op, srv_err::stream_mismatch(), name), rec;
   // The create handler's own config checks, before the clustered / standalone paths split.
   if (c.sealed) return sim.fail(rec, op, srv_err::invalid_config("stream configuration for create can not be sealed"), name), rec;
-  if (c.mirror_direct && !c.mirror)
+  if (c.mirror_direct && !c.mirror.has_value())
     return sim.fail(rec, op, srv_err::invalid_config("stream has no mirror but does have mirror direct"), name), rec;
   auto existing = a.streams.find(name);
   const bool same = existing != a.streams.end() && existing->second.cfg == c;
@@ -118,6 +118,16 @@ std::optional<op_error> precheck_until_overlap(const simulated_cluster<Engine>& 
   if (!sim.sc.cluster() && norm.replicas > 1) return op_error::of(jsacct::errc::stream_replicas_not_supported);
   if (exists) return op_error::of(jsacct::errc::stream_name_exist);
   return std::nullopt;
+}
+
+/// The config a clustered stream keeps: its assignment went through JSON, which drops an empty
+/// subjects list, and decoding an assignment repairs a mirror's duplicates window in 2.9.10 and
+/// main alike (docs/semantics.md#mirror-dedup-window).
+inline full_stream_config as_assigned(full_stream_config c) {
+  c.subjects_empty_list = false;
+  auto acc = c.accounting();
+  if (jsacct::fix_cfg_mirror_with_dedup_window(acc)) c.duplicate_window = acc.duplicate_window;
+  return c;
 }
 
 /// Clustered create: the meta leader's checks, placement, then the peers' reservations.
@@ -184,13 +194,13 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
         return sim.fail(rec, op, op_error::of(e), name), rec;
   }
   typename simulated_cluster<Engine>::stream_rt s;
-  s.cfg = c;
+  s.cfg = as_assigned(c);
   s.peers = order;
   for (int p : order) {
     jsacct::create_options o;
     o.raw_precheck = false;
     o.check_limits = false;
-    auto cr = sim.acct_on(p, op.account).create_stream(norm, o);
+    auto cr = sim.acct_on(p, op.account).create_stream(s.cfg.accounting(), o);
     if (!cr) return sim.fail(rec, op, op_error::of(cr.error()), name), rec;
     s.res.emplace(p, std::move(*cr));
   }
@@ -234,6 +244,9 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
     return sim.fail(rec, op, srv_err::invalid_config("stream configuration update can not change storage type"), name), rec;
   if (c.retention != s.cfg.retention)
     return sim.fail(rec, op, srv_err::invalid_config("stream configuration update can not change retention policy"), name), rec;
+  // configUpdateCheck: the mirror config cannot change; main lets an update drop it (promotion).
+  if ((v29 || c.mirror) && (c.mirror.has_value() != s.cfg.mirror.has_value() || c.mirror_echo != s.cfg.mirror_echo))
+    return sim.fail(rec, op, srv_err::mirror_not_updatable(), name), rec;
   if (sim.overlaps_other(a, c)) return sim.fail(rec, op, srv_err::overlap(), name), rec;
   if (!sim.sc.cluster()) {
     // The engine decides standalone updates, replica changes included (2.9.10 accepts them: the
@@ -303,7 +316,7 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
     }
     std::sort(s.peers.begin(), s.peers.end());
   }
-  s.cfg = c;
+  s.cfg = sim.sc.cluster() ? as_assigned(c) : c;
   s.store.enforce_all_subjects(c, [&](std::int64_t d) { sim.add_usage(s, d); });
   sim.exchange_usage();
   rec["ok"] = true;

@@ -48,6 +48,20 @@ inline json build_stream_request(const op_spec& op, const json& base) {
   return cfg;
 }
 
+/// A stream source (a mirror or an entry of "sources") as the server echoes it: Go's
+/// StreamSource always writes "name" and omits the other fields when they are zero.
+inline json source_echo(const json& src) {
+  json out{{"name", src.contains("name") ? src.at("name") : json("")}};
+  for (auto it = src.begin(); it != src.end(); ++it) {
+    if (it.key() == "name") continue;
+    const json& v = it.value();
+    const bool zero = v.is_null() || (v.is_string() && v.get<std::string>().empty()) || (v.is_number() && v == json(0)) ||
+                      (v.is_object() && v.empty());
+    if (!zero) out[it.key()] = v;
+  }
+  return out;
+}
+
 /// A subject a stream may hold (nats-server's IsValidSubject): non-empty tokens, no
 /// whitespace, `>` only as the last token.
 inline bool valid_subject(const std::string& subject) {
@@ -118,16 +132,36 @@ inline std::optional<op_error> parse_stream_request(const json& body, full_strea
   c.deny_purge = flag("deny_purge");
   c.mirror_direct = flag("mirror_direct");
   c.sealed = flag("sealed");
-  c.mirror = req.contains("mirror");
+  if (req.contains("mirror")) {  // the decoder drops nulls: present means a mirror, even without a name
+    c.mirror = req.at("mirror").contains("name") ? req.at("mirror").at("name").get<std::string>() : std::string();
+    c.mirror_echo = source_echo(req.at("mirror")).dump();
+  }
+  const bool has_sources = req.contains("sources") && !req.at("sources").empty();
+  if (has_sources) {
+    json list = json::array();
+    for (const auto& src : req.at("sources")) list.push_back(source_echo(src));
+    c.sources_echo = list.dump();
+  }
   c.no_ack = flag("no_ack");
   c.duplicate_window = i64("duplicate_window", 0);
-  constexpr std::int64_t two_min = 120'000'000'000;
-  if (c.duplicate_window == 0) c.duplicate_window = (c.max_age != 0 && c.max_age < two_min) ? c.max_age : two_min;
-  if (c.duplicate_window < 0) return srv_err::invalid_config("duplicates window can not be negative");
+  // No default window for a mirror (docs/semantics.md#mirror-dedup-window); none for a sourced
+  // stream in main, the default in 2.9.10 (checkStreamCfg).
+  constexpr std::int64_t two_min = jsacct::stream_default_duplicates_window_ns;
+  if (c.duplicate_window == 0 && !c.mirror && (v29 || !has_sources))
+    c.duplicate_window = (c.max_age != 0 && c.max_age < two_min) ? c.max_age : two_min;
+  // checkStreamCfg's order (both versions): max_age, then the window (no server limit on it here).
   if (c.max_age > 0 && c.max_age < 100'000'000) return srv_err::invalid_config("max age needs to be >= 100ms");
+  if (c.duplicate_window < 0) return srv_err::invalid_config("duplicates window can not be negative");
   if (c.max_age != 0 && c.duplicate_window > c.max_age)
     return srv_err::invalid_config("duplicates window can not be larger then max age");
-  if (c.subjects.empty()) c.subjects = {c.name};
+  if (c.duplicate_window > 0 && c.duplicate_window < 100'000'000)
+    return srv_err::invalid_config("duplicates window needs to be >= 100ms");
+  if (c.mirror) {  // checkStreamCfg's mirror block, after the window checks
+    if (!c.subjects.empty()) return srv_err::mirror_with_subjects();
+    if (has_sources) return srv_err::mirror_with_sources();
+  }
+  if (c.subjects.empty() && !c.mirror && !has_sources) c.subjects = {c.name};
+  c.subjects_empty_list = c.subjects.empty() && req.contains("subjects");
   for (std::size_t i = 0; i < c.subjects.size(); ++i) {
     if (std::find(c.subjects.begin(), c.subjects.begin() + static_cast<std::ptrdiff_t>(i), c.subjects[i]) !=
         c.subjects.begin() + static_cast<std::ptrdiff_t>(i))
