@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -272,48 +273,83 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
         return sim.fail(rec, op, op_error::of(e), name), rec;
       if (!v29) break;
     }
+    // main: adding replicas also runs the clustered create's limits check for the
+    // new replica count, with no fallback to the old tier (docs/semantics.md#clustered-update).
+    if (!v29 && static_cast<std::size_t>(std::max<std::int64_t>(1, norm.replicas)) > s.peers.size()) {
+      auto up = leader.select_limits(norm);
+      if (!up) return sim.fail(rec, op, op_error::of(up.error()), name), rec;
+      const auto [streams, others_up] = sim.cluster_count_and_reservation(a, up->tier, c);
+      if (up->limits.max_streams > 0 && streams >= up->limits.max_streams)
+        return sim.fail(rec, op, op_error::of(jsacct::errc::maximum_streams_limit), name), rec;
+      if (auto e = leader.check_limits(*up, norm, false, others_up, 0); e != jsacct::errc::none)
+        return sim.fail(rec, op, op_error::of(e), name), rec;
+    }
     if (static_cast<std::size_t>(norm.replicas) > sim.servers.size()) return sim.fail(rec, op, srv_err::no_peers(), name), rec;
-    // Replica count change: shrink drops the last peers, growth adds the least reserved servers.
-    while (s.peers.size() > static_cast<std::size_t>(norm.replicas)) {
-      const int p = s.peers.back();
-      s.res.at(p).add_usage(-static_cast<std::int64_t>(s.store.bytes()));
-      s.res.at(p).reset();
-      s.res.erase(p);
-      s.peers.pop_back();
+    // Replica count change: shrink drops the last peers, growth adds the least
+    // reserved servers. Everything that can be refused runs first (creates on
+    // new peers, updates on kept ones) and is rolled back on a refusal, so a
+    // refused update leaves peers, reservations and usage as they were.
+    std::vector<int> peers = s.peers;
+    std::vector<int> dropped;
+    while (peers.size() > static_cast<std::size_t>(norm.replicas)) {
+      dropped.push_back(peers.back());
+      peers.pop_back();
     }
     std::vector<int> added;
-    while (s.peers.size() < static_cast<std::size_t>(norm.replicas)) {
+    while (peers.size() < static_cast<std::size_t>(norm.replicas)) {
       int best = -1;
       for (std::size_t i = 0; i < sim.servers.size(); ++i) {
-        if (std::find(s.peers.begin(), s.peers.end(), static_cast<int>(i)) != s.peers.end()) continue;
+        if (std::find(peers.begin(), peers.end(), static_cast<int>(i)) != peers.end()) continue;
         const auto rv = sim.servers[i].eng->reserved();
         const auto rb = best < 0 ? 0
                                  : (c.storage == "memory" ? sim.servers[static_cast<std::size_t>(best)].eng->reserved().mem
                                                           : sim.servers[static_cast<std::size_t>(best)].eng->reserved().store);
         if (best < 0 || (c.storage == "memory" ? rv.mem : rv.store) < rb) best = static_cast<int>(i);
       }
-      s.peers.push_back(best);
+      peers.push_back(best);
       added.push_back(best);
     }
-    for (int p : s.peers) {
-      if (std::find(added.begin(), added.end(), p) != added.end()) {
-        jsacct::create_options o;
-        o.raw_precheck = false;
-        o.check_limits = false;
-        auto cr = sim.acct_on(p, op.account).create_stream(norm, o);
-        if (!cr) return sim.fail(rec, op, op_error::of(cr.error()), name), rec;
-        cr->add_usage(static_cast<std::int64_t>(s.store.bytes()));
-        jsacct::consumer_request q;
-        for (std::size_t k = 0; k < s.consumers.size(); ++k) (void)cr->add_consumer(q);
-        s.res.emplace(p, std::move(*cr));
+    std::map<int, typename simulated_cluster<Engine>::reservation> fresh;  // released if refused
+    for (int p : added) {
+      jsacct::create_options o;
+      o.raw_precheck = false;
+      o.check_limits = false;
+      auto cr = sim.acct_on(p, op.account).create_stream(norm, o);
+      if (!cr && v29 && cr.error() == jsacct::errc::no_limits) {
+        // 2.9.10 has no scale-up check: the update is accepted, and the new peer's own
+        // stream creation fails for lack of a tier, so that server holds nothing.
+        peers.erase(std::find(peers.begin(), peers.end(), p));
         continue;
       }
+      if (!cr) return sim.fail(rec, op, op_error::of(cr.error()), name), rec;
+      fresh.emplace(p, std::move(*cr));
+    }
+    const jsacct::stream_config before = s.cfg.accounting();
+    std::vector<int> updated;
+    for (int p : peers) {
+      if (fresh.count(p) != 0) continue;
       jsacct::update_options uo;
       uo.check_limits = false;
       uo.stored_bytes = static_cast<std::int64_t>(s.store.bytes());
-      auto r = s.res.at(p).update(norm, uo);
-      if (!r) return sim.fail(rec, op, op_error::of(r.error()), name), rec;
+      if (auto r = s.res.at(p).update(norm, uo); !r) {
+        for (int q : updated) (void)s.res.at(q).update(before, uo);  // back to the config they accepted before
+        return sim.fail(rec, op, op_error::of(r.error()), name), rec;
+      }
+      updated.push_back(p);
     }
+    // Nothing below can be refused.
+    for (int p : dropped) {
+      s.res.at(p).add_usage(-static_cast<std::int64_t>(s.store.bytes()));
+      s.res.at(p).reset();
+      s.res.erase(p);
+    }
+    for (auto& [p, r] : fresh) {
+      r.add_usage(static_cast<std::int64_t>(s.store.bytes()));
+      jsacct::consumer_request q;
+      for (std::size_t k = 0; k < s.consumers.size(); ++k) (void)r.add_consumer(q);
+      s.res.emplace(p, std::move(r));
+    }
+    s.peers = std::move(peers);
     std::sort(s.peers.begin(), s.peers.end());
   }
   s.cfg = sim.sc.cluster() ? as_assigned(c) : c;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write tests/conformance/main/NAME.main.json from spec-derived expectations.
 
-Every value below was derived by hand from the spec (/work/shared/spec/
-jetstream-core.md) for nats-server *main* semantics (plus jsacct's deliberate
+Every value below was derived by hand from the behavior spec of nats-server
+*main* (docs/semantics.md) and, where it is silent, main's source (plus jsacct's deliberate
 deviations, docs/semantics.md#deliberate-differences), starting from the scenario and the nats-server 2.9.10
 recording NAME.expected.json.  Nothing here is read from the jsacct program's
 output: account_info / server_info expectations are the 2.9.10 record with
@@ -26,6 +26,7 @@ E = {  # error objects as nats-server sends them (taken from the 2.9.10 recordin
     10059: {"code": 404, "description": "stream not found", "err_code": 10059},
     10074: {"code": 500, "description": "replicas > 1 not supported in non-clustered mode", "err_code": 10074},
     10003: {"code": 400, "description": "bad request", "err_code": 10003},
+    10120: {"code": 400, "description": "no JetStream default or applicable tiered limit present", "err_code": 10120},
 }
 
 W_RES = "docs/semantics.md#account-usage-snapshot step 4 / docs/semantics.md#reserved-storage (main): account_info reports reserved_memory/reserved_storage = Σ MaxBytes > 0 of the account's streams by storage type, single replica, per tier by tierName; api is not part of the record"
@@ -61,15 +62,17 @@ class S:
             e["absent"] = absent
         self.exp.append(e)
 
-    def ai(self, i, res, why=W_RES, tiers=None, **sets):
-        """account_info: the 2.9.10 result + reserved (mem, store) + overrides."""
+    def ai(self, i, res, why=W_RES, tiers=None, drop=(), **sets):
+        """account_info: the 2.9.10 result + reserved (mem, store) + overrides; `drop`: tiers main does not have."""
         r = copy.deepcopy(self.r[i]["result"])
         r["reserved_memory"], r["reserved_storage"] = res
+        for t in drop:
+            del r["tiers"][t]
         for t in r.get("tiers", {}):
             r["tiers"][t]["reserved_memory"], r["tiers"][t]["reserved_storage"] = (tiers or {}).get(t, (0, 0))
         for k, v in sets.items():
             setp(r, k.replace("__", "."), v)
-        self.add(i, {"ok": True, "result": r}, why, absent=["result.api"])
+        self.add(i, {"ok": True, "result": r}, why, absent=["result.api"] + [f"result.tiers.{t}" for t in drop])
 
     def si(self, i, why, **sets):
         r = copy.deepcopy(self.r[i]["result"])
@@ -203,19 +206,21 @@ s.add(5, {"result": {"reserved_storage": 10000, "tiers": {"R1": {"reserved_stora
       "docs/semantics.md#account-usage-snapshot step 4 / docs/semantics.md#reserved-storage: in clustered mode reservedStorage sums the account's stream ASSIGNMENTS (A3 5000 R3, A1 4000 R1, B1 1000 R1) (clustered: the account's assignments)")
 s.add(8, {"result": {"reserved_storage": 10000, "tiers": {"R1": {"reserved_storage": 1000}, "R3": {"reserved_storage": 9000}}}},
       "docs/semantics.md#account-usage-snapshot step 4 / docs/semantics.md#reserved-storage: clustered reservedStorage is over all assignments (clustered: the account's assignments)")
-s.ok(11, "docs/semantics.md#replica-scaling, docs/semantics.md#stream-update (main): tiered R3 reservation is not R×: others A3 5000 + A1 4000 + B1's old 1000 + diff 1 = 10001 ≤ 30000", max_bytes=1001, num_replicas=3)
-s.ok(12, "merged update keeps max_bytes 1001 from op 11", max_bytes=1001, num_replicas=3)
-s.ai(13, (0, 10101), W_RES + ": R1 C1 100; R3 A3 5000 + A1 4000 + B1 1001", tiers={"R1": (0, 100), "R3": (0, 10001)})
-s.ok(15, "docs/semantics.md#replica-scaling, docs/semantics.md#stream-update (main): R3 others A1 4000 + B1 1001 + A3 5001 = 10002 ≤ 30000 (not R×)", max_bytes=5001, num_replicas=3)
-s.ok(16, "docs/semantics.md#stream-update step 3: no R2 limits, replicas changed → the old tier R3's limits; others with isSameTier(·,2) = 0, + 1001 ≤ 30000", max_bytes=1001, num_replicas=2)
-s.ai(18, (0, 10102), W_RES + ": R1 C1 100; R2 B1 1001 but the R2 tier entry only comes from the count step (docs/semantics.md#account-usage-snapshot step 6: zero entry) → 0; R3 A3 5001 + A1 4000",
-     tiers={"R1": (0, 100), "R2": (0, 0), "R3": (0, 9001)})
-s.ok(20, "docs/semantics.md#stream-update (main): R3 → R1: R1 others C1 100 (B1 is R2) + accountReservation(R1,1,3301) = 3401 ≤ 10000 (2.9.10 charged the old 3×3301)", max_bytes=3301, num_replicas=1)
+W_UP = "docs/semantics.md#clustered-update (main, nats-server 4961f84ff): an update that adds replicas runs jsClusteredStreamLimitsCheck for the new replica count"
+s.err(11, 10027, W_UP + ": B1 R1 → R3 counts R3's other streams A3 and A1 = 2 ≥ max_streams 2 → 10027 (2.9.10 has no scale-up check and accepted)")
+s.err(12, 10027, W_UP + ": R3 still holds A3 and A1 → 10027")
+s.ai(13, (0, 10100), W_RES + ": B1 stays R1 (ops 11, 12 refused): R1 B1 1000 + C1 100; R3 A3 5000 + A1 4000",
+     tiers={"R1": (0, 1100), "R3": (0, 9000)}, tiers__R1__streams=2, tiers__R3__streams=2)
+s.ok(15, "docs/semantics.md#replica-scaling, docs/semantics.md#stream-update (main): R3 others A1 4000 + A3 5001 = 9001 ≤ 30000 (not R×)", max_bytes=5001, num_replicas=3)
+s.err(16, 10120, W_UP + ": B1 R1 → R2: selectLimits(2) finds no tier and there is no fallback to the old one → 10120 (2.9.10 accepted through configUpdateCheck's fallback to R1)")
+s.ai(18, (0, 10101), W_RES + ": B1 stays R1 (op 16 refused), so main has no R2 tier: R1 B1 1000 + C1 100; R3 A3 5001 + A1 4000",
+     tiers={"R1": (0, 1100), "R3": (0, 9001)}, drop=("R2",), tiers__R1__streams=2)
+s.ok(20, "docs/semantics.md#stream-update (main): R3 → R1 is a scale-down (not checked again): R1 others C1 100 + B1 1000 + accountReservation(R1,1,3301) = 4401 ≤ 10000 (2.9.10 charged the old 3×3301)", max_bytes=3301, num_replicas=1)
 s.ok(21, "A1 is R1 since op 20", max_bytes=3300, num_replicas=1)
-s.ai(23, (0, 9402), W_RES + ": R1 C1 100 + A1 3300; R2 zero entry from the count step; R3 A3 5001; total + B1 1001",
-     tiers={"R1": (0, 3400), "R2": (0, 0), "R3": (0, 5001)})
+s.ai(23, (0, 9401), W_RES + ": R1 C1 100 + B1 1000 + A1 3300; R3 A3 5001; no R2 tier (B1 never left R1)",
+     tiers={"R1": (0, 4400), "R3": (0, 5001)}, drop=("R2",), tiers__R1__streams=3)
 s.ok(27, "docs/semantics.md#max-consumers (main, e13d22baf): an existing consumer name is not counted toward max_consumers on any create action")
-s.ai(30, (0, 9402), W_RES, tiers={"R1": (0, 3400), "R2": (0, 0), "R3": (0, 5001)})
+s.ai(30, (0, 9401), W_RES, tiers={"R1": (0, 4400), "R3": (0, 5001)}, drop=("R2",), tiers__R1__streams=3)
 s.ai(34, (5000, 8401), W_RES + ": R1 C1 100 + A1 3300; R3 A3 5001 file, X3 5000 memory",
      tiers={"R1": (0, 3400), "R3": (5000, 5001)})
 
@@ -290,7 +295,7 @@ s.state(34, 1, 99, 1, 1, W_SEQ)
 s.state(35, 1, 99, 1, 1, W_SEQ)
 
 s = scen("purge_then_refill")
-W_FP = "docs/semantics.md#message-sizes, docs/semantics.md#usage-model: usage is the sum of the sizes of the stored messages; the store reports −size on every removal, filtered purges included (upstream main test TestJetStreamPurgeExAndAccounting, research/go-tests.md #73); the 2.9.10 file store kept them counted"
+W_FP = "docs/semantics.md#message-sizes, docs/semantics.md#usage-model: usage is the sum of the sizes of the stored messages; the store reports −size on every removal, filtered purges included (upstream main test TestJetStreamPurgeExAndAccounting); the 2.9.10 file store kept them counted"
 s.ai(6, (0, 0))
 s.pub(7, [a(5, "F", 21, 25), rej(1, "F")], W_SEQ + ": op 4's rejection burned nothing, last seq 20")
 s.state(9, 10, 1000, 6, 25, W_SEQ + "; the filtered purge of F.b leaves an interior gap", gapless=False)
@@ -590,6 +595,15 @@ s.err(30, 10058, W_DIFF + ": N8 exists with max_bytes 7001")
 s.ok(31, "the merged update keeps N8's max_bytes 7001", max_bytes=7001)
 s.ai(32, (1100, 10001), W_RES + ": W deleted, N8 7001", tiers={"R3": (1100, 10001)})
 s.si(33, "each of the 3 servers reserves every R3 stream's max_bytes once: 3 x 10001 file, 3 x 1100 memory", reserved_storage=30003, reserved_memory=3300)
+
+s = scen("cluster_refused_replica_growth")
+W_SAME = "docs/semantics.md#clustered-update: a refused update changes nothing: the stream stays R1 in tier R1 with its 399 bytes and its 4000-byte reservation, on one server"
+s.err(3, 10120, W_UP + ": R1 → R2: selectLimits(2) finds no tier, no fallback → 10120 (2.9.10 has no such check and accepts it)")
+s.ai(4, (0, 4000), W_SAME, tiers={"R1": (0, 4000)}, drop=("R2",), streams=1, tiers__R1__streams=1, tiers__R1__storage=399)
+s.err(5, 10120, W_UP + ": R1 → R3: no R3 tier → 10120")
+s.ok(6, "after the refused scale-ups the stream is unchanged, so an update that keeps R1 is accepted (the replay used to keep the refused peer and fail here with an internal error)", max_bytes=4000, num_replicas=1)
+s.ai(8, (0, 6000), "docs/semantics.md#stream-update: the max_bytes change 4000 → 6000 moves the reservation; nothing is left of the refused scale-ups", tiers={"R1": (0, 6000)})
+s.si(10, "docs/semantics.md#clustered-update: one server holds the stream (the refused updates added no peer) and reserves its 6000 bytes", streams=1, storage=399, reserved_storage=6000)
 
 
 if __name__ == "__main__":
