@@ -6,6 +6,7 @@
 // README/docs snippets, tests/snippets.)
 #include <jsacct/jsacct.hpp>
 #include <jsacct/wire/cluster_usage.hpp>
+#include <jsacct/wire/peer_expiry.hpp>
 
 namespace jsacct {
 
@@ -20,5 +21,9 @@ template class stream_reservation<engine_v29::traits>;
 template class stream_reservation<plain_engine::traits>;
 template class usage_publisher<engine::traits>;
 template class usage_publisher<plain_engine::traits>;
+template peer_sweep_result sweep_remote_usage<engine::traits>(account_handle<engine::traits>&, const peer_expiry_options&);
+template peer_sweep_result sweep_remote_usage<plain_engine::traits>(account_handle<plain_engine::traits>&,
+                                                                    const peer_expiry_options&);
+template std::vector<std::string> remote_peers<engine::traits>(const account_handle<engine::traits>&);
 
 }  // namespace jsacct

@@ -468,6 +468,7 @@ class account_handle {
   detail::remote_node& remote_locked(std::string_view node) {
     auto it = st_->remotes.find(node);
     if (it == st_->remotes.end()) it = st_->remotes.emplace(std::string(node), detail::remote_node{}).first;
+    it->second.heard = true;  // a sign of life for the expiry sweep
     return it->second;
   }
 

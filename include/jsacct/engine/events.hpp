@@ -21,6 +21,7 @@ enum class event_kind : std::uint8_t {
   reservation_refused,   ///< a stream create/update was refused by a limit
   usage_repaired,        ///< drift repair moved local usage to the recomputed value (docs/semantics.md#drift-repair)
   remote_tiers_refused,  ///< a peer's usage update named more new tiers than remote_tier_caps allow
+  remote_usage_expired,  ///< a silent peer's contribution left the totals (sweep_remote_usage)
 };
 
 /// One event. `text` follows nats-server's log wording where one exists.
@@ -29,8 +30,10 @@ struct event {
   std::string account;  ///< empty for server-level events
   std::string tier;
   storage_type storage = storage_type::file;
-  std::int64_t before = 0;  ///< usage_repaired: tracked value; remote_tiers_refused: records refused; others: 0
-  std::int64_t after = 0;   ///< usage_repaired: recomputed value; remote_tiers_refused: records in the update
+  std::int64_t before = 0;  ///< usage_repaired: tracked value; remote_tiers_refused: records refused;
+                            ///< remote_usage_expired: the peer's tiers dropped; others: 0
+  std::int64_t after = 0;   ///< usage_repaired: recomputed value; remote_tiers_refused: records in the update;
+                            ///< remote_usage_expired: sweeps the peer was silent
   errc error = errc::none;
   std::string text;
 };

@@ -131,6 +131,8 @@ struct remote_node {
   std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>> tiers;
   std::uint64_t api = 0;
   std::uint64_t errors = 0;
+  bool heard = true;                ///< a message arrived since the last expiry sweep (docs/cluster.md#peer-expiry)
+  std::uint32_t silent_sweeps = 0;  ///< consecutive sweeps without a message
 };
 
 /// What merging one peer record did.

@@ -145,6 +145,7 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
     auto it = st.remotes.find(r.node);  // step 3: the entry exists even if the body is corrupt
     if (it == st.remotes.end()) it = st.remotes.emplace(std::string(r.node), detail::remote_node{}).first;
     detail::remote_node& rn = it->second;
+    rn.heard = true;  // any message is a sign of life for the expiry sweep (peer_expiry.hpp)
     const remote_tier_caps caps = st.server->remote_caps();
     for (const usage_record& rec : v) {  // steps 6, 7 (merge)
       const auto m = st.merge_remote(rn, rec.name, rec.mem, rec.store, caps);

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Expiry of silent peers' usage (docs/cluster.md#peer-expiry), a jsacct
+/// addition: nats-server keeps a peer's last `$JSC.ARU` report for the
+/// account's life, so a peer that stops sending (crashed, partitioned,
+/// replaced) leaves its usage counted forever (nats-server #8563).
+///
+/// The embedder calls `sweep_remote_usage` on a timer of its own, typically
+/// once per usage tick (1.5 s). A peer with no message for
+/// `expire_after_sweeps` consecutive sweeps is forgotten: its per-tier
+/// contributions and API counters leave the totals, tiers only it kept are
+/// released, and a `remote_usage_expired` event is emitted. Its next message
+/// brings it back (a peer sends every tier with usage in each update). No
+/// clock is read on the receive path: a message only marks its peer as heard.
+#pragma once
+
+#include "jsacct/config.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "jsacct/engine/account.hpp"
+#include "jsacct/engine/events.hpp"
+
+namespace jsacct {
+
+/// How `sweep_remote_usage` expires peers.
+struct peer_expiry_options {
+  /// Consecutive sweeps without a message after which a peer's usage expires.
+  /// With one sweep per 1.5 s usage tick, 10 is 15 s: ten missed sends. 0
+  /// never expires anything (nats-server's behavior).
+  std::uint32_t expire_after_sweeps = 10;
+  friend bool operator==(const peer_expiry_options&, const peer_expiry_options&) = default;
+};
+
+/// What one sweep saw and did.
+struct peer_sweep_result {
+  std::size_t heard = 0;             ///< peers with a message since the previous sweep
+  std::size_t silent = 0;            ///< peers without one, kept (not expired yet)
+  std::vector<std::string> expired;  ///< peers forgotten by this sweep
+};
+
+/// One expiry sweep over `acct`'s peers (docs/cluster.md#peer-expiry). Takes
+/// the account lock once; events are emitted after it is released, and a
+/// throwing event sink cannot break the sweep. A disabled account has no
+/// peers to sweep (an empty result). O(peers + expired peers' tiers).
+template <class T>
+peer_sweep_result sweep_remote_usage(account_handle<T>& acct, const peer_expiry_options& opts = {}) {
+  peer_sweep_result r;
+  if (!acct.enabled()) return r;
+  auto& st = *detail::account_access::state(acct);
+  std::vector<std::pair<std::size_t, std::uint32_t>> dropped;  // (tiers, silent sweeps) per expired peer
+  {
+    std::unique_lock lk(st.mu);
+    for (auto& [node, rn] : st.remotes) {
+      if (rn.heard) {
+        rn.heard = false;
+        rn.silent_sweeps = 0;
+        ++r.heard;
+        continue;
+      }
+      if (rn.silent_sweeps < UINT32_MAX) ++rn.silent_sweeps;
+      if (opts.expire_after_sweeps == 0 || rn.silent_sweeps < opts.expire_after_sweeps) {
+        ++r.silent;
+        continue;
+      }
+      r.expired.push_back(node);
+      dropped.emplace_back(rn.tiers.size(), rn.silent_sweeps);
+    }
+    for (const auto& node : r.expired) st.forget_remote(node);
+  }
+  for (std::size_t i = 0; i < r.expired.size(); ++i) {
+    std::string text = "Expired remote usage of node \"" + r.expired[i] + "\" for account \"" + st.name + "\" after " +
+                       std::to_string(dropped[i].second) + " sweeps without an update (" + std::to_string(dropped[i].first) +
+                       " tiers)";
+    st.server->emit(event{event_kind::remote_usage_expired, st.name, std::string(), storage_type::file,
+                          static_cast<std::int64_t>(dropped[i].first), static_cast<std::int64_t>(dropped[i].second), errc::none,
+                          std::move(text)});
+  }
+  return r;
+}
+
+/// The peers `acct` holds a report from (sorted), for observability and tests.
+template <class T>
+std::vector<std::string> remote_peers(const account_handle<T>& acct) {
+  std::vector<std::string> out;
+  if (!acct.enabled()) return out;
+  const auto& st = *detail::account_access::state(acct);
+  std::unique_lock lk(st.mu);
+  out.reserve(st.remotes.size());
+  for (const auto& [node, rn] : st.remotes) out.push_back(node);
+  return out;
+}
+
+}  // namespace jsacct
