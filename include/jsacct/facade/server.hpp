@@ -199,10 +199,10 @@ class jetstream_server {
          stream_storage ? "JetStream out of " + std::string(display_name(*stream_storage)) + " resources, will be DISABLED"
                         : std::string("JetStream out of resources, will be DISABLED"));
     std::string adv =
-        "{\"type\":\"io.nats.jetstream.advisory.v1.server_out_of_space\",\"server\":" + go_quote(setup_.server_name);
-    if (!stream.empty()) adv += ",\"stream\":" + go_quote(stream);
-    adv += ",\"cluster\":" + go_quote(setup_.cluster_name);
-    if (!config_.domain.empty()) adv += ",\"domain\":" + go_quote(config_.domain);
+        "{\"type\":\"io.nats.jetstream.advisory.v1.server_out_of_space\",\"server\":" + detail::go_quote(setup_.server_name);
+    if (!stream.empty()) adv += ",\"stream\":" + detail::go_quote(stream);
+    adv += ",\"cluster\":" + detail::go_quote(setup_.cluster_name);
+    if (!config_.domain.empty()) adv += ",\"domain\":" + detail::go_quote(config_.domain);
     adv += "}";
     emit(server_event_kind::advisory, std::move(adv), "$JS.EVENT.ADVISORY.SERVER.OUT_OF_STORAGE");
     const std::uint64_t generation = engine_generation_;
@@ -266,7 +266,7 @@ class jetstream_server {
     if (js_->find_account(name)) return {};  // step 8 (main): already enabled
     auto r = js_->enable_account(name, std::move(limits));
     if (!r) return r.error();
-    emit(server_event_kind::debug, "Enabled JetStream for account " + go_quote(name));
+    emit(server_event_kind::debug, "Enabled JetStream for account " + detail::go_quote(name));
     return probe_account_dirs(acc_dir);
   }
 
@@ -416,9 +416,9 @@ class jetstream_server {
 
   /// The refusal of a name whose directory would not lie below the store dir.
   api_error outside_store_dir(std::string_view name) const {
-    return api_error(
-        errc::stream_general,
-        "account name " + go_quote(name) + " does not name a directory below the store directory " + go_quote(config_.store_dir));
+    return api_error(errc::stream_general, "account name " + detail::go_quote(name) +
+                                               " does not name a directory below the store directory " +
+                                               detail::go_quote(config_.store_dir));
   }
 
   /// `now - last > 10 s` without computing `now - last`, which overflows when

@@ -88,7 +88,7 @@ inline result<void> check_store_dir(const std::string& store_dir, const std::fun
     }
     const std::string from = detail::go_join({parent, name});
     const std::string to = detail::go_join({store_dir, name});
-    if (on_notice) on_notice("JetStream relocated account " + go_quote(from) + " to " + go_quote(to));
+    if (on_notice) on_notice("JetStream relocated account " + detail::go_quote(from) + " to " + detail::go_quote(to));
     if (std::rename(from.c_str(), to.c_str()) != 0) {
       const int err = errno;
       std::string text = "rename ";

@@ -2,7 +2,7 @@
 /// \file
 /// Text helpers of the facade layer (docs/semantics.md#validate-options to docs/semantics.md#friendly-bytes): `friendly_bytes`
 /// (from jsacct/friendly_bytes.hpp, re-exported), the name rules (from jsacct/names.hpp, re-exported: `is_valid_name` checks
-/// JetStream domains), the subject validity rule, and `go_quote`, Go's `%q` rendering used inside error texts.
+/// JetStream domains), the subject validity rule, and `detail::go_quote`, Go's `%q` rendering used inside error texts.
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -92,12 +92,15 @@ constexpr bool is_print_non_ascii(std::int32_t r) noexcept {
 
 }  // namespace detail
 
+namespace detail {
+
 /// Go's `%q` of a string (`strconv.Quote`), as used in nats-server's error
 /// texts: surrounded by double quotes; `"` and `\` backslash-escaped;
 /// printable ASCII as is; `\a \b \f \n \r \t \v` for those controls; other
 /// ASCII controls and every byte of invalid UTF-8 as `\xNN`; valid non-ASCII
 /// runes as is when printable, else `\uNNNN` / `\UNNNNNNNN` (lower-case hex).
-/// Printability of non-ASCII runes follows `detail::is_print_non_ascii`.
+/// Printability of non-ASCII runes follows `is_print_non_ascii`. An
+/// implementation detail of the error texts (not public API).
 inline std::string go_quote(std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
@@ -158,5 +161,7 @@ inline std::string go_quote(std::string_view s) {
   out += '"';
   return out;
 }
+
+}  // namespace detail
 
 }  // namespace jsacct

@@ -233,31 +233,34 @@ inline result<void> validate_jetstream_options(server_options& opts) {
           for (const auto& a : opts.accounts) {
             if (a.name != acc) continue;
             if (a.jetstream_limits && !domain.empty())
-              return fail("default_js_domain contains account name " + go_quote(acc) + " with enabled JetStream");
+              return fail("default_js_domain contains account name " + detail::go_quote(acc) + " with enabled JetStream");
             found = true;
             break;
           }
         }
-        if (!found) return fail("in non operator mode, `default_js_domain` references non existing account " + go_quote(acc));
+        if (!found)
+          return fail("in non operator mode, `default_js_domain` references non existing account " + detail::go_quote(acc));
       }
     } else {
       for (const auto& [acc, domain] : opts.default_js_domain) {
         if (!is_valid_public_account_key(acc))
-          return fail("default_js_domain contains account name " + go_quote(acc) + ", which is not a valid public account nkey");
+          return fail("default_js_domain contains account name " + detail::go_quote(acc) +
+                      ", which is not a valid public account nkey");
       }
     }
     const std::string_view sys =
         opts.system_account.empty() ? default_system_account_name : std::string_view(opts.system_account);
     for (const auto& [acc, domain] : opts.default_js_domain) {
-      if (acc == sys) return fail("system account " + go_quote(acc) + " can not be in default_js_domain");
+      if (acc == sys) return fail("system account " + detail::go_quote(acc) + " can not be in default_js_domain");
       if (domain.empty()) continue;
       if (!is_valid_subject(js_domain_api_subject(domain)))
-        return fail("default_js_domain contains account " + go_quote(acc) + " with invalid domain name " + go_quote(domain));
+        return fail("default_js_domain contains account " + detail::go_quote(acc) + " with invalid domain name " +
+                    detail::go_quote(domain));
     }
   }
   if (!opts.jetstream_domain.empty()) {
     if (const string subj = js_domain_api_subject(opts.jetstream_domain); !is_valid_subject(subj))
-      return fail("invalid domain name: derived " + go_quote(subj) + " is not a valid subject");
+      return fail("invalid domain name: derived " + detail::go_quote(subj) + " is not a valid subject");
     if (!is_valid_name(opts.jetstream_domain)) return fail("invalid domain name: may not contain ., * or >");
   }
   if (!opts.jetstream || opts.cluster_port == 0) return {};

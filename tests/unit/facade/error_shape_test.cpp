@@ -138,7 +138,7 @@ TEST_CASE("jetstream_server::enable: check_store_dir's notices become events, it
   bool noticed = false;
   for (const auto& e : events)
     noticed = noticed || (e.kind == server_event_kind::notice &&
-                          e.text == "JetStream relocated account " + go_quote(from) + " to " + go_quote(to));
+                          e.text == "JetStream relocated account " + detail::go_quote(from) + " to " + detail::go_quote(to));
   CHECK(noticed);
   CHECK_FALSE(s.enabled());  // refused before the engine is published
 }

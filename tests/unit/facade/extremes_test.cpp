@@ -61,24 +61,24 @@ bool printable_utf8(std::string_view s) {
 TEST_CASE("go_quote: every byte, invalid UTF-8 and 1 MiB inputs give quoted, printable UTF-8") {
   const std::string bytes = all_bytes();
   for (char c : bytes) {
-    const std::string q = jsacct::go_quote(std::string(1, c));
+    const std::string q = jsacct::detail::go_quote(std::string(1, c));
     CHECK(q.size() >= 3);
     CHECK(q.front() == '"');
     CHECK(q.back() == '"');
     CHECK(printable_utf8(q));
   }
-  CHECK(printable_utf8(jsacct::go_quote(bytes)));
+  CHECK(printable_utf8(jsacct::detail::go_quote(bytes)));
   const std::string big(1 << 20, '\xFF');
-  const std::string q = jsacct::go_quote(big);
+  const std::string q = jsacct::detail::go_quote(big);
   CHECK(q.size() == 2 + 4 * big.size());  // each invalid byte is \xff
   for (const auto& s : random_strings(bytes, 20'000, 24, 1)) {
-    const std::string qs = jsacct::go_quote(s);
+    const std::string qs = jsacct::detail::go_quote(s);
     REQUIRE(printable_utf8(qs));
     REQUIRE(qs.size() >= s.size() + 2);
   }
   // Truncated multi-byte sequences at the very end of the input.
   for (std::string_view tail : {"\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xF4\x90\x80\x80", "\xED\xA0\x80"})
-    CHECK(printable_utf8(jsacct::go_quote(std::string("x") + std::string(tail))));
+    CHECK(printable_utf8(jsacct::detail::go_quote(std::string("x") + std::string(tail))));
 }
 
 TEST_CASE("subject, name and domain helpers: every byte and 1 MiB inputs") {

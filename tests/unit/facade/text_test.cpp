@@ -118,25 +118,25 @@ TEST_CASE("is_valid_subject (docs/semantics.md#validate-options)") {
 }
 
 TEST_CASE("go_quote renders like Go's %q") {
-  CHECK(jsacct::go_quote("") == R"("")");
-  CHECK(jsacct::go_quote("A") == R"("A")");
-  CHECK(jsacct::go_quote("$JS.HU..B.API.>") == R"("$JS.HU..B.API.>")");
-  CHECK(jsacct::go_quote("a\"b\\c") == R"("a\"b\\c")");
-  CHECK(jsacct::go_quote("\t") == R"("\t")");
-  CHECK(jsacct::go_quote("a\nb\rc") == R"("a\nb\rc")");
-  CHECK(jsacct::go_quote("\a\b\f\v") == R"("\a\b\f\v")");
-  CHECK(jsacct::go_quote("\x01\x1f\x7f"s) == R"("\x01\x1f\x7f")");
-  CHECK(jsacct::go_quote("\0"s) == R"("\x00")");
-  CHECK(jsacct::go_quote("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // printable rune kept
-  CHECK(jsacct::go_quote("\xe6\x97\xa5\xe6\x9c\xac") == "\"\xe6\x97\xa5\xe6\x9c\xac\"");
-  CHECK(jsacct::go_quote("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");  // U+1F600
-  CHECK(jsacct::go_quote("\xff") == R"("\xff")");                         // invalid UTF-8 byte
-  CHECK(jsacct::go_quote("\xc3") == R"("\xc3")");                         // truncated sequence
-  CHECK(jsacct::go_quote("\xc0\xaf") == R"("\xc0\xaf")");                 // overlong
-  CHECK(jsacct::go_quote("\xed\xa0\x80") == R"("\xed\xa0\x80")");         // surrogate
-  CHECK(jsacct::go_quote("\xc2\x85") == R"("\u0085")");                   // C1 control
-  CHECK(jsacct::go_quote("\xc2\xa0") == R"("\u00a0")");                   // no-break space
-  CHECK(jsacct::go_quote("\xe2\x80\x8b") == R"("\u200b")");               // zero-width space
-  CHECK(jsacct::go_quote("\xef\xbb\xbf") == R"("\ufeff")");               // BOM
-  CHECK(jsacct::go_quote("\xf3\xb0\x80\x80") == R"("\U000f0000")");       // private use, plane 15
+  CHECK(jsacct::detail::go_quote("") == R"("")");
+  CHECK(jsacct::detail::go_quote("A") == R"("A")");
+  CHECK(jsacct::detail::go_quote("$JS.HU..B.API.>") == R"("$JS.HU..B.API.>")");
+  CHECK(jsacct::detail::go_quote("a\"b\\c") == R"("a\"b\\c")");
+  CHECK(jsacct::detail::go_quote("\t") == R"("\t")");
+  CHECK(jsacct::detail::go_quote("a\nb\rc") == R"("a\nb\rc")");
+  CHECK(jsacct::detail::go_quote("\a\b\f\v") == R"("\a\b\f\v")");
+  CHECK(jsacct::detail::go_quote("\x01\x1f\x7f"s) == R"("\x01\x1f\x7f")");
+  CHECK(jsacct::detail::go_quote("\0"s) == R"("\x00")");
+  CHECK(jsacct::detail::go_quote("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // printable rune kept
+  CHECK(jsacct::detail::go_quote("\xe6\x97\xa5\xe6\x9c\xac") == "\"\xe6\x97\xa5\xe6\x9c\xac\"");
+  CHECK(jsacct::detail::go_quote("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");  // U+1F600
+  CHECK(jsacct::detail::go_quote("\xff") == R"("\xff")");                         // invalid UTF-8 byte
+  CHECK(jsacct::detail::go_quote("\xc3") == R"("\xc3")");                         // truncated sequence
+  CHECK(jsacct::detail::go_quote("\xc0\xaf") == R"("\xc0\xaf")");                 // overlong
+  CHECK(jsacct::detail::go_quote("\xed\xa0\x80") == R"("\xed\xa0\x80")");         // surrogate
+  CHECK(jsacct::detail::go_quote("\xc2\x85") == R"("\u0085")");                   // C1 control
+  CHECK(jsacct::detail::go_quote("\xc2\xa0") == R"("\u00a0")");                   // no-break space
+  CHECK(jsacct::detail::go_quote("\xe2\x80\x8b") == R"("\u200b")");               // zero-width space
+  CHECK(jsacct::detail::go_quote("\xef\xbb\xbf") == R"("\ufeff")");               // BOM
+  CHECK(jsacct::detail::go_quote("\xf3\xb0\x80\x80") == R"("\U000f0000")");       // private use, plane 15
 }
