@@ -110,7 +110,7 @@ json account_info(const simulated_cluster<Engine>& sim, const std::string& name,
   }
   json j;
   jsacct::json_options o = jsacct::json_options_for<L>();
-  o.api = false;  // the recordings carry no API counters (FORMAT.md)
+  o.api = false;  // the recordings carry no API counters (docs/scenario-format.md)
   jsacct::to_json(j, st, o);
   return j;
 }

@@ -20,8 +20,9 @@ int main() {
   if (!s) std::puts(s.error().text().c_str());  // e.g. "insufficient storage resources available (10047)"
 
   msg_lengths m{.subject = 8, .header = 0, .payload = 100};
-  if (s->check_publish(m) == errc::none)                              // lock-free, allocation-free
-    s->add_usage(static_cast<std::int64_t>(file_store_msg_size(m)));  // the stored bytes (docs/semantics.md#message-sizes)
+  publish_verdict v = s->check_publish(m);  // lock-free, allocation-free
+  if (v.accepted())                         // stream caps, account and server limits
+    s->add_message(m);                      // counts its stored size for the stream's storage type
 
   account_stats info = a.usage();  // $JS.API.INFO numbers
   s->reset();                      // delete: the reservation is released

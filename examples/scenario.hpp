@@ -144,7 +144,7 @@ inline account_spec parse_account(const std::string& name, const json& j, const 
 }
 
 // Value kinds of op keys. `any`: a value the oracle puts into the request unchanged
-// (FORMAT.md "sent as given"): the simulated server answers it, so any JSON is accepted.
+// (docs/scenario-format.md: "sent as given"): the simulated server answers it, so any JSON is accepted.
 enum class vk { str, nstr, integer, boolean, subjects, object, any };
 
 inline const std::map<std::string, std::map<std::string, vk>>& op_keys() {

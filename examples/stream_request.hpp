@@ -25,7 +25,7 @@
 
 namespace jsacct_cli {
 
-/// Build the request body of a stream create/update (FORMAT.md: op keys, default subjects, raw config last).
+/// Build the request body of a stream create/update (docs/scenario-format.md: op keys, default subjects, raw config last).
 inline json build_stream_request(const op_spec& op, const json& base) {
   json cfg = base.is_object() ? base : json::object();
   static const std::vector<std::pair<const char*, const char*>> keys{{"name", "name"},

@@ -52,7 +52,7 @@ const row spec_catalog[] = {
     {errc::replicas_count_negative, 400, 10133, "JSReplicasCountCannotBeNegative", "replicas count cannot be negative"},
     {errc::required_api_level, 412, 10185, "JSRequiredApiLevelErr", "JetStream minimum api level required"},
     {errc::invalid_json, 400, 10025, "JSInvalidJSONErr", "invalid JSON: {err}"},
-    // not in the docs/semantics.md#error-catalog table itself: 10121 from go-tests.md's error list, 10130 from
+    // not in the docs/semantics.md#error-catalog table itself: 10121 from nats-server's server/errors.json, 10130 from
     // docs/semantics.md#stream-restore
     {errc::consumer_max_ack_pending_exceeded, 400, 10121, "JSConsumerMaxPendingAckExcessErrF",
      "consumer max ack pending exceeds system limit of {limit}"},
@@ -106,7 +106,8 @@ TEST_CASE("docs/semantics.md#error-catalog templated descriptions substitute {er
   CHECK(api_error(errc::stream_invalid_config, "maximum replicas is 5").text() == "maximum replicas is 5 (10052)");
   CHECK(api_error(errc::stream_restore, "boom").description() == "restore failed: boom");
   CHECK(api_error(errc::invalid_json, "unexpected end").description() == "invalid JSON: unexpected end");
-  // go-tests.md #47/#48: "consumer max ack pending exceeds system limit of 1000"
+  // nats-server errors.json JSConsumerMaxPendingAckExcessErrF with its limit 1000: "consumer max ack pending exceeds system limit
+  // of 1000"
   CHECK(api_error(errc::consumer_max_ack_pending_exceeded, "1000").description() ==
         "consumer max ack pending exceeds system limit of 1000");
   CHECK(api_error(errc::consumer_max_ack_pending_exceeded, "1000").text() ==
