@@ -385,7 +385,7 @@ s.si(33, W_SRV + ": nothing left", reserved_storage=0)
 # account_info follow the rule pinned above (W_RES) and are not repeated here.
 # Error descriptions are pinned where main's text is the one jsacct reproduces; for 10025
 # main appends the Go decoder's message ("invalid JSON: json: cannot unmarshal ..."), which
-# jsacct does not reproduce (README differences table), so only code and err_code are pinned.
+# jsacct does not reproduce (docs/differences.md), so only code and err_code are pinned.
 
 
 def errc(s, i, code, why, http=400):
@@ -513,7 +513,7 @@ s.state(26, 0, 0, 6, 5, W_MC)
 s.add(29, {"ok": True, "result": {"purged": 1, "success": True}}, "seq 7 after publishing 6 and 7: only 6 is below it")
 s.add(32, {"ok": True, "result": {"purged": 0, "success": True}}, W_MC + "; a sequence below the first one purges nothing")
 
-W_NEG = "jsacct decision (README differences, docs/semantics.md): negative replicas are invalid input, 10133 before any tier logic; upstream main's raw pre-check would answer 10120 (no tier R-1) in a tiered account and 10027 at max_streams"
+W_NEG = "jsacct decision (docs/semantics.md#diff-negative-replicas): negative replicas are invalid input, 10133 before any tier logic; upstream main's raw pre-check would answer 10120 (no tier R-1) in a tiered account and 10027 at max_streams"
 W_R1 = "tierName(0) = R1 in main: replicas 0 selects the R1 tier"
 s = scen("replicas_validation_tiered")
 for i in (0, 1, 2, 3, 16, 21, 22, 23, 24, 25, 38, 43, 60):
