@@ -3,8 +3,11 @@
 // usage with the other nodes over NATS ($JSC.ARU.A.<node>, the nats-server
 // wire format), so a publish check on any node sees the cluster-wide total.
 //
-//   cluster_node <nats-url> <node-name> <account-limit-bytes> [script...]
+//   cluster_node [--expire-after-sweeps=N] <nats-url> <node-name> <account-limit-bytes> [script...]
 //
+// With --expire-after-sweeps=N a peer that sent nothing for N ticks (1.5 s
+// each) stops counting (docs/cluster.md#peer-expiry); without it peers never
+// expire, as in nats-server.
 // The script is read from the remaining arguments or, without any, from stdin
 // (one command per line). Commands and what they print (one line each, except wait):
 //   add <bytes>    record <bytes> (may be negative) stored on this node -> "local <n>"
@@ -13,6 +16,7 @@
 //   wait <ms>      sleep
 //   total          the account's cluster-wide stored bytes -> "<n>"
 //   local          this node's stored bytes -> "<n>"
+//   peers          the peers whose usage counts, sorted -> "<id> <id> ..." (empty line if none)
 //   quit           exit (end of input does the same)
 // At startup it prints "ready <node-name> <node-id>" once subscribed.
 //
@@ -24,20 +28,24 @@
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "jsacct/jsacct.hpp"
 #include "jsacct/transport/nats_usage_sync.hpp"
 #include "jsacct/wire/cluster_usage.hpp"
+#include "jsacct/wire/peer_expiry.hpp"
 
 namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: cluster_node <nats-url> <node-name> <account-limit-bytes> [add N|check N|wait MS|total|local|quit ...]\n");
+               "usage: cluster_node [--expire-after-sweeps=N] <nats-url> <node-name> <account-limit-bytes> "
+               "[add N|check N|wait MS|total|local|peers|quit ...]\n");
   return 2;
 }
 
@@ -54,6 +62,18 @@ bool parse_i64(const std::string& s, std::int64_t& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::optional<jsacct::peer_expiry_options> expiry;
+  if (argc > 1 && std::string_view(argv[1]).starts_with("--expire-after-sweeps=")) {
+    std::int64_t n = 0;
+    if (!parse_i64(std::string(argv[1]).substr(std::string_view("--expire-after-sweeps=").size()), n) || n < 0 ||
+        n > UINT32_MAX) {
+      std::fprintf(stderr, "--expire-after-sweeps: expected a number of ticks from 0 to 4294967295, got \"%s\"\n", argv[1]);
+      return 2;
+    }
+    expiry = jsacct::peer_expiry_options{.expire_after_sweeps = static_cast<std::uint32_t>(n)};
+    --argc;
+    ++argv;
+  }
   if (argc < 4) return usage();
   const std::string url = argv[1], name = argv[2];
   std::int64_t limit = 0;
@@ -101,6 +121,10 @@ int main(int argc, char** argv) {
                      static_cast<int>(r.warning().size()), r.warning().data());
     };
     o.on_publish_error = [](natsStatus st) { std::fprintf(stderr, "publish: %s\n", natsStatus_GetText(st)); };
+    o.expiry = expiry;
+    o.on_sweep = [](const jsacct::peer_sweep_result& r) {
+      for (const auto& peer : r.expired) std::fprintf(stderr, "usage of peer %s expired\n", peer.c_str());
+    };
     jsacct::nats_usage_sync sync(nc, *acc, id, std::move(o));
     if (s = sync.start(); s != NATS_OK) {
       std::fprintf(stderr, "subscribe: %s\n", natsStatus_GetText(s));
@@ -123,6 +147,10 @@ int main(int argc, char** argv) {
         if (cmd == "quit") break;
         if (cmd == "total") {
           std::cout << acc->usage().store << std::endl;
+        } else if (cmd == "peers") {
+          std::string line;
+          for (const auto& p : jsacct::remote_peers(*acc)) line += (line.empty() ? "" : " ") + p;
+          std::cout << line << std::endl;
         } else if (cmd == "local") {
           std::cout << acc->usage_of(stream->tier(), jsacct::storage_type::file).local << std::endl;
         } else if (cmd == "add" || cmd == "check" || cmd == "wait") {

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "interop_support.hpp"
+#include "jsacct/wire/node_id.hpp"
 
 using namespace std::chrono_literals;
 using interop::steady;
@@ -58,6 +60,11 @@ steady::duration wait_totals(std::vector<node>& nodes, long want, steady::durati
       limit, 50ms);
   REQUIRE_MESSAGE(ok, "cluster total did not reach " << want << " (last: " << last << ")");
   return steady::now() - t0;
+}
+
+/// The node id nodes[i] printed on its ready line is not kept; compute it the same way.
+std::string jsacct_node_id_of(const std::vector<node>& nodes, std::size_t i) {
+  return std::string(jsacct::node_id(nodes[i].name).view());
 }
 
 }  // namespace
@@ -115,4 +122,61 @@ TEST_CASE("three cluster_node processes share one account limit over a real nats
   }
   CHECK(srv.running());
   std::printf("cluster test total %.1f ms\n", ms(steady::now() - t_start));
+}
+
+TEST_CASE("a killed cluster_node's usage expires in the nodes that sweep, and comes back when it restarts") {
+  // docs/cluster.md#peer-expiry: n1, n2 and n3 expire a peer after 2 silent
+  // ticks (3 s); w never expires (nats-server's behavior) and keeps counting
+  // the dead node's last report: the phantom usage of nats-server #8563.
+  const std::string bin = cluster_node_path();
+  interop::nats_server srv("");
+  auto start = [&](const std::string& name, bool expires) {
+    interop::child_process::options o;
+    o.pipe_stdin = true;
+    o.pipe_stdout = true;
+    std::vector<std::string> argv{bin};
+    if (expires) argv.push_back("--expire-after-sweeps=2");
+    for (const std::string& a : {srv.url(), name, std::string("100000")}) argv.push_back(a);
+    node n{name, std::make_unique<interop::child_process>(argv, o)};
+    auto ready = n.proc->read_line(10s);
+    REQUIRE_MESSAGE(ready.has_value(), name << " did not start");
+    REQUIRE(ready->rfind("ready " + name + " ", 0) == 0);
+    return n;
+  };
+  std::vector<node> nodes;
+  for (const char* name : {"n1", "n2", "n3"}) nodes.push_back(start(name, true));
+  nodes.push_back(start("w", false));
+  for (std::size_t i = 0; i < 3; ++i) CHECK(nodes[i].ask("add 2000") == "local 2000");
+  std::printf("expiry: all nodes see 6000 after %.1f ms\n", ms(wait_totals(nodes, 6000)));
+  const std::string n3_id = jsacct_node_id_of(nodes, 2);
+
+  // SIGKILL: n3 sends nothing any more. n1 and n2 drop its 2000 bytes within
+  // 2 silent ticks plus the tick in flight (at most 4.5 s; 15 s allowed).
+  const auto killed = steady::now();
+  nodes[2].proc->kill();
+  std::vector<node> sweepers;
+  sweepers.push_back(std::move(nodes[0]));
+  sweepers.push_back(std::move(nodes[1]));
+  wait_totals(sweepers, 4000, 15s);
+  std::printf("expiry: n1 and n2 dropped the killed n3 %.1f ms after the kill\n", ms(steady::now() - killed));
+  for (auto& n : sweepers) CHECK(n.ask("peers").find(n3_id) == std::string::npos);
+  for (auto& n : sweepers) CHECK(n.ask("check 95000") == "ok");  // 4000 + 95031 <= 100000
+  CHECK(nodes[3].ask("total") == "6000");                        // w: the phantom stays
+  CHECK(nodes[3].ask("check 95000") == "10002");                 // and refuses what fits
+
+  // n3 restarts (empty state) and stores 2000 again: it counts everywhere again.
+  node again = start("n3", true);
+  CHECK(again.ask("add 2000") == "local 2000");
+  const auto restarted = steady::now();
+  sweepers.push_back(std::move(again));
+  sweepers.push_back(std::move(nodes[3]));
+  wait_totals(sweepers, 6000, 10s);
+  std::printf("expiry: the restarted n3 counts on every node again %.1f ms after its first report\n",
+              ms(steady::now() - restarted));
+  CHECK(sweepers[0].ask("peers").find(n3_id) != std::string::npos);
+  for (auto& n : sweepers) {
+    CHECK(n.proc->write_line("quit"));
+    const auto rc = n.proc->wait_exit(5s);
+    CHECK_MESSAGE(rc.has_value(), n.name << " did not exit");
+  }
 }

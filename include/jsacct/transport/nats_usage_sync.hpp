@@ -10,7 +10,9 @@
 ///   are ignored, as nats-server's internal subscription never sees its own);
 /// * publishes this node's local usage on `$JSC.ARU.<account>.<node>` through
 ///   a `usage_publisher`: on `notify_changed()` (throttled to one per 250 ms,
-///   no trailing send) and on a timer thread every 1.5 s.
+///   no trailing send) and on a timer thread every 1.5 s;
+/// * with `expiry` set, sweeps the account's peers once per tick so that a
+///   peer that went silent stops counting (docs/cluster.md#peer-expiry).
 ///
 /// The payloads are byte-compatible with nats-server (main and 2.9.10), so a
 /// jsacct node can share an account's usage with real servers. Only available
@@ -34,6 +36,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -43,6 +46,7 @@
 
 #include "jsacct/engine/account.hpp"
 #include "jsacct/wire/cluster_usage.hpp"
+#include "jsacct/wire/peer_expiry.hpp"
 #include "jsacct/wire/usage_update.hpp"
 
 namespace jsacct {
@@ -59,6 +63,13 @@ struct nats_usage_sync_options {
   std::function<void(std::string_view subject, const remote_usage_result& r)> on_update;
   /// Called when a publish fails (on the calling or the timer thread).
   std::function<void(natsStatus s)> on_publish_error;
+  /// Peer expiry (docs/cluster.md#peer-expiry): one sweep_remote_usage per
+  /// tick on the timer thread. Unset (the default) never expires a peer, as
+  /// nats-server.
+  std::optional<peer_expiry_options> expiry{};
+  /// Called with each sweep's result (on the timer thread), e.g. to log the
+  /// expired peers.
+  std::function<void(const peer_sweep_result&)> on_sweep;
 };
 
 /// The NATS adapter of the cluster usage exchange for one account (see file comment).
@@ -165,17 +176,24 @@ class nats_usage_sync {
       std::condition_variable_any cv;
       std::unique_lock lk(m);
       while (!st.stop_requested()) {
-        auto wait = pub.next_tick() - (opts.clock ? opts.clock() : std::chrono::steady_clock::now());
+        const auto due = pub.next_tick();
+        auto wait = due - now();
         wait = std::clamp<std::chrono::steady_clock::duration>(wait, std::chrono::steady_clock::duration::zero(),
                                                                opts.publisher.tick);
         (void)cv.wait_for(lk, st, wait, [] { return false; });  // only a stop request ends the wait early
         if (st.stop_requested()) break;
         try {
           send(true);
+          if (opts.expiry && now() >= due) {  // one sweep per tick that fired
+            const peer_sweep_result r = sweep_remote_usage(acct, *opts.expiry);
+            if (opts.on_sweep) opts.on_sweep(r);
+          }
         } catch (...) {  // allocation failure: the next tick tries again
         }
       }
     }
+
+    std::chrono::steady_clock::time_point now() const { return opts.clock ? opts.clock() : std::chrono::steady_clock::now(); }
 
     natsConnection* nc;
     account_handle<T> acct;
