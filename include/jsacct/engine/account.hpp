@@ -628,6 +628,17 @@ class account_handle {
 
   /// Remove the registered stream `r` from the engine and release its
   /// reservation; its handles see `deleted`. Caller holds `mu`; `r` is registered.
+  /// After the account was disabled: streams released to the engine have no
+  /// handle that could delete them later, so they leave now and their server
+  /// reservation with them (docs/semantics.md#diff-disabled-handle-release). Caller holds `mu`.
+  void drop_engine_owned_locked() noexcept {
+    for (auto it = st_->streams.begin(); it != st_->streams.end();) {
+      detail::stream_record<P>& r = *it->second;
+      ++it;  // unregister_locked erases r's entry
+      if (r.engine_owned) unregister_locked(r);
+    }
+  }
+
   void unregister_locked(detail::stream_record<P>& r) {
     const auto it = st_->streams.find(r.cfg.name);
     {
@@ -778,6 +789,15 @@ class [[nodiscard]] stream_reservation {
   /// delete it later with `account_handle::delete_stream(name)`. Returns the name.
   std::string release() noexcept {
     std::string n = rec_ ? rec_->cfg.name : std::string();
+    if (rec_ != nullptr && owns_ && acct_.st_ != nullptr) {
+      lock_t lk(acct_.st_->mu);
+      // disable_account releases an engine-owned stream; after the disable nobody
+      // could, so it leaves now (docs/semantics.md#diff-disabled-handle-release).
+      if (!acct_.st_->removed.load())
+        rec_->engine_owned = true;
+      else if (!rec_->deleted.load(std::memory_order_relaxed))
+        acct_.unregister_locked(*rec_);
+    }
     owns_ = false;
     rec_.reset();
     return n;

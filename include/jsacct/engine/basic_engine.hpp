@@ -299,7 +299,8 @@ class basic_engine {
 
   /// docs/semantics.md#account-disable: remove the account. Its handles see `enabled() == false`; its
   /// streams' server reservations stay while their handles live (nats-server stops, not deletes,
-  /// them) and are released when an owning handle dies (docs/semantics.md#diff-disabled-handle-release).
+  /// them) and are released when an owning handle dies; streams released to the engine (no handle)
+  /// are released now (docs/semantics.md#diff-disabled-handle-release).
   result<void> disable_account(std::string_view name) {
     std::lock_guard lk(reg_mu_);
     auto it = accounts_.find(name);
@@ -308,6 +309,7 @@ class basic_engine {
     {
       std::lock_guard alk(st.mu);
       st.removed.store(true);
+      account(it->second).drop_engine_owned_locked();  // owned streams leave when their handles die
     }
     if (!st.expired) add_positive(st.positive_limits, -1);
     accounts_.erase(it);

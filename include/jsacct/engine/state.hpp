@@ -116,6 +116,7 @@ struct stream_record {
   std::atomic<std::int64_t> msgs{0};  ///< messages recorded by add_message / remove_message (docs/semantics.md#stream-caps)
   stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage, a tier move and the delete
   std::atomic<bool> deleted{false};            ///< the stream left the engine: its handles are inert (10059)
+  bool engine_owned = false;  ///< released to the engine (stream_reservation::release): no handle deletes it (guarded by mu)
 };
 
 /// Transparent string hash: lookups by std::string_view without a temporary string.

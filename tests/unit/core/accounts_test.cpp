@@ -205,15 +205,25 @@ TEST_CASE(
   CHECK(d.at("").max_memory == GiB);
 }
 
-TEST_CASE_TEMPLATE("docs/semantics.md#account-disable disable keeps stream reservations on the server; handles report 10039", E,
-                   engine, engine_v29, plain_engine) {
+TEST_CASE_TEMPLATE(
+    "docs/semantics.md#account-disable disable keeps an owned stream's reservation while its handle lives, releases streams "
+    "released to the engine; handles report 10039",
+    E, engine, engine_v29, plain_engine) {
   E eng(server(GiB, GiB));
   auto a = enable(eng, "A");
   auto s = create(a, mem("S", 100));
-  s.release();
+  auto k = create(a, mem("K", 50));
+  CHECK(k.release() == "K");
+  CHECK(eng.reserved().mem == 150);
   REQUIRE(eng.disable_account("A").ok());
   CHECK_FALSE(a.enabled());
+  // S stays while its handle lives (main keeps it until a restart); K has no
+  // handle that could ever release it, so it left with the disable
+  // (docs/semantics.md#diff-disabled-handle-release, nats-server #3420).
   CHECK(eng.reserved().mem == 100);
   CHECK(eng.usage_stats().reserved_memory == 100);
   CHECK(err(a.delete_stream("S")) == errc::not_enabled_for_account);
+  CHECK(err(a.delete_stream("K")) == errc::not_enabled_for_account);
+  CHECK(s.release() == "S");  // after the disable nobody could delete it later: it leaves now
+  CHECK(eng.reserved().mem == 0);
 }

@@ -218,3 +218,50 @@ TEST_CASE("a disabled account has nothing to sweep; disabling drops its peers' u
   CHECK(again.usage().store == 0);
   CHECK(remote_peers(again).empty());
 }
+
+TEST_CASE("nats-server #3420's shape: deleting an account or losing a peer leaks no reservation and no remote usage") {
+  // #3420: after an account was deleted its streams' reservations stayed on the
+  // server, so the server refused new accounts' streams for good.
+  jetstream_config c;
+  c.max_memory = 1 << 20;
+  c.max_store = 10'000;
+  engine eng(c, {.mode = deployment::clustered});
+  auto a = *eng.enable_account("A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
+  auto owned = a.create_stream(stream_config{.name = "OWNED", .storage = storage_type::file, .max_bytes = 4000, .replicas = 3});
+  REQUIRE(owned.ok());
+  auto kept = a.create_stream(stream_config{.name = "KEPT", .storage = storage_type::file, .max_bytes = 5000});
+  REQUIRE(kept.ok());
+  CHECK(kept->release() == "KEPT");  // the engine keeps it, no handle owns it
+  owned->add_usage(1000);
+  REQUIRE(apply_usage_update(a, "$JSC.ARU.A.n2", encode(0, 0, {{"R3", 0, 1000}, {"R1", 0, 77}})).ok());
+  REQUIRE(apply_usage_update(a, "$JSC.ARU.A.n3", encode(0, 0, {{"R3", 0, 1000}})).ok());
+  CHECK(eng.reserved().store == 9000);
+  CHECK(a.usage().store == 3077);
+
+  REQUIRE(eng.disable_account("A").ok());
+  CHECK(eng.reserved().store == 4000);  // KEPT, which no handle could release, is gone at once
+  owned->add_usage(-1000);              // the store removes OWNED's messages,
+  owned->reset();                       // then its last handle dies
+  CHECK(eng.reserved().store == 0);
+  CHECK(eng.used().store == 0);
+  auto b = *eng.enable_account("B", limits_map{{"R1", lim(-1, -1)}});
+  auto all = b.create_stream(stream_config{.name = "ALL", .storage = storage_type::file, .max_bytes = 10'000});
+  CHECK(all.ok());  // the whole server budget is free again
+
+  // The account comes back: none of the old peers' usage, streams or reservations.
+  auto again = *eng.enable_account("A", limits_map{{"R1", lim(-1, -1)}, {"R3", lim(-1, -1)}});
+  CHECK(again.usage().store == 0);
+  CHECK(again.usage().streams == 0);
+  CHECK(remote_peers(again).empty());
+
+  // A peer that left (remove_node) or went silent (expiry) leaves nothing behind either.
+  REQUIRE(apply_usage_update(again, "$JSC.ARU.A.n2", encode(0, 0, {{"R3", 0, 500}, {"X", 0, 9}})).ok());
+  REQUIRE(apply_usage_update(again, "$JSC.ARU.A.n3", encode(0, 0, {{"R3", 0, 500}})).ok());
+  remove_node(again, "n2");
+  CHECK(again.usage().store == 500);
+  CHECK_FALSE(has_tier_entry(again, "X"));
+  for (int i = 0; i < 3; ++i) (void)sweep_remote_usage(again, {.expire_after_sweeps = 2});
+  CHECK(again.usage().store == 0);
+  CHECK(remote_peers(again).empty());
+  CHECK(eng.reserved().store == 10'000);  // only B's stream
+}
