@@ -134,6 +134,9 @@ struct remote_node {
   std::uint64_t errors = 0;
   bool heard = true;                ///< a message arrived since the last expiry sweep (docs/cluster.md#peer-expiry)
   std::uint32_t silent_sweeps = 0;  ///< consecutive sweeps without a message
+  bool has_sequence = false;        ///< a sequenced update was applied (docs/cluster.md#ordering)
+  std::uint64_t instance = 0;       ///< the sender instance of the last sequenced update
+  std::uint64_t sequence = 0;       ///< and its sequence
 };
 
 /// What merging one peer record did.

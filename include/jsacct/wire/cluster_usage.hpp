@@ -45,6 +45,7 @@ enum class remote_usage_outcome : std::uint8_t {
   too_short,             ///< fewer than 32 bytes: ignored (warning)
   no_remote_node,        ///< no node id in the subject: ignored (warning)
   account_disabled,      ///< the account is gone: ignored (jsacct only; main unsubscribes on delete)
+  dropped_out_of_order,  ///< a sequenced update not newer than the last applied one of its sender instance: ignored
 };
 
 /// nats-server main's warning text for `o`, or "" when main logs nothing.
@@ -82,6 +83,8 @@ constexpr std::string_view to_string(remote_usage_outcome o) noexcept {
       return "no_remote_node";
     case remote_usage_outcome::account_disabled:
       return "account_disabled";
+    case remote_usage_outcome::dropped_out_of_order:
+      return "dropped_out_of_order";
     default:
       return "unknown";
   }
@@ -104,6 +107,23 @@ struct remote_usage_result {
   }
 };
 
+/// Where a received update stands in its sender's stream of updates
+/// (docs/cluster.md#ordering). nats-server sends no sequence: its updates are
+/// applied in arrival order. A transport that can tell the order (its own
+/// per-sender counter, or a sequence the sender attached) passes it here, and
+/// an update that is not newer than the last applied one of its sender (an
+/// older instance, or the same instance and a sequence not above the last) is
+/// dropped: duplicates and reordered updates change nothing.
+struct remote_update_info {
+  /// The sender's sequence of this update, increasing per sender instance;
+  /// unset: apply in arrival order (what nats-server does).
+  std::optional<std::uint64_t> sequence{};
+  /// One run of the sender, increasing with each restart (e.g. its start
+  /// time in nanoseconds): a restarted sender starts a new sequence, and a
+  /// late update of an earlier run is dropped.
+  std::uint64_t instance = 0;
+};
+
 /// nats-server main's `remoteUpdateUsage` (docs/semantics.md#aru-merge) for one message received
 /// on `subject` (`$JSC.ARU.<account>.<node>`): size guard (32 bytes), node id
 /// from the subject (text after the last `.`), the node's entry created, then
@@ -121,7 +141,8 @@ struct remote_usage_result {
 /// event per message). The account lock is taken once per message; each
 /// record costs one hash lookup (two when it is new).
 template <class T>
-remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::span<const std::byte> msg) {
+remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::span<const std::byte> msg,
+                                       const remote_update_info& info = {}) {
   remote_usage_result r;
   if (!acct.enabled()) {
     r.outcome = remote_usage_outcome::account_disabled;
@@ -145,7 +166,20 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
     auto it = st.remotes.find(r.node);  // step 3: the entry exists even if the body is corrupt
     if (it == st.remotes.end()) it = st.remotes.emplace(std::string(r.node), detail::remote_node{}).first;
     detail::remote_node& rn = it->second;
-    rn.heard = true;  // any message is a sign of life for the expiry sweep (peer_expiry.hpp)
+    rn.heard = true;      // any message is a sign of life for the expiry sweep (peer_expiry.hpp)
+    if (info.sequence) {  // docs/cluster.md#ordering
+      if (rn.has_sequence && (info.instance < rn.instance || (info.instance == rn.instance && *info.sequence <= rn.sequence))) {
+        r.outcome = remote_usage_outcome::dropped_out_of_order;
+        return r;
+      }
+      // Recorded only for an update whose body is valid enough to apply
+      // something: a corrupt newer update must not hide a valid older one.
+      if (v.status() != usage_update_status::corrupt_first_record) {
+        rn.has_sequence = true;
+        rn.instance = info.instance;
+        rn.sequence = *info.sequence;
+      }
+    }
     const remote_tier_caps caps = st.server->remote_caps();
     for (const usage_record& rec : v) {  // steps 6, 7 (merge)
       const auto m = st.merge_remote(rn, rec.name, rec.mem, rec.store, caps);
@@ -190,8 +224,9 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
 
 /// Convenience overload for a payload held as characters (e.g. a NATS message body).
 template <class T>
-remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::string_view msg) {
-  return apply_usage_update(acct, subject, std::as_bytes(std::span<const char>(msg.data(), msg.size())));
+remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::string_view msg,
+                                       const remote_update_info& info = {}) {
+  return apply_usage_update(acct, subject, std::as_bytes(std::span<const char>(msg.data(), msg.size())), info);
 }
 
 /// The embedder says `node` left the cluster: subtract everything it reported

@@ -767,3 +767,66 @@ TEST_CASE("a throwing event sink does not break a refused merge") {
   CHECK(acc.remote_tiers_refused() == 2);
   CHECK(tier_store(acc, "A") == 2);
 }
+
+// ------------------------------------------------------------------ ordering (docs/cluster.md#ordering)
+
+TEST_CASE("ordering: without a sequence updates apply in arrival order, as nats-server's") {
+  engine eng(server_cfg(), {.mode = deployment::clustered});
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(2, 0, {{"R1", 0, 200}})).ok());
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(1, 0, {{"R1", 0, 100}})).ok());  // older, arrives later
+  CHECK(tier_store(acc, "R1") == 100);
+  CHECK(acc.usage().api.total == 1);
+}
+
+TEST_CASE_TEMPLATE("ordering: sequenced duplicates and reordered updates change nothing", E, engine, plain_engine) {
+  E eng(server_cfg(), {.mode = deployment::clustered});
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  const auto seq = [](std::uint64_t s, std::uint64_t inst = 7) { return remote_update_info{.sequence = s, .instance = inst}; };
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(2, 0, {{"R1", 0, 200}}), seq(2)).outcome == outcome::applied);
+  auto r = apply_usage_update(acc, "$JSC.ARU.A.n2", encode(1, 0, {{"R1", 0, 100}}), seq(1));  // reordered
+  CHECK(r.outcome == outcome::dropped_out_of_order);
+  CHECK(to_string(r.outcome) == "dropped_out_of_order");
+  CHECK(r.warning().empty());
+  CHECK_FALSE(r.ok());
+  CHECK(r.tiers_merged == 0);
+  CHECK_FALSE(r.api_applied);
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(9, 9, {{"R1", 0, 900}}), seq(2)).outcome ==
+        outcome::dropped_out_of_order);  // duplicate sequence
+  CHECK(tier_store(acc, "R1") == 200);
+  CHECK(acc.usage().api.total == 2);
+  CHECK(acc.usage().api.errors == 0);
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(3, 0, {{"R1", 0, 300}}), seq(3)).ok());
+  CHECK(tier_store(acc, "R1") == 300);
+
+  // A restart (a higher instance) starts over at any sequence; the old run's late update is dropped.
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"R1", 0, 50}}), seq(0, 8)).ok());
+  CHECK(tier_store(acc, "R1") == 50);
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(4, 0, {{"R1", 0, 400}}), seq(4, 7)).outcome ==
+        outcome::dropped_out_of_order);
+  CHECK(tier_store(acc, "R1") == 50);
+  // Extremes: sequence 0 first, UINT64_MAX, then nothing newer in that instance.
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(0, 0, {{"R1", 0, 1}}), seq(0, 0)).ok());
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(0, 0, {{"R1", 0, 2}}), seq(UINT64_MAX, 0)).ok());
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(0, 0, {{"R1", 0, 3}}), seq(UINT64_MAX, 0)).outcome ==
+        outcome::dropped_out_of_order);
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n3", encode(0, 0, {{"R1", 0, 4}}), seq(0, UINT64_MAX)).ok());
+  CHECK(tier_store(acc, "R1") == 54);
+}
+
+TEST_CASE("ordering: a corrupt newer update does not hide a valid older one; unsequenced updates always apply") {
+  engine eng(server_cfg(), {.mode = deployment::clustered});
+  auto acc = enable(eng, "A", limits_map{{"", lim(-1, -1)}});
+  const auto seq = [](std::uint64_t s) { return remote_update_info{.sequence = s, .instance = 1}; };
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"", 0, 100}}), seq(1)).ok());
+  bytes bad = encode(0, 0, {{"", 0, 300}});
+  put_u64(bad, 36, 1);  // first name length 1 > 44 - 44: the first record is corrupt
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", bad, seq(3)).outcome == outcome::corrupt_first_record);
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"", 0, 200}}), seq(2)).ok());  // still newer than 1
+  CHECK(tier_store(acc, "") == 200);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"", 0, 250}}), seq(5)).ok());
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"", 0, 70}})).ok());  // no sequence: arrival order
+  CHECK(tier_store(acc, "") == 70);
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(0, 0, {{"", 0, 60}}), seq(5)).outcome ==
+        outcome::dropped_out_of_order);  // the last sequence applied is still 5
+}
