@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -18,6 +20,7 @@
 #include "interop_support.hpp"
 #include "jsacct/engine/basic_engine.hpp"
 #include "jsacct/storage/msg_size.hpp"
+#include "jsacct/transport/nats_usage_sync.hpp"
 #include "jsacct/wire/cluster_usage.hpp"
 #include "jsacct/wire/node_id.hpp"
 #include "jsacct/wire/usage_update.hpp"
@@ -246,4 +249,58 @@ TEST_CASE("nats-server 2.9.10: $JSC.ARU decodes with jsacct, matches $JS.API.INF
 
   CHECK(srv.running());
   std::printf("interop test total %.1f ms\n", ms(steady::now() - t_start));
+}
+
+TEST_CASE("nats_usage_sync: reconcile_every_ticks repairs drifted local usage on the timer thread, stale peers follow the policy") {
+  // docs/cluster.md#reconciliation and #stale-usage through the transport.
+  interop::nats_server srv("");
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, srv.url().c_str()) == NATS_OK);
+  jsacct::jetstream_config cfg;
+  cfg.max_memory = 1 << 20;
+  cfg.max_store = 1 << 30;
+  jsacct::engine eng(cfg, {.mode = jsacct::deployment::clustered});
+  eng.set_usage_recompute([](const std::string&, std::string_view, jsacct::storage_type s) {
+    return s == jsacct::storage_type::file ? std::int64_t{1000} : std::int64_t{0};  // what the store holds
+  });
+  auto acc = eng.enable_account("A", jsacct::limits_map{{"R1", jsacct::account_limits{}}}).value();
+  acc.update_usage(acc.tier("R1"), jsacct::storage_type::file, 1500);  // counted 500 too high
+  REQUIRE(acc.apply_remote_usage("n2", "R1", 0, 300));                  // a peer that will never send
+  jsacct::set_remote_reservation(acc, "n2", "R1", 0, 2000);
+  std::mutex mu;
+  std::vector<jsacct::reconcile_result> seen;
+  std::size_t max_stale = 0;
+  jsacct::nats_usage_sync_options o;
+  o.publisher.tick = 50ms;
+  o.expiry = jsacct::peer_expiry_options{
+      .expire_after_sweeps = 0, .stale_after_sweeps = 2, .stale = jsacct::stale_usage_policy::pessimistic};
+  o.on_sweep = [&](const jsacct::peer_sweep_result& r) {
+    std::lock_guard lk(mu);
+    max_stale = std::max(max_stale, r.stale);
+  };
+  o.reconcile_every_ticks = 3;
+  o.on_reconcile = [&](const jsacct::reconcile_result& r) {
+    std::lock_guard lk(mu);
+    seen.push_back(r);
+  };
+  {
+    jsacct::nats_usage_sync sync(nc, acc, "n1", o);
+    REQUIRE(sync.start() == NATS_OK);
+    const auto r1 = acc.tier("R1");
+    CHECK(interop::wait_until(
+        [&] {
+          std::lock_guard lk(mu);
+          return seen.size() >= 2 && max_stale == 1;
+        },
+        10s));
+    sync.stop();
+    CHECK(acc.usage_of(r1, jsacct::storage_type::file).local == 1000);
+    CHECK(acc.usage_of(r1, jsacct::storage_type::file).total == 1000 + 300 + 2000);  // n2 stale: report + reservation
+  }
+  std::lock_guard lk(mu);
+  REQUIRE(seen.size() >= 2);
+  CHECK(seen[0].lowered == 1);  // the first reconciliation repaired it
+  CHECK(seen[1].lowered == 0);  // the second found nothing
+  CHECK(acc.repair_counters().lowered == 1);
+  natsConnection_Destroy(nc);
 }

@@ -104,6 +104,15 @@ class stream_reservation;
 template <limit_checker L, tier_selector S, counter_policy P>
 class basic_engine;
 
+/// An account's drift repairs and underflows so far (docs/cluster.md#reconciliation).
+struct usage_repairs {
+  std::uint64_t raised = 0;      ///< repairs that raised local usage to the store's (it was under-counted)
+  std::uint64_t lowered = 0;     ///< repairs that lowered it (over-counted: nats-server #8563's local half)
+  std::uint64_t underflows = 0;  ///< usage updates that left local usage below zero
+  std::uint64_t clamped = 0;     ///< negative usage set to zero: a negative recompute answer, or reconcile_usage without a hook
+  friend bool operator==(const usage_repairs&, const usage_repairs&) = default;
+};
+
 /// Non-owning reference to one tier of one account, for hot paths. Valid while
 /// the account handle it came from (or any copy of it) lives.
 template <class T>
@@ -217,9 +226,9 @@ class account_handle {
     if (e.has_usage.load() == 0) e.has_usage.store(1);
     const std::int64_t now = e.local[slot].add(delta);
     st_->server->used[slot].add(delta);
-    if constexpr (L::repair_negative_usage) {
-      if (now < 0) [[unlikely]]
-        schedule_repair(e, s);
+    if (now < 0) [[unlikely]] {
+      st_->underflows.add(1);  // counted, never hidden (docs/cluster.md#reconciliation)
+      if constexpr (L::repair_negative_usage) schedule_repair(e, s);
     }
   }
 
@@ -319,6 +328,26 @@ class account_handle {
     rn.api = api;
     rn.errors = errors;
   }
+  /// What `node` holds reserved in `tier` (for example the MaxBytes of its
+  /// stream replicas, known from the embedder's stream assignments). It counts
+  /// on top of the node's last report while the node is stale under
+  /// stale_usage_policy::pessimistic (docs/cluster.md#stale-usage); otherwise it
+  /// changes no total. Replaces the previous value; zero removes it. Not a sign
+  /// of life: the expiry sweep still sees the node as silent.
+  void set_remote_reservation(std::string_view node, std::string_view tier, std::int64_t mem, std::int64_t store) {
+    lock_t lk(st_->mu);
+    auto it = st_->remotes.find(node);
+    if (it == st_->remotes.end()) {
+      if (mem == 0 && store == 0) return;
+      it = st_->remotes.emplace(std::string(node), detail::remote_node{}).first;
+    }
+    st_->set_remote_reservation(it->second, tier, mem_store{mem, store});
+  }
+  /// Drift repairs and underflows of this account so far (docs/cluster.md#reconciliation).
+  usage_repairs repair_counters() const noexcept {
+    return {static_cast<std::uint64_t>(st_->repairs_raised.load()), static_cast<std::uint64_t>(st_->repairs_lowered.load()),
+            static_cast<std::uint64_t>(st_->underflows.load()), static_cast<std::uint64_t>(st_->clamped.load())};
+  }
   /// The embedder says `node` is gone: subtract everything it reported.
   /// (nats-server never removes a node's contribution; this is jsacct's addition.)
   void remove_remote_node(std::string_view node) {
@@ -388,16 +417,21 @@ class account_handle {
   std::int64_t sync_usage(std::string_view tier, storage_type s) {
     auto& srv = *st_->server;
     if (!srv.recompute) return 0;
-    const std::int64_t actual = srv.recompute(st_->name, tier, s);
+    std::int64_t actual = srv.recompute(st_->name, tier, s);
     lock_t lk(st_->mu);
     tier_t* e = st_->find_tier(tier);
     if (e == nullptr || e->has_usage.load() == 0) return 0;
+    if (actual < 0) {  // a store cannot hold less than nothing: clamped, and counted
+      actual = 0;
+      st_->clamped.add(1);
+    }
     const std::size_t slot = usage_slot(s);
     const std::int64_t before = e->local[slot].load();
     const std::int64_t delta = wrap_sub(actual, before);
     if (delta == 0) return 0;
     e->local[slot].add(delta);
     srv.used[slot].add(delta);
+    (actual > before ? st_->repairs_raised : st_->repairs_lowered).add(1);
     lk.unlock();
     if (srv.events) {
       // emit() contains a throwing sink: a queued repair of another account must still run.
@@ -468,7 +502,7 @@ class account_handle {
   detail::remote_node& remote_locked(std::string_view node) {
     auto it = st_->remotes.find(node);
     if (it == st_->remotes.end()) it = st_->remotes.emplace(std::string(node), detail::remote_node{}).first;
-    it->second.heard = true;  // a sign of life for the expiry sweep
+    st_->heard_from(it->second);  // a sign of life for the expiry sweep (ends a stale state)
     return it->second;
   }
 

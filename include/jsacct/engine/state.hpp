@@ -31,6 +31,7 @@
 #include "jsacct/types.hpp"
 #include "jsacct/usage/striped_counter.hpp"
 #include "jsacct/wire/remote_tier_caps.hpp"
+#include "jsacct/wire/stale_usage_policy.hpp"
 
 namespace jsacct::detail {
 
@@ -127,16 +128,21 @@ struct string_hash {
 
 /// One remote node's last report (docs/semantics.md#aru-merge rusage). Only non-zero
 /// contributions are kept (a zero one adds nothing); forgetting a node walks
-/// just its own entries.
+/// just its own entries. A tier entry is held (counted in its
+/// `remote_nodes`) once per node that reported it or holds a reservation in it.
 struct remote_node {
   std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>> tiers;
+  /// What the embedder says the node holds reserved per tier (docs/cluster.md#stale-usage).
+  std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>> reserved;
   std::uint64_t api = 0;
   std::uint64_t errors = 0;
   bool heard = true;                ///< a message arrived since the last expiry sweep (docs/cluster.md#peer-expiry)
   std::uint32_t silent_sweeps = 0;  ///< consecutive sweeps without a message
-  bool has_sequence = false;        ///< a sequenced update was applied (docs/cluster.md#ordering)
-  std::uint64_t instance = 0;       ///< the sender instance of the last sequenced update
-  std::uint64_t sequence = 0;       ///< and its sequence
+  bool stale = false;               ///< silent long enough for `stale_as` to decide its contribution
+  stale_usage_policy stale_as = stale_usage_policy::optimistic;
+  bool has_sequence = false;   ///< a sequenced update was applied (docs/cluster.md#ordering)
+  std::uint64_t instance = 0;  ///< the sender instance of the last sequenced update
+  std::uint64_t sequence = 0;  ///< and its sequence
 };
 
 /// What merging one peer record did.
@@ -210,6 +216,97 @@ struct account_state {
   std::uint64_t remote_api = 0;  ///< Σ remote nodes' API counters (guarded by mu)
   std::uint64_t remote_errors = 0;
   std::uint64_t remote_tiers_refused = 0;  ///< peer records refused by the remote_tier_caps
+  // Drift repairs and underflows (docs/cluster.md#reconciliation): counted, never hidden.
+  typename P::counter repairs_raised{};   ///< repairs that raised local usage (it was under-counted)
+  typename P::counter repairs_lowered{};  ///< repairs that lowered it (over-counted)
+  typename P::counter underflows{};       ///< usage updates that left local usage below zero
+  typename P::counter clamped{};          ///< negative local usage set to zero with no recompute answer
+
+  /// What node `rn` adds to a tier it reported `last` for and holds `reserved`
+  /// in, given its stale state (docs/cluster.md#stale-usage).
+  static mem_store contribution(bool stale, stale_usage_policy p, mem_store last, mem_store reserved) noexcept {
+    if (!stale || p == stale_usage_policy::optimistic) return last;
+    if (p == stale_usage_policy::exclude) return {0, 0};
+    return {saturate_cast(static_cast<int128>(last.mem) + reserved.mem),
+            saturate_cast(static_cast<int128>(last.store) + reserved.store)};
+  }
+
+  /// Calls `f(tier_name, last, reserved)` once for every tier `rn` holds.
+  template <class F>
+  static void for_each_held(const remote_node& rn, F&& f) {
+    for (const auto& [t, last] : rn.tiers) {
+      const auto r = rn.reserved.find(t);
+      f(std::string_view(t), last, r == rn.reserved.end() ? mem_store{} : r->second);
+    }
+    for (const auto& [t, res] : rn.reserved)
+      if (rn.tiers.find(t) == rn.tiers.end()) f(std::string_view(t), mem_store{}, res);
+  }
+
+  /// Moves `rn` into (or out of) the stale state under policy `p`, adjusting
+  /// the remote sums of the tiers it holds by the change in its contribution.
+  /// Caller holds `mu`. No allocation.
+  void restate_remote(remote_node& rn, bool stale, stale_usage_policy p) noexcept {
+    if (rn.stale == stale && (!stale || rn.stale_as == p)) return;
+    for_each_held(rn, [&](std::string_view t, mem_store last, mem_store res) {
+      const mem_store before = contribution(rn.stale, rn.stale_as, last, res);
+      const mem_store after = contribution(stale, p, last, res);
+      tier_t* e = find_tier(t);
+      if (e == nullptr) return;  // cannot happen: a held tier has an entry
+      e->remote[0].add(wrap_sub(after.mem, before.mem));
+      e->remote[1].add(wrap_sub(after.store, before.store));
+      if ((after.mem != 0 || after.store != 0) && e->has_usage.load() == 0) e->has_usage.store(1);
+    });
+    rn.stale = stale;
+    rn.stale_as = p;
+  }
+
+  /// A message from `rn` arrived: a sign of life for the expiry sweep, and the
+  /// end of any stale state (its last report counts again). Caller holds `mu`.
+  void heard_from(remote_node& rn) noexcept {
+    rn.heard = true;
+    restate_remote(rn, false, rn.stale_as);
+  }
+
+  /// Records what `rn` holds reserved in `tier_name` (replacing the previous
+  /// value; zero removes it) and adjusts the tier's remote sum when the node is
+  /// stale. A reservation holds the tier like a report does. Caller holds `mu`.
+  /// Strong guarantee: on bad_alloc nothing changed.
+  void set_remote_reservation(remote_node& rn, std::string_view tier_name, mem_store res) {
+    const bool zero = res.mem == 0 && res.store == 0;
+    const auto it = rn.reserved.find(tier_name);
+    if (it == rn.reserved.end() && zero) return;
+    const auto rep = rn.tiers.find(tier_name);
+    const bool reported = rep != rn.tiers.end();
+    const mem_store last = reported ? rep->second : mem_store{};
+    const mem_store old_res = it == rn.reserved.end() ? mem_store{} : it->second;
+    tier_t* e = find_tier(tier_name);
+    const bool created = e == nullptr;
+    if (created) e = unpinned_tier(tier_name);
+    struct release_on_failure {  // as in merge_remote: no try/catch under -fno-exceptions
+      account_state* self;
+      tier_t* entry;
+      bool armed;
+      ~release_on_failure() {
+        if (armed) self->release_if_unused(entry);
+      }
+    } guard{this, e, created};
+    const mem_store before = contribution(rn.stale, rn.stale_as, last, old_res);
+    if (it == rn.reserved.end()) {
+      rn.reserved.emplace(std::string(tier_name), res);
+      if (!reported) ++e->remote_nodes;
+    } else if (!zero) {
+      it->second = res;
+    } else {
+      rn.reserved.erase(it);
+      if (!reported) --e->remote_nodes;
+    }
+    guard.armed = false;
+    const mem_store after = contribution(rn.stale, rn.stale_as, last, zero ? mem_store{} : res);
+    e->remote[0].add(wrap_sub(after.mem, before.mem));
+    e->remote[1].add(wrap_sub(after.store, before.store));
+    if ((after.mem != 0 || after.store != 0) && e->has_usage.load() == 0) e->has_usage.store(1);
+    release_if_unused(e);
+  }
 
   /// Tier entry by name, or nullptr. Caller holds `mu`.
   tier_t* find_tier(std::string_view t) const noexcept {
@@ -258,10 +355,12 @@ struct account_state {
   /// contribution, never accumulate), with jsacct's bounds: a zero report drops
   /// the node's contribution (and the tier when nothing else keeps it), and a
   /// new non-zero tier is refused beyond `caps` unless the tier has limits.
-  /// Caller holds `mu`. Strong guarantee: on bad_alloc nothing changed.
+  /// Caller holds `mu` and has called heard_from(rn) (a node that sends is not
+  /// stale). Strong guarantee: on bad_alloc nothing changed.
   remote_merge merge_remote(remote_node& rn, std::string_view tier_name, std::int64_t mem, std::int64_t store,
                             const remote_tier_caps& caps) {
     const bool zero = mem == 0 && store == 0;
+    const bool holds_reservation = rn.reserved.find(tier_name) != rn.reserved.end();
     if (const auto it = rn.tiers.find(tier_name); it != rn.tiers.end()) {
       tier_t* e = find_tier(tier_name);
       if (e == nullptr) e = unpinned_tier(tier_name);  // cannot happen: a node's contribution implies the tier entry
@@ -272,7 +371,7 @@ struct account_state {
         return remote_merge::applied;
       }
       rn.tiers.erase(it);
-      --e->remote_nodes;
+      if (!holds_reservation) --e->remote_nodes;
       release_if_unused(e);
       return remote_merge::released;
     }
@@ -303,7 +402,7 @@ struct account_state {
     } guard{this, e, created};
     rn.tiers.emplace(std::string(tier_name), mem_store{mem, store});
     guard.armed = false;
-    ++e->remote_nodes;
+    if (!holds_reservation) ++e->remote_nodes;
     if (e->has_usage.load() == 0) e->has_usage.store(1);
     e->remote[0].add(mem);
     e->remote[1].add(store);
@@ -328,14 +427,16 @@ struct account_state {
   void forget_remote(std::string_view node) noexcept {
     const auto it = remotes.find(node);
     if (it == remotes.end()) return;
-    for (const auto& [tier_name, v] : it->second.tiers) {
+    const remote_node& rn = it->second;
+    for_each_held(rn, [&](std::string_view tier_name, mem_store last, mem_store res) {
       tier_t* e = find_tier(tier_name);
-      if (e == nullptr) continue;  // cannot happen: a node's contribution implies the tier entry
+      if (e == nullptr) return;  // cannot happen: a node's contribution implies the tier entry
+      const mem_store v = contribution(rn.stale, rn.stale_as, last, res);
       e->remote[0].add(wrap_sub(0, v.mem));
       e->remote[1].add(wrap_sub(0, v.store));
       --e->remote_nodes;
       release_if_unused(e);
-    }
+    });
     remote_api -= it->second.api;
     remote_errors -= it->second.errors;
     remotes.erase(it);

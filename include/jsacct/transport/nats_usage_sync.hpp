@@ -12,7 +12,9 @@
 ///   a `usage_publisher`: on `notify_changed()` (throttled to one per 250 ms,
 ///   no trailing send) and on a timer thread every 1.5 s;
 /// * with `expiry` set, sweeps the account's peers once per tick so that a
-///   peer that went silent stops counting (docs/cluster.md#peer-expiry).
+///   peer that went silent stops counting (docs/cluster.md#peer-expiry);
+/// * with `reconcile_every_ticks` set, reconciles the account's local usage
+///   with the engine's recompute hook (docs/cluster.md#reconciliation).
 ///
 /// The payloads are byte-compatible with nats-server (main and 2.9.10), so a
 /// jsacct node can share an account's usage with real servers. Only available
@@ -45,6 +47,7 @@
 #include <vector>
 
 #include "jsacct/engine/account.hpp"
+#include "jsacct/engine/reconcile.hpp"
 #include "jsacct/wire/cluster_usage.hpp"
 #include "jsacct/wire/peer_expiry.hpp"
 #include "jsacct/wire/usage_update.hpp"
@@ -70,6 +73,11 @@ struct nats_usage_sync_options {
   /// Called with each sweep's result (on the timer thread), e.g. to log the
   /// expired peers.
   std::function<void(const peer_sweep_result&)> on_sweep;
+  /// Reconciliation (docs/cluster.md#reconciliation): one reconcile_usage every
+  /// this many ticks on the timer thread; 0 (the default) never.
+  std::uint32_t reconcile_every_ticks = 0;
+  /// Called with each reconciliation's result (on the timer thread).
+  std::function<void(const reconcile_result&)> on_reconcile;
 };
 
 /// The NATS adapter of the cluster usage exchange for one account (see file comment).
@@ -184,17 +192,25 @@ class nats_usage_sync {
         if (st.stop_requested()) break;
         try {
           send(true);
-          if (opts.expiry && now() >= due) {  // one sweep per tick that fired
-            const peer_sweep_result r = sweep_remote_usage(acct, *opts.expiry);
-            if (opts.on_sweep) opts.on_sweep(r);
+          if (now() >= due) {  // a tick fired: one sweep, and a reconciliation every N ticks
+            if (opts.expiry) {
+              const peer_sweep_result r = sweep_remote_usage(acct, *opts.expiry);
+              if (opts.on_sweep) opts.on_sweep(r);
+            }
+            if (opts.reconcile_every_ticks != 0 && ++ticks_since_reconcile >= opts.reconcile_every_ticks) {
+              ticks_since_reconcile = 0;
+              const reconcile_result r = reconcile_usage(acct);
+              if (opts.on_reconcile) opts.on_reconcile(r);
+            }
           }
-        } catch (...) {  // allocation failure: the next tick tries again
+        } catch (...) {  // allocation failure or a throwing recompute hook: the next tick tries again
         }
       }
     }
 
     std::chrono::steady_clock::time_point now() const { return opts.clock ? opts.clock() : std::chrono::steady_clock::now(); }
 
+    std::uint32_t ticks_since_reconcile = 0;  // timer thread only
     natsConnection* nc;
     account_handle<T> acct;
     std::string node;

@@ -166,7 +166,7 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
     auto it = st.remotes.find(r.node);  // step 3: the entry exists even if the body is corrupt
     if (it == st.remotes.end()) it = st.remotes.emplace(std::string(r.node), detail::remote_node{}).first;
     detail::remote_node& rn = it->second;
-    rn.heard = true;      // any message is a sign of life for the expiry sweep (peer_expiry.hpp)
+    st.heard_from(rn);    // any message is a sign of life for the expiry sweep, and ends a stale state (peer_expiry.hpp)
     if (info.sequence) {  // docs/cluster.md#ordering
       if (rn.has_sequence && (info.instance < rn.instance || (info.instance == rn.instance && *info.sequence <= rn.sequence))) {
         r.outcome = remote_usage_outcome::dropped_out_of_order;

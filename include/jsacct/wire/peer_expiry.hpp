@@ -12,6 +12,12 @@
 /// released, and a `remote_usage_expired` event is emitted. Its next message
 /// brings it back (a peer sends every tier with usage in each update). No
 /// clock is read on the receive path: a message only marks its peer as heard.
+///
+/// Between going quiet and expiring, a peer silent for `stale_after_sweeps`
+/// sweeps is *stale*, and `stale_usage_policy` decides what it counts
+/// (docs/cluster.md#stale-usage): its last report (optimistic, nats-server's
+/// behavior and the default), that plus its reservations (pessimistic), or
+/// nothing (exclude).
 #pragma once
 
 #include "jsacct/config.hpp"
@@ -20,11 +26,13 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "jsacct/engine/account.hpp"
 #include "jsacct/engine/events.hpp"
+#include "jsacct/wire/stale_usage_policy.hpp"
 
 namespace jsacct {
 
@@ -34,6 +42,13 @@ struct peer_expiry_options {
   /// With one sweep per 1.5 s usage tick, 10 is 15 s: ten missed sends. 0
   /// never expires anything (nats-server's behavior).
   std::uint32_t expire_after_sweeps = 10;
+  /// Consecutive sweeps without a message after which a peer is stale and
+  /// `stale` decides its contribution until it sends again or expires. The
+  /// default 2 lets one late message pass (jitter) without a change. 0: never
+  /// stale. A value at or above `expire_after_sweeps` never applies.
+  std::uint32_t stale_after_sweeps = 2;
+  /// What a stale peer counts. The default is nats-server's.
+  stale_usage_policy stale = stale_usage_policy::optimistic;
   friend bool operator==(const peer_expiry_options&, const peer_expiry_options&) = default;
 };
 
@@ -41,6 +56,7 @@ struct peer_expiry_options {
 struct peer_sweep_result {
   std::size_t heard = 0;             ///< peers with a message since the previous sweep
   std::size_t silent = 0;            ///< peers without one, kept (not expired yet)
+  std::size_t stale = 0;             ///< of those, peers counted by the stale policy
   std::vector<std::string> expired;  ///< peers forgotten by this sweep
 };
 
@@ -66,6 +82,9 @@ peer_sweep_result sweep_remote_usage(account_handle<T>& acct, const peer_expiry_
       if (rn.silent_sweeps < UINT32_MAX) ++rn.silent_sweeps;
       if (opts.expire_after_sweeps == 0 || rn.silent_sweeps < opts.expire_after_sweeps) {
         ++r.silent;
+        const bool stale = opts.stale_after_sweeps != 0 && rn.silent_sweeps >= opts.stale_after_sweeps;
+        st.restate_remote(rn, stale, opts.stale);  // also follows a policy changed between sweeps
+        if (stale) ++r.stale;
         continue;
       }
       r.expired.push_back(node);
@@ -82,6 +101,16 @@ peer_sweep_result sweep_remote_usage(account_handle<T>& acct, const peer_expiry_
                           std::move(text)});
   }
   return r;
+}
+
+/// What `node` holds reserved in `tier` (for example the MaxBytes of its
+/// stream replicas, from the embedder's stream assignments): counted on top of
+/// its last report while it is stale under stale_usage_policy::pessimistic
+/// (docs/cluster.md#stale-usage). Zero removes it. A disabled account ignores it.
+template <class T>
+void set_remote_reservation(account_handle<T>& acct, std::string_view node, std::string_view tier, std::int64_t mem,
+                            std::int64_t store) {
+  if (acct.enabled()) acct.set_remote_reservation(node, tier, mem, store);
 }
 
 /// The peers `acct` holds a report from (sorted), for observability and tests.
