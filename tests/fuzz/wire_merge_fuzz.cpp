@@ -171,6 +171,7 @@ struct model {
   std::set<std::string> pinned;   // used locally
   std::map<std::string, std::int64_t> local_store;
   std::uint64_t refused = 0;
+  std::set<std::string> removed;  // remove_node with ignore_updates_for_sweeps > 0 (no sweeps here: for good)
 
   bool held_by_a_node(const std::string& t) const {
     for (const auto& [_, n] : nodes)
@@ -356,7 +357,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // The model: size guard, node id, node entry, records, API counters.
       const ref_decoded d = reference_decode(msg);
       const auto node = jsacct::node_id_from_subject(subject);
-      const bool applies_nothing = d.too_short || !node || d.records.empty();
+      const bool ignored = !d.too_short && node && mod.removed.count(std::string(*node)) != 0;
+      const bool applies_nothing = d.too_short || !node || d.records.empty() || ignored;
       std::optional<jsacct::account_stats> before;
       if (applies_nothing) before = acc.usage();
       const std::uint64_t events_before = refusal_events;
@@ -367,6 +369,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(r.outcome == jsacct::remote_usage_outcome::too_short);
       } else if (!node) {
         FUZZ_CHECK(r.outcome == jsacct::remote_usage_outcome::no_remote_node);
+      } else if (ignored) {  // an update still in flight from a removed node
+        FUZZ_CHECK(r.outcome == jsacct::remote_usage_outcome::dropped_removed_node);
       } else {
         model_node& n = mod.nodes[std::string(*node)];
         for (const auto& rec : d.records) (mod.merge(n, rec.name, rec.mem, rec.store) ? merged : refused) += 1;
@@ -386,8 +390,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (before) FUZZ_CHECK(acc.usage() == *before);  // nothing applied: nothing changed
     } else if (op == 5) {
       const std::string node = node_name(in.byte());
-      jsacct::remove_node(acc, node);
+      const std::uint32_t ignore = in.byte() % 2 == 0 ? 0 : 2;
+      jsacct::remove_node(acc, node, {.ignore_updates_for_sweeps = ignore});
       mod.remove(node);
+      if (ignore != 0) mod.removed.insert(node);
       check_against_model(acc, mod);
     } else if (op == 6) {
       const std::string& t = k_names[in.byte() % k_names.size()];

@@ -333,15 +333,11 @@ class account_handle {
   /// on top of the node's last report while the node is stale under
   /// stale_usage_policy::pessimistic (docs/cluster.md#stale-usage); otherwise it
   /// changes no total. Replaces the previous value; zero removes it. Not a sign
-  /// of life: the expiry sweep still sees the node as silent.
+  /// of life: the expiry sweep still sees the node as silent. A declaration
+  /// holds its tier entry and outlives the node's expiry; remove_node drops it.
   void set_remote_reservation(std::string_view node, std::string_view tier, std::int64_t mem, std::int64_t store) {
     lock_t lk(st_->mu);
-    auto it = st_->remotes.find(node);
-    if (it == st_->remotes.end()) {
-      if (mem == 0 && store == 0) return;
-      it = st_->remotes.emplace(std::string(node), detail::remote_node{}).first;
-    }
-    st_->set_remote_reservation(it->second, tier, mem_store{mem, store});
+    st_->set_remote_reservation(node, tier, mem_store{mem, store});
   }
   /// Drift repairs and underflows of this account so far (docs/cluster.md#reconciliation).
   usage_repairs repair_counters() const noexcept {
@@ -350,9 +346,13 @@ class account_handle {
   }
   /// The embedder says `node` is gone: subtract everything it reported.
   /// (nats-server never removes a node's contribution; this is jsacct's addition.)
-  void remove_remote_node(std::string_view node) {
+  /// With `ignore_updates_for_sweeps` > 0, `$JSC.ARU` updates from the node
+  /// (apply_usage_update) are ignored until that many expiry sweeps passed,
+  /// so that one still in flight cannot bring it back (jsacct::remove_node
+  /// does this by default).
+  void remove_remote_node(std::string_view node, std::uint32_t ignore_updates_for_sweeps = 0) {
     lock_t lk(st_->mu);
-    st_->forget_remote(node);
+    st_->remove_remote(node, ignore_updates_for_sweeps);
   }
   /// The local usage of every tier that has a usage entry (what a node sends, docs/semantics.md#aru-layout).
   template <class F>
@@ -500,10 +500,11 @@ class account_handle {
   }
 
   detail::remote_node& remote_locked(std::string_view node) {
-    auto it = st_->remotes.find(node);
-    if (it == st_->remotes.end()) it = st_->remotes.emplace(std::string(node), detail::remote_node{}).first;
-    st_->heard_from(it->second);  // a sign of life for the expiry sweep (ends a stale state)
-    return it->second;
+    if (const auto r = st_->removed_nodes.find(node); r != st_->removed_nodes.end())
+      st_->removed_nodes.erase(r);  // the embedder's own call: the node is back
+    detail::remote_node& rn = st_->remote_entry(node);
+    st_->heard_from(rn);  // a sign of life for the expiry sweep (ends a stale state)
+    return rn;
   }
 
   result<selected_limits> select_locked(const stream_config& c) const {

@@ -57,6 +57,7 @@ struct alignas(cache_line) tier_entry {
   std::int64_t streams = 0;                     ///< streams whose stream tier is this tier
   std::int64_t consumers = 0;                   ///< their consumers
   std::size_t remote_nodes = 0;                 ///< peers holding a (non-zero) contribution to this tier
+  std::size_t reservation_holds = 0;            ///< peers with a reservation declared in this tier
   bool pinned = false;  ///< used locally (a tier_ref or a stream has its address): kept for the account's life
 
   std::int64_t total(std::size_t slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
@@ -126,14 +127,16 @@ struct string_hash {
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
+/// Amounts per tier name.
+using tier_amounts = std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>>;
+
 /// One remote node's last report (docs/semantics.md#aru-merge rusage). Only non-zero
 /// contributions are kept (a zero one adds nothing); forgetting a node walks
-/// just its own entries. A tier entry is held (counted in its
-/// `remote_nodes`) once per node that reported it or holds a reservation in it.
+/// just its own entries.
 struct remote_node {
   std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>> tiers;
-  /// What the embedder says the node holds reserved per tier (docs/cluster.md#stale-usage).
-  std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>> reserved;
+  /// The reservations declared for the node (account_state::remote_reservations), or nullptr.
+  const tier_amounts* reserved = nullptr;
   std::uint64_t api = 0;
   std::uint64_t errors = 0;
   bool heard = true;                ///< a message arrived since the last expiry sweep (docs/cluster.md#peer-expiry)
@@ -143,6 +146,14 @@ struct remote_node {
   bool has_sequence = false;   ///< a sequenced update was applied (docs/cluster.md#ordering)
   std::uint64_t instance = 0;  ///< the sender instance of the last sequenced update
   std::uint64_t sequence = 0;  ///< and its sequence
+};
+
+/// A node the embedder removed (remove_node): its updates still in flight are
+/// ignored for a few sweeps instead of bringing its usage back (docs/cluster.md#merge-rules).
+struct removed_node {
+  std::uint32_t sweeps_left = 0;  ///< expiry sweeps until its updates are accepted again
+  bool has_sequence = false;      ///< it had sent a sequenced update (docs/cluster.md#ordering) ...
+  std::uint64_t instance = 0;     ///< ... from this sender instance: a newer instance has rejoined
 };
 
 /// What merging one peer record did.
@@ -205,6 +216,10 @@ struct account_state {
   std::map<std::string, std::shared_ptr<stream_record<P>>, std::less<>> streams;
   std::map<std::string, reservation_bucket, std::less<>> buckets;
   std::map<std::string, remote_node, std::less<>> remotes;
+  /// What the embedder declared each peer holds reserved (docs/cluster.md#stale-usage). Kept
+  /// apart from `remotes`: a declaration outlives the peer's expiry, and holds its tier entries.
+  std::map<std::string, tier_amounts, std::less<>> remote_reservations;
+  std::map<std::string, removed_node, std::less<>> removed_nodes;  ///< remove_node's recent removals
   std::int64_t consumers = 0;
   std::array<int128, 2>
       positive_limits{};  ///< Σ positive MaxMemory / MaxStore over tiers (docs/semantics.md#sufficient-resources)
@@ -231,15 +246,29 @@ struct account_state {
             saturate_cast(static_cast<int128>(last.store) + reserved.store)};
   }
 
-  /// Calls `f(tier_name, last, reserved)` once for every tier `rn` holds.
+  /// Calls `f(tier_name, last, reserved, reported)` once for every tier `rn`
+  /// reported (`reported`: counted in its `remote_nodes`) or has a reservation in.
   template <class F>
   static void for_each_held(const remote_node& rn, F&& f) {
     for (const auto& [t, last] : rn.tiers) {
-      const auto r = rn.reserved.find(t);
-      f(std::string_view(t), last, r == rn.reserved.end() ? mem_store{} : r->second);
+      mem_store res{};
+      if (rn.reserved != nullptr)
+        if (const auto r = rn.reserved->find(t); r != rn.reserved->end()) res = r->second;
+      f(std::string_view(t), last, res, true);
     }
-    for (const auto& [t, res] : rn.reserved)
-      if (rn.tiers.find(t) == rn.tiers.end()) f(std::string_view(t), mem_store{}, res);
+    if (rn.reserved == nullptr) return;
+    for (const auto& [t, res] : *rn.reserved)
+      if (rn.tiers.find(t) == rn.tiers.end()) f(std::string_view(t), mem_store{}, res, false);
+  }
+
+  /// The entry of peer `node`, created on its first message (with its
+  /// declared reservations attached). Caller holds `mu`.
+  remote_node& remote_entry(std::string_view node) {
+    auto it = remotes.find(node);
+    if (it != remotes.end()) return it->second;
+    it = remotes.emplace(std::string(node), remote_node{}).first;
+    if (const auto r = remote_reservations.find(node); r != remote_reservations.end()) it->second.reserved = &r->second;
+    return it->second;
   }
 
   /// Moves `rn` into (or out of) the stale state under policy `p`, adjusting
@@ -247,7 +276,7 @@ struct account_state {
   /// Caller holds `mu`. No allocation.
   void restate_remote(remote_node& rn, bool stale, stale_usage_policy p) noexcept {
     if (rn.stale == stale && (!stale || rn.stale_as == p)) return;
-    for_each_held(rn, [&](std::string_view t, mem_store last, mem_store res) {
+    for_each_held(rn, [&](std::string_view t, mem_store last, mem_store res, bool) {
       const mem_store before = contribution(rn.stale, rn.stale_as, last, res);
       const mem_store after = contribution(stale, p, last, res);
       tier_t* e = find_tier(t);
@@ -267,45 +296,84 @@ struct account_state {
     restate_remote(rn, false, rn.stale_as);
   }
 
-  /// Records what `rn` holds reserved in `tier_name` (replacing the previous
-  /// value; zero removes it) and adjusts the tier's remote sum when the node is
-  /// stale. A reservation holds the tier like a report does. Caller holds `mu`.
-  /// Strong guarantee: on bad_alloc nothing changed.
-  void set_remote_reservation(remote_node& rn, std::string_view tier_name, mem_store res) {
+  /// Records what peer `node` holds reserved in `tier_name` (replacing the
+  /// previous declaration; zero removes it). A declaration holds its tier
+  /// entry and survives the peer's expiry; it counts only while the peer is
+  /// stale under the pessimistic policy. Caller holds `mu`. Strong guarantee:
+  /// on bad_alloc nothing changed.
+  void set_remote_reservation(std::string_view node, std::string_view tier_name, mem_store res) {
     const bool zero = res.mem == 0 && res.store == 0;
-    const auto it = rn.reserved.find(tier_name);
-    if (it == rn.reserved.end() && zero) return;
-    const auto rep = rn.tiers.find(tier_name);
-    const bool reported = rep != rn.tiers.end();
-    const mem_store last = reported ? rep->second : mem_store{};
-    const mem_store old_res = it == rn.reserved.end() ? mem_store{} : it->second;
+    auto decl = remote_reservations.find(node);
+    if (decl == remote_reservations.end()) {
+      if (zero) return;
+      decl = remote_reservations.emplace(std::string(node), tier_amounts{}).first;
+    }
+    tier_amounts& m = decl->second;
+    const auto it = m.find(tier_name);
     tier_t* e = find_tier(tier_name);
-    const bool created = e == nullptr;
-    if (created) e = unpinned_tier(tier_name);
-    struct release_on_failure {  // as in merge_remote: no try/catch under -fno-exceptions
+    const bool created = e == nullptr && !zero;
+    // Undone on failure (a scope guard: no try/catch under -fno-exceptions).
+    struct undo_on_failure {
       account_state* self;
+      decltype(decl) d;
       tier_t* entry;
       bool armed;
-      ~release_on_failure() {
-        if (armed) self->release_if_unused(entry);
+      ~undo_on_failure() {
+        if (!armed) return;
+        if (entry != nullptr) self->release_if_unused(entry);
+        if (d->second.empty()) self->remote_reservations.erase(d);
       }
-    } guard{this, e, created};
-    const mem_store before = contribution(rn.stale, rn.stale_as, last, old_res);
-    if (it == rn.reserved.end()) {
-      rn.reserved.emplace(std::string(tier_name), res);
-      if (!reported) ++e->remote_nodes;
-    } else if (!zero) {
+    } guard{this, decl, nullptr, true};
+    if (created) guard.entry = e = unpinned_tier(tier_name);
+    if (it == m.end() && zero) return;  // nothing declared, nothing to remove (the guard drops an empty map)
+    const mem_store old_res = it == m.end() ? mem_store{} : it->second;
+    if (it == m.end())
+      m.emplace(std::string(tier_name), res);
+    else if (!zero)
       it->second = res;
-    } else {
-      rn.reserved.erase(it);
-      if (!reported) --e->remote_nodes;
-    }
     guard.armed = false;
-    const mem_store after = contribution(rn.stale, rn.stale_as, last, zero ? mem_store{} : res);
-    e->remote[0].add(wrap_sub(after.mem, before.mem));
-    e->remote[1].add(wrap_sub(after.store, before.store));
-    if ((after.mem != 0 || after.store != 0) && e->has_usage.load() == 0) e->has_usage.store(1);
-    release_if_unused(e);
+    remote_node* rn = nullptr;
+    if (const auto r = remotes.find(node); r != remotes.end()) rn = &r->second;
+    if (rn != nullptr && e != nullptr) {
+      const auto rep = rn->tiers.find(tier_name);
+      const mem_store last = rep == rn->tiers.end() ? mem_store{} : rep->second;
+      const mem_store before = contribution(rn->stale, rn->stale_as, last, old_res);
+      const mem_store after = contribution(rn->stale, rn->stale_as, last, zero ? mem_store{} : res);
+      e->remote[0].add(wrap_sub(after.mem, before.mem));
+      e->remote[1].add(wrap_sub(after.store, before.store));
+      if ((after.mem != 0 || after.store != 0) && e->has_usage.load() == 0) e->has_usage.store(1);
+    }
+    if (it == m.end()) {
+      ++e->reservation_holds;
+    } else if (zero) {
+      m.erase(it);
+      if (e != nullptr) {
+        --e->reservation_holds;
+        release_if_unused(e);
+      }
+    }
+    if (m.empty()) {
+      if (rn != nullptr) rn->reserved = nullptr;
+      remote_reservations.erase(decl);
+    } else if (rn != nullptr) {
+      rn->reserved = &m;
+    }
+  }
+
+  /// Drops every reservation declared for `node` (remove_node). Caller holds `mu`.
+  void forget_remote_reservations(std::string_view node) noexcept {
+    const auto decl = remote_reservations.find(node);
+    if (decl == remote_reservations.end()) return;
+    if (const auto r = remotes.find(node); r != remotes.end()) {
+      restate_remote(r->second, false, r->second.stale_as);  // its declarations stop counting
+      r->second.reserved = nullptr;
+    }
+    for (const auto& [t, _] : decl->second)
+      if (tier_t* e = find_tier(t); e != nullptr) {
+        --e->reservation_holds;
+        release_if_unused(e);
+      }
+    remote_reservations.erase(decl);
   }
 
   /// Tier entry by name, or nullptr. Caller holds `mu`.
@@ -338,8 +406,8 @@ struct account_state {
   /// limits, no local usage, no streams or consumers. Such a tier is invisible
   /// in account info and in limit checks (a tier without limits answers 10120).
   void release_if_unused(tier_t* e) noexcept {
-    if (e->remote_nodes != 0 || e->pinned || e->has_limits.load() != 0 || e->local[0].load() != 0 || e->local[1].load() != 0 ||
-        e->streams != 0 || e->consumers != 0)
+    if (e->remote_nodes != 0 || e->reservation_holds != 0 || e->pinned || e->has_limits.load() != 0 || e->local[0].load() != 0 ||
+        e->local[1].load() != 0 || e->streams != 0 || e->consumers != 0)
       return;
     const auto it = tier_index.find(std::string_view(e->name));
     const std::size_t i = it->second;
@@ -360,7 +428,6 @@ struct account_state {
   remote_merge merge_remote(remote_node& rn, std::string_view tier_name, std::int64_t mem, std::int64_t store,
                             const remote_tier_caps& caps) {
     const bool zero = mem == 0 && store == 0;
-    const bool holds_reservation = rn.reserved.find(tier_name) != rn.reserved.end();
     if (const auto it = rn.tiers.find(tier_name); it != rn.tiers.end()) {
       tier_t* e = find_tier(tier_name);
       if (e == nullptr) e = unpinned_tier(tier_name);  // cannot happen: a node's contribution implies the tier entry
@@ -371,7 +438,7 @@ struct account_state {
         return remote_merge::applied;
       }
       rn.tiers.erase(it);
-      if (!holds_reservation) --e->remote_nodes;
+      --e->remote_nodes;
       release_if_unused(e);
       return remote_merge::released;
     }
@@ -402,7 +469,7 @@ struct account_state {
     } guard{this, e, created};
     rn.tiers.emplace(std::string(tier_name), mem_store{mem, store});
     guard.armed = false;
-    if (!holds_reservation) ++e->remote_nodes;
+    ++e->remote_nodes;
     if (e->has_usage.load() == 0) e->has_usage.store(1);
     e->remote[0].add(mem);
     e->remote[1].add(store);
@@ -422,18 +489,49 @@ struct account_state {
                        static_cast<std::int64_t>(refused), static_cast<std::int64_t>(records), errc::none, std::move(text)});
   }
 
+  /// forget_remote(node), and ignore its updates for `ignore_sweeps` expiry
+  /// sweeps (0: accept them at once). Caller holds `mu`. Strong guarantee.
+  void remove_remote(std::string_view node, std::uint32_t ignore_sweeps) {
+    if (ignore_sweeps != 0) {
+      removed_node tomb{ignore_sweeps, false, 0};
+      if (const auto it = remotes.find(node); it != remotes.end())
+        tomb = {ignore_sweeps, it->second.has_sequence, it->second.instance};
+      if (const auto it = removed_nodes.find(node); it != removed_nodes.end())
+        it->second = tomb;
+      else
+        removed_nodes.emplace(std::string(node), tomb);
+    }
+    forget_remote(node);
+    forget_remote_reservations(node);
+  }
+
+  /// Whether an update from `node` is one remove_node said to ignore: true
+  /// while its removal is recent, unless the update is sequenced and comes
+  /// from a newer sender instance (the node restarted and rejoined, which
+  /// ends the removal). Caller holds `mu`.
+  bool ignore_removed(std::string_view node, bool sequenced, std::uint64_t instance) noexcept {
+    const auto it = removed_nodes.find(node);
+    if (it == removed_nodes.end()) return false;
+    if (sequenced && it->second.has_sequence && instance > it->second.instance) {
+      removed_nodes.erase(it);
+      return false;
+    }
+    return true;
+  }
+
   /// Subtracts everything `node` reported and forgets it (its tiers are
   /// released when nothing else keeps them). O(the node's tiers). Caller holds `mu`.
   void forget_remote(std::string_view node) noexcept {
     const auto it = remotes.find(node);
     if (it == remotes.end()) return;
     const remote_node& rn = it->second;
-    for_each_held(rn, [&](std::string_view tier_name, mem_store last, mem_store res) {
+    for_each_held(rn, [&](std::string_view tier_name, mem_store last, mem_store res, bool reported) {
       tier_t* e = find_tier(tier_name);
-      if (e == nullptr) return;  // cannot happen: a node's contribution implies the tier entry
+      if (e == nullptr) return;  // cannot happen: a node's contribution or declaration implies the tier entry
       const mem_store v = contribution(rn.stale, rn.stale_as, last, res);
       e->remote[0].add(wrap_sub(0, v.mem));
       e->remote[1].add(wrap_sub(0, v.store));
+      if (!reported) return;  // held by the declaration, which stays
       --e->remote_nodes;
       release_if_unused(e);
     });

@@ -46,6 +46,7 @@ enum class remote_usage_outcome : std::uint8_t {
   no_remote_node,        ///< no node id in the subject: ignored (warning)
   account_disabled,      ///< the account is gone: ignored (jsacct only; main unsubscribes on delete)
   dropped_out_of_order,  ///< a sequenced update not newer than the last applied one of its sender instance: ignored
+  dropped_removed_node,  ///< from a node remove_node removed recently (an update still in flight): ignored
 };
 
 /// nats-server main's warning text for `o`, or "" when main logs nothing.
@@ -85,6 +86,8 @@ constexpr std::string_view to_string(remote_usage_outcome o) noexcept {
       return "account_disabled";
     case remote_usage_outcome::dropped_out_of_order:
       return "dropped_out_of_order";
+    case remote_usage_outcome::dropped_removed_node:
+      return "dropped_removed_node";
     default:
       return "unknown";
   }
@@ -163,9 +166,11 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
   std::string_view first_refused;
   {
     std::unique_lock lk(st.mu);
-    auto it = st.remotes.find(r.node);  // step 3: the entry exists even if the body is corrupt
-    if (it == st.remotes.end()) it = st.remotes.emplace(std::string(r.node), detail::remote_node{}).first;
-    detail::remote_node& rn = it->second;
+    if (st.ignore_removed(r.node, info.sequence.has_value(), info.instance)) {  // docs/cluster.md#merge-rules
+      r.outcome = remote_usage_outcome::dropped_removed_node;
+      return r;
+    }
+    detail::remote_node& rn = st.remote_entry(r.node);  // step 3: the entry exists even if the body is corrupt
     st.heard_from(rn);    // any message is a sign of life for the expiry sweep, and ends a stale state (peer_expiry.hpp)
     if (info.sequence) {  // docs/cluster.md#ordering
       if (rn.has_sequence && (info.instance < rn.instance || (info.instance == rn.instance && *info.sequence <= rn.sequence))) {
@@ -229,13 +234,26 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
   return apply_usage_update(acct, subject, std::as_bytes(std::span<const char>(msg.data(), msg.size())), info);
 }
 
+/// How `remove_node` treats the removed node's later updates.
+struct node_removal_options {
+  /// Its `$JSC.ARU` updates are ignored (`dropped_removed_node`) until this
+  /// many expiry sweeps (sweep_remote_usage) passed: an update still in flight
+  /// when the node was removed cannot bring its usage back. A sequenced update
+  /// from a newer sender instance (docs/cluster.md#ordering) is accepted at
+  /// once: the node restarted and rejoined. 0 accepts every later update.
+  std::uint32_t ignore_updates_for_sweeps = 2;
+  friend bool operator==(const node_removal_options&, const node_removal_options&) = default;
+};
+
 /// The embedder says `node` left the cluster: subtract everything it reported
-/// (its per-tier contributions and API counters) and release the tiers that
-/// only it kept. nats-server never does this (remote entries live as long as
-/// the account); it is jsacct's addition. Costs O(tiers the node reported).
+/// (its per-tier contributions, API counters and declared reservations) and
+/// release the tiers that only it kept; its updates still in flight are
+/// ignored for `opts.ignore_updates_for_sweeps` sweeps. nats-server never does
+/// this (remote entries live as long as the account); it is jsacct's
+/// addition. Costs O(tiers the node reported).
 template <class T>
-void remove_node(account_handle<T>& acct, std::string_view node) {
-  acct.remove_remote_node(node);
+void remove_node(account_handle<T>& acct, std::string_view node, const node_removal_options& opts = {}) {
+  acct.remove_remote_node(node, opts.ignore_updates_for_sweeps);
 }
 
 // ---------------------------------------------------------------------------

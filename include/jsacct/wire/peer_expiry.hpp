@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -91,6 +92,8 @@ peer_sweep_result sweep_remote_usage(account_handle<T>& acct, const peer_expiry_
       dropped.emplace_back(rn.tiers.size(), rn.silent_sweeps);
     }
     for (const auto& node : r.expired) st.forget_remote(node);
+    for (auto it = st.removed_nodes.begin(); it != st.removed_nodes.end();)  // remove_node's recent removals age
+      it = --it->second.sweeps_left == 0 ? st.removed_nodes.erase(it) : std::next(it);
   }
   for (std::size_t i = 0; i < r.expired.size(); ++i) {
     std::string text = "Expired remote usage of node \"" + r.expired[i] + "\" for account \"" + st.name + "\" after " +
@@ -106,7 +109,8 @@ peer_sweep_result sweep_remote_usage(account_handle<T>& acct, const peer_expiry_
 /// What `node` holds reserved in `tier` (for example the MaxBytes of its
 /// stream replicas, from the embedder's stream assignments): counted on top of
 /// its last report while it is stale under stale_usage_policy::pessimistic
-/// (docs/cluster.md#stale-usage). Zero removes it. A disabled account ignores it.
+/// (docs/cluster.md#stale-usage). Zero removes it. It outlives the peer's
+/// expiry; remove_node drops it. A disabled account ignores it.
 template <class T>
 void set_remote_reservation(account_handle<T>& acct, std::string_view node, std::string_view tier, std::int64_t mem,
                             std::int64_t store) {

@@ -21,6 +21,7 @@
 #include "jsacct/types.hpp"
 #include "jsacct/wire/cluster_usage.hpp"
 #include "jsacct/wire/node_id.hpp"
+#include "jsacct/wire/peer_expiry.hpp"
 #include "jsacct/wire/usage_update.hpp"
 
 using namespace jsacct;
@@ -295,9 +296,50 @@ TEST_CASE("remove_node subtracts everything the node reported") {
   remove_node(acc, "n3");
   CHECK(tier_store(acc, "R1") == 10);
   CHECK(acc.usage().api.total == 0);
-  // The node may come back: its next update counts again from zero.
+  // Updates still in flight are ignored for 2 sweeps (the default), then the
+  // node may come back: its next update counts again from zero.
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(1, 0, {{"R1", 0, 5}})).outcome ==
+        remote_usage_outcome::dropped_removed_node);
+  CHECK(tier_store(acc, "R1") == 10);
+  (void)sweep_remote_usage(acc, {.expire_after_sweeps = 0});
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(1, 0, {{"R1", 0, 5}})).outcome ==
+        remote_usage_outcome::dropped_removed_node);  // exactly one sweep fewer than ignore_updates_for_sweeps
+  (void)sweep_remote_usage(acc, {.expire_after_sweeps = 0});
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", encode(1, 0, {{"R1", 0, 5}})).ok());
   CHECK(tier_store(acc, "R1") == 15);
+  CHECK(acc.usage().api.total == 1);
+}
+
+TEST_CASE("remove_node: a late update cannot revive the node; 0 sweeps accepts it; a newer sender instance rejoins at once") {
+  // An update in flight when the node was removed would otherwise bring its
+  // usage back for good (no expiry) or until it expires.
+  engine eng(server_cfg(), {.mode = deployment::clustered});
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(-1, -1)}});
+  const auto late = encode(0, 0, {{"R1", 0, 700}});
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", late, {.sequence = 8, .instance = 1}).ok());
+  remove_node(acc, "n2", {.ignore_updates_for_sweeps = 3});
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", late, {.sequence = 9, .instance = 1}).outcome ==
+        remote_usage_outcome::dropped_removed_node);  // same instance, newer sequence: still in flight
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", late).outcome == remote_usage_outcome::dropped_removed_node);
+  CHECK(remote_peers(acc).empty());
+  CHECK(tier_store(acc, "R1") == 0);
+  for (int i = 0; i < 2; ++i) (void)sweep_remote_usage(acc, {.expire_after_sweeps = 0});
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", late).outcome == remote_usage_outcome::dropped_removed_node);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", late, {.sequence = 1, .instance = 2}).ok());  // restarted: rejoined
+  CHECK(tier_store(acc, "R1") == 700);
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", late).ok());  // the removal is over
+
+  remove_node(acc, "n2", {.ignore_updates_for_sweeps = 0});
+  CHECK(tier_store(acc, "R1") == 0);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", late).ok());  // accepted at once
+  CHECK(tier_store(acc, "R1") == 700);
+
+  remove_node(acc, "n2");
+  CHECK(acc.apply_remote_usage("n2", "R1", 0, 50));  // the embedder's own call ends the removal
+  CHECK(apply_usage_update(acc, "$JSC.ARU.A.n2", late).ok());
+  CHECK(tier_store(acc, "R1") == 700);
+  CHECK(to_string(remote_usage_outcome::dropped_removed_node) == "dropped_removed_node");
+  CHECK(warning_text(remote_usage_outcome::dropped_removed_node).empty());
 }
 
 TEST_CASE(

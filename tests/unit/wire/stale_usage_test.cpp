@@ -115,8 +115,18 @@ TEST_CASE_TEMPLATE("pessimistic: a stale peer counts its last report plus its re
     REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n3", report("R1", 0, 200)).ok());
     (void)sweep_remote_usage(acc, opts);
   }
-  CHECK(remote_peers(acc) == std::vector<std::string>{"n3"});  // expired at 5 silent sweeps, reservation and all
+  CHECK(remote_peers(acc) == std::vector<std::string>{"n3"});  // expired at 5 silent sweeps
   CHECK(total(acc, "R1") == 200);
+
+  // The declaration outlives the expiry: n2 comes back, goes quiet again, and
+  // counts its new report plus the declared 3000 once stale.
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", report("R1", 0, 400)).ok());
+  CHECK(total(acc, "R1") == 400 + 200);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n3", report("R1", 0, 200)).ok());
+    (void)sweep_remote_usage(acc, opts);
+  }
+  CHECK(total(acc, "R1") == 400 + 3000 + 200);
 }
 
 TEST_CASE("exclude: a stale peer counts nothing, so a publish that fits without it is accepted") {
@@ -181,37 +191,47 @@ TEST_CASE("a policy changed between sweeps applies at the next sweep; stale_afte
   CHECK(total(acc, "R1") == 0);
 }
 
-TEST_CASE("a reservation alone holds its tier; removing it, the node or its expiry releases the tier") {
+TEST_CASE("a declaration holds its tier and outlives expiry; it counts only for a known, stale peer; remove_node drops it") {
   engine eng(server_cfg(), {.mode = deployment::clustered});
   auto acc = *eng.enable_account("A", limits_map{{"R1", lim(-1, -1)}});
   const peer_expiry_options opts{.expire_after_sweeps = 4, .stale_after_sweeps = 1, .stale = stale_usage_policy::pessimistic};
   set_remote_reservation(acc, "n2", "R3", 0, 0);  // zero for an unknown node: nothing recorded
-  CHECK(remote_peers(acc).empty());
+  CHECK_FALSE(has_tier_entry(acc, "R3"));
   set_remote_reservation(acc, "n2", "R3", 64, 4096);  // a tier n2 never reported usage for
   CHECK(has_tier_entry(acc, "R3"));
+  CHECK(remote_peers(acc).empty());  // a declaration is not a message: n2 is not a known peer
+  for (int i = 0; i < 3; ++i) CHECK(sweep_remote_usage(acc, opts).stale == 0);
   CHECK(total(acc, "R3") == 0);
-  (void)sweep_remote_usage(acc, opts);  // heard (a new entry gets one sweep of grace)
-  CHECK(sweep_remote_usage(acc, opts).stale == 1);
-  CHECK(total(acc, "R3") == 4096);
-  CHECK(total(acc, "R3", storage_type::memory) == 64);
-  set_remote_reservation(acc, "n2", "R3", 0, 0);
-  CHECK_FALSE(has_tier_entry(acc, "R3"));
-
-  set_remote_reservation(acc, "n2", "R3", 0, 4096);
-  CHECK(total(acc, "R3") == 4096);  // still stale
-  remove_node(acc, "n2");
-  CHECK_FALSE(has_tier_entry(acc, "R3"));
-  CHECK(acc.usage().store == 0);
 
   REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", report("R1", 0, 10)).ok());
+  (void)sweep_remote_usage(acc, opts);              // heard
+  CHECK(sweep_remote_usage(acc, opts).stale == 1);  // stale after 1 silent sweep
+  CHECK(total(acc, "R1") == 10);
+  CHECK(total(acc, "R3") == 4096);  // reservation-only tier
+  CHECK(total(acc, "R3", storage_type::memory) == 64);
+  set_remote_reservation(acc, "n2", "R3", 0, 0);  // withdrawn while stale: leaves at once, and so does the tier
+  CHECK(total(acc, "R3") == 0);
+  CHECK_FALSE(has_tier_entry(acc, "R3"));
   set_remote_reservation(acc, "n2", "R3", 0, 4096);
-  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", report("R1", 0, 0)).ok());  // a zero report: the reservation keeps R3
-  CHECK(has_tier_entry(acc, "R3"));
+  CHECK(total(acc, "R3") == 4096);  // still stale
+
+  for (int i = 0; i < 3; ++i) (void)sweep_remote_usage(acc, opts);
+  CHECK(remote_peers(acc).empty());  // expired after 4 silent sweeps
+  CHECK(total(acc, "R3") == 0);
   CHECK(total(acc, "R1") == 0);
-  for (int i = 0; i < 5; ++i) (void)sweep_remote_usage(acc, opts);
-  CHECK(remote_peers(acc).empty());
+  CHECK(has_tier_entry(acc, "R3"));  // the declaration stays, and holds its tier
+
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", report("R1", 0, 0)).ok());  // back, with nothing stored
+  (void)sweep_remote_usage(acc, opts);
+  (void)sweep_remote_usage(acc, opts);
+  CHECK(total(acc, "R3") == 4096);  // stale again: the kept declaration counts
+  remove_node(acc, "n2");           // the node left: its declarations go too
   CHECK_FALSE(has_tier_entry(acc, "R3"));
   CHECK(acc.usage().store == 0);
+  for (int i = 0; i < 2; ++i) (void)sweep_remote_usage(acc, opts);
+  REQUIRE(apply_usage_update(acc, "$JSC.ARU.A.n2", report("R1", 0, 5)).ok());
+  for (int i = 0; i < 2; ++i) (void)sweep_remote_usage(acc, opts);
+  CHECK(total(acc, "R1") == 5);  // stale, and nothing declared any more
 }
 
 TEST_CASE("extremes: a stale contribution saturates at MaxInt64 and leaving the stale state restores the report exactly") {
