@@ -251,7 +251,8 @@ TEST_CASE("nats-server 2.9.10: $JSC.ARU decodes with jsacct, matches $JS.API.INF
   std::printf("interop test total %.1f ms\n", ms(steady::now() - t_start));
 }
 
-TEST_CASE("nats_usage_sync: reconcile_every_ticks repairs drifted local usage on the timer thread, stale peers follow the policy") {
+TEST_CASE(
+    "nats_usage_sync: reconcile_every_ticks repairs drifted local usage on the timer thread, stale peers follow the policy") {
   // docs/cluster.md#reconciliation and #stale-usage through the transport.
   interop::nats_server srv("");
   natsConnection* nc = nullptr;
@@ -265,7 +266,7 @@ TEST_CASE("nats_usage_sync: reconcile_every_ticks repairs drifted local usage on
   });
   auto acc = eng.enable_account("A", jsacct::limits_map{{"R1", jsacct::account_limits{}}}).value();
   acc.update_usage(acc.tier("R1"), jsacct::storage_type::file, 1500);  // counted 500 too high
-  REQUIRE(acc.apply_remote_usage("n2", "R1", 0, 300));                  // a peer that will never send
+  REQUIRE(acc.apply_remote_usage("n2", "R1", 0, 300));                 // a peer that will never send
   jsacct::set_remote_reservation(acc, "n2", "R1", 0, 2000);
   std::mutex mu;
   std::vector<jsacct::reconcile_result> seen;
