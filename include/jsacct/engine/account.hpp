@@ -500,9 +500,11 @@ class account_handle {
   }
 
   detail::remote_node& remote_locked(std::string_view node) {
-    if (const auto r = st_->removed_nodes.find(node); r != st_->removed_nodes.end())
-      st_->removed_nodes.erase(r);  // the embedder's own call: the node is back
-    detail::remote_node& rn = st_->remote_entry(node);
+    if (!st_->removed_nodes.empty())  // (almost always empty: no tree walk on the merge path)
+      if (const auto r = st_->removed_nodes.find(node); r != st_->removed_nodes.end())
+        st_->removed_nodes.erase(r);          // the embedder's own call: the node is back
+    const auto it = st_->remotes.find(node);  // a known peer: one lookup (remote_entry creates)
+    detail::remote_node& rn = it != st_->remotes.end() ? it->second : st_->remote_entry(node);
     st_->heard_from(rn);  // a sign of life for the expiry sweep (ends a stale state)
     return rn;
   }

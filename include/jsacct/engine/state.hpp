@@ -261,13 +261,13 @@ struct account_state {
       if (rn.tiers.find(t) == rn.tiers.end()) f(std::string_view(t), mem_store{}, res, false);
   }
 
-  /// The entry of peer `node`, created on its first message (with its
-  /// declared reservations attached). Caller holds `mu`.
+  /// The entry of peer `node`, created on its first message with its declared
+  /// reservations attached. Callers look a known peer up themselves first
+  /// (`remotes.find`, inlined on the merge path). Caller holds `mu`.
   remote_node& remote_entry(std::string_view node) {
-    auto it = remotes.find(node);
-    if (it != remotes.end()) return it->second;
-    it = remotes.emplace(std::string(node), remote_node{}).first;
-    if (const auto r = remote_reservations.find(node); r != remote_reservations.end()) it->second.reserved = &r->second;
+    const auto [it, created] = remotes.try_emplace(std::string(node));
+    if (created)
+      if (const auto r = remote_reservations.find(node); r != remote_reservations.end()) it->second.reserved = &r->second;
     return it->second;
   }
 
@@ -510,6 +510,7 @@ struct account_state {
   /// from a newer sender instance (the node restarted and rejoined, which
   /// ends the removal). Caller holds `mu`.
   bool ignore_removed(std::string_view node, bool sequenced, std::uint64_t instance) noexcept {
+    if (removed_nodes.empty()) return false;  // the common case: no tree walk
     const auto it = removed_nodes.find(node);
     if (it == removed_nodes.end()) return false;
     if (sequenced && it->second.has_sequence && instance > it->second.instance) {

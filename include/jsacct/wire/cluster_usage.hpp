@@ -170,7 +170,8 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
       r.outcome = remote_usage_outcome::dropped_removed_node;
       return r;
     }
-    detail::remote_node& rn = st.remote_entry(r.node);  // step 3: the entry exists even if the body is corrupt
+    const auto known = st.remotes.find(r.node);  // step 3: the entry exists even if the body is corrupt
+    detail::remote_node& rn = known != st.remotes.end() ? known->second : st.remote_entry(r.node);
     st.heard_from(rn);    // any message is a sign of life for the expiry sweep, and ends a stale state (peer_expiry.hpp)
     if (info.sequence) {  // docs/cluster.md#ordering
       if (rn.has_sequence && (info.instance < rn.instance || (info.instance == rn.instance && *info.sequence <= rn.sequence))) {
