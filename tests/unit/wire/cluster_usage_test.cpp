@@ -23,40 +23,22 @@
 #include "jsacct/wire/node_id.hpp"
 #include "jsacct/wire/peer_expiry.hpp"
 #include "jsacct/wire/usage_update.hpp"
+#include "wire_helpers.hpp"
 
 using namespace jsacct;
+using namespace wiretest;
 using namespace std::chrono_literals;
 using outcome = remote_usage_outcome;
 
 namespace {
 
-using bytes = std::vector<std::byte>;
-
-account_limits lim(std::int64_t mem, std::int64_t store) {
-  account_limits l = dynamic_account_limits;
-  l.max_memory = mem;
-  l.max_store = store;
-  return l;
-}
-
-jetstream_config server_cfg() {
-  jetstream_config c;
-  c.max_memory = 1 << 20;
-  c.max_store = 10 << 20;
-  return c;
-}
+jetstream_config server_cfg() { return server_config(1 << 20, 10 << 20); }
 
 template <class E>
 typename E::account enable(E& eng, std::string_view name, limits_map limits) {
   auto r = eng.enable_account(name, std::move(limits));
   REQUIRE(r.ok());
   return *r;
-}
-
-bytes encode(std::uint64_t api, std::uint64_t errors, const std::vector<usage_record>& tiers) {
-  bytes out;
-  encode_usage_update(api, errors, tiers, out);
-  return out;
 }
 
 /// The 32-byte legacy form: mem, store, api, errors.

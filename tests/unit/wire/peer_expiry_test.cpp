@@ -16,32 +16,14 @@
 #include "jsacct/wire/cluster_usage.hpp"
 #include "jsacct/wire/peer_expiry.hpp"
 #include "jsacct/wire/usage_update.hpp"
+#include "wire_helpers.hpp"
 
 using namespace jsacct;
+using namespace wiretest;
 
 namespace {
 
-using bytes = std::vector<std::byte>;
-
-account_limits lim(std::int64_t mem, std::int64_t store) {
-  account_limits l = dynamic_account_limits;
-  l.max_memory = mem;
-  l.max_store = store;
-  return l;
-}
-
-jetstream_config server_cfg() {
-  jetstream_config c;
-  c.max_memory = 1 << 20;
-  c.max_store = std::int64_t{1} << 40;
-  return c;
-}
-
-bytes encode(std::uint64_t api, std::uint64_t errors, const std::vector<usage_record>& tiers) {
-  bytes out;
-  encode_usage_update(api, errors, tiers, out);
-  return out;
-}
+jetstream_config server_cfg() { return server_config(1 << 20, std::int64_t{1} << 40); }
 
 template <class A>
 std::int64_t tier_store(A& acc, std::string_view tier) {

@@ -17,32 +17,16 @@
 #include "jsacct/wire/cluster_usage.hpp"
 #include "jsacct/wire/peer_expiry.hpp"
 #include "jsacct/wire/usage_update.hpp"
+#include "wire_helpers.hpp"
 
 using namespace jsacct;
+using namespace wiretest;
 
 namespace {
 
-using bytes = std::vector<std::byte>;
+jetstream_config server_cfg() { return server_config(std::int64_t{1} << 40, std::int64_t{1} << 40); }
 
-account_limits lim(std::int64_t mem, std::int64_t store) {
-  account_limits l = dynamic_account_limits;
-  l.max_memory = mem;
-  l.max_store = store;
-  return l;
-}
-
-jetstream_config server_cfg() {
-  jetstream_config c;
-  c.max_memory = std::int64_t{1} << 40;
-  c.max_store = std::int64_t{1} << 40;
-  return c;
-}
-
-bytes report(std::string_view tier, std::int64_t mem, std::int64_t store) {
-  bytes out;
-  encode_usage_update(0, 0, std::vector<usage_record>{{tier, mem, store}}, out);
-  return out;
-}
+bytes report(std::string_view tier, std::int64_t mem, std::int64_t store) { return encode(0, 0, {{tier, mem, store}}); }
 
 // The tier's total (local + remote), signed; reading it creates no tier entry.
 template <class A>
