@@ -406,14 +406,17 @@ void ReserveReleaseServerOnly(benchmark::State& state) {
   if (eng.reserved() != before) state.SkipWithError("reservation leaked");
 }
 
-// One op = select_limits(cfg{Replicas 3}) -> R3 limits + tier name.
-template <class Engine>
-void SelectLimits(benchmark::State& state) {
+// One op = selection(cfg{Replicas 3}) -> a copy of the R3 limits and a tier
+// handle (lock-free, no string). SelectLimitsString: select_limits(cfg), the
+// same plus the tier name copied into a std::string (SSO: no allocation).
+template <class Engine, bool AsString>
+void SelectLimitsOp(benchmark::State& state) {
   auto a = fixture<Engine>::get().acct("SEL");
   const auto cfg = stream_cfg("SEL", jsacct::storage_type::file, 3, -1);
   {
     auto s = a.select_limits(cfg);
-    if (!s || s->tier != "R3") {
+    auto v = a.selection(cfg);
+    if (!s || s->tier != "R3" || !v || v->tier.name() != "R3" || v->limits != s->limits) {
       state.SkipWithError("select_limits");
       return;
     }
@@ -421,10 +424,23 @@ void SelectLimits(benchmark::State& state) {
   alloc_probe ap;
   for (auto _ : state) {
     benchmark::ClobberMemory();
-    auto r = a.select_limits(cfg);
-    benchmark::DoNotOptimize(r);
+    if constexpr (AsString) {
+      auto r = a.select_limits(cfg);
+      benchmark::DoNotOptimize(r);
+    } else {
+      auto r = a.selection(cfg);
+      benchmark::DoNotOptimize(r);
+    }
   }
   ap.report(state);
+}
+template <class Engine>
+void SelectLimits(benchmark::State& state) {
+  SelectLimitsOp<Engine, false>(state);
+}
+template <class Engine>
+void SelectLimitsString(benchmark::State& state) {
+  SelectLimitsOp<Engine, true>(state);
 }
 
 // One op = tier_name_of(3) == "R3" (inline buffer, no allocation).
@@ -620,6 +636,7 @@ void register_policy(const std::string& pol) {
   reg("ReserveRelease/" + pol, ReserveRelease<Engine>);
   reg("ReserveReleaseServerOnly/" + pol, ReserveReleaseServerOnly<Engine>);
   reg("SelectLimits/" + pol, SelectLimits<Engine>);
+  reg("SelectLimitsString/" + pol, SelectLimitsString<Engine>);
   for (int n : {1, 16, 256})
     reg("JetStreamUsage_" + std::to_string(n) + "Streams/" + pol, [n](benchmark::State& s) { JetStreamUsage<Engine>(s, n); });
   for (int n : {1, 4})

@@ -131,6 +131,17 @@ class tier_ref {
   detail::tier_entry<typename T::policy>* e_ = nullptr;
 };
 
+/// What `account_handle::selection` answers: the limits that apply to a stream
+/// config (a copy) and the tier they belong to, as a handle ("" when the
+/// account is untiered). No strings: the name is the tier entry's, which lives
+/// as long as the account.
+template <class T>
+struct tier_selection {
+  account_limits limits{};
+  tier_ref<T> tier{};
+  bool untiered() const noexcept { return tier.name().empty(); }
+};
+
 /// A handle to an enabled account. Copies share the account. After the
 /// account is disabled, `enabled()` is false and operations report 10039.
 /// Thread-safety: with a concurrent policy every member is safe to call from
@@ -160,11 +171,32 @@ class account_handle {
   // ---------------------------------------------------------------- limits
 
   /// docs/semantics.md#select-limits `selectLimits`: untiered "" wins, else the selector's tier;
-  /// 10039 when disabled, 10120 when the tier has no limits.
+  /// 10039 when disabled, 10120 when the tier has no limits. Lock-free (see
+  /// `selection`); the tier name is copied into a std::string.
   result<selected_limits> select_limits(const stream_config& c) const {
-    lock_t lk(st_->mu);
-    if (st_->removed) return errc::not_enabled_for_account;
-    return select_locked(c);
+    auto s = selection(c);
+    if (!s) return s.error();
+    return selected_limits{s->limits, std::string(s->tier.name())};
+  }
+
+  /// select_limits without strings, locks or allocation: a copy of the limits
+  /// that apply to `c` and a handle to their tier ("" when untiered), which
+  /// hot paths can keep (docs/semantics.md#select-limits). Reads a seqlock-published
+  /// copy of the account's limits, so a concurrent limits change is seen whole
+  /// or not at all.
+  result<tier_selection<T>> selection(const stream_config& c) const noexcept {
+    if (st_->removed.load()) return errc::not_enabled_for_account;
+    const auto t = st_->server->selector.tier_of(c);
+    using status = typename state_t::selection_status;
+    tier_selection<T> v;
+    tier_t* e = nullptr;
+    const status found = st_->read_selection(t, v.limits, e);
+    if (found == status::found) [[likely]] {
+      v.tier = tier_ref<T>(e);
+      return v;
+    }
+    if (found == status::no_limits) return errc::no_limits;
+    return selection_locked(std::string_view(t));  // a tier name too long for the lock-free table
   }
 
   /// docs/semantics.md#max-bytes-limits `maxBytesLimits`: (MaxBytesRequired, per-stream cap for the
@@ -507,6 +539,16 @@ class account_handle {
     detail::remote_node& rn = it != st_->remotes.end() ? it->second : st_->remote_entry(node);
     st_->heard_from(rn);  // a sign of life for the expiry sweep (ends a stale state)
     return rn;
+  }
+
+  /// selection() for a selector tier name the lock-free table does not hold.
+  result<tier_selection<T>> selection_locked(std::string_view t) const noexcept {
+    lock_t lk(st_->mu);
+    if (st_->removed) return errc::not_enabled_for_account;
+    tier_t* e = st_->limits.count(std::string_view{}) != 0 ? st_->find_tier(std::string_view{}) : nullptr;
+    if (e == nullptr && st_->limits.find(t) != st_->limits.end()) e = st_->find_tier(t);
+    if (e == nullptr) return errc::no_limits;
+    return tier_selection<T>{e->limits.load(), tier_ref<T>(e)};
   }
 
   result<selected_limits> select_locked(const stream_config& c) const {
@@ -1114,7 +1156,7 @@ result<void> account_handle<T>::add_consumer_locked(detail::stream_record<P>& r,
       if (!sel) return sel.error();
       acct = sel->limits;
     } else {  // 2.9.10: the stream's limits, one combined cap
-      acct = r.tier.load()->limits;
+      acct = r.tier.load()->limits.load();
     }
     std::int64_t maxc = r.cfg.max_consumers;
     if (maxc <= 0 || (acct.max_consumers > 0 && acct.max_consumers < maxc)) maxc = acct.max_consumers;
@@ -1166,7 +1208,7 @@ account_stats account_handle<T>::usage() const {
     tier_stats& t = s.tiers[e->name];
     t.memory = static_cast<std::uint64_t>(e->total(0));
     t.store = static_cast<std::uint64_t>(e->total(1));
-    t.limits = e->limits;
+    t.limits = e->limits.load();
     reserved(e->name, t);
   }
   if (st_->limits.size() != usage_entries - skipped) {

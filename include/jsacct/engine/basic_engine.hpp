@@ -258,8 +258,10 @@ class basic_engine {
     if (auto it = accounts_.find(name); it != accounts_.end()) return account(it->second);
     if (auto e = sufficient_resources_locked(limits); e != errc::none) return e;
     auto st = std::make_shared<detail::account_state<traits>>(std::string(name), srv_);
+    st->reserve_selection(limits.size());
     st->limits = std::move(limits);
     for (const auto& [t, l] : st->limits) st->tier(t);
+    st->publish_limits();
     st->positive_limits = detail::positive_limits(st->limits);
     add_positive(st->positive_limits, +1);
     accounts_.emplace(std::string(name), st);
@@ -284,12 +286,10 @@ class basic_engine {
     std::lock_guard alk(st.mu);
     const limits_map delta = diff_checked_limits(st.limits, limits, [](std::int64_t v) { return L::diff_operand(v); });
     if (auto e = sufficient_resources_locked(delta); e != errc::none) return e;
-    st.limits = std::move(limits);
-    for (auto& e : st.tiers) {
-      auto l = st.limits.find(e->name);
-      e->set_limits(l == st.limits.end() ? nullptr : &l->second);
-    }
-    for (const auto& [t, l] : st.limits) st.tier(t);
+    st.reserve_selection(limits.size());
+    for (const auto& [t, l] : limits) st.tier(t);  // entries first: the swap below cannot fail
+    st.limits.swap(limits);
+    st.publish_limits();
     if constexpr (L::rekey_on_limits_update) account(it->second).rekey_locked();
     if (!st.expired) add_positive(st.positive_limits, -1);
     st.positive_limits = detail::positive_limits(st.limits);

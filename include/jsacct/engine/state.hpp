@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -17,6 +18,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -28,12 +31,41 @@
 #include "jsacct/engine/events.hpp"
 #include "jsacct/error.hpp"
 #include "jsacct/storage/backends.hpp"
+#include "jsacct/tier/tier_name.hpp"
 #include "jsacct/types.hpp"
 #include "jsacct/usage/striped_counter.hpp"
 #include "jsacct/wire/remote_tier_caps.hpp"
 #include "jsacct/wire/stale_usage_policy.hpp"
 
 namespace jsacct::detail {
+
+/// An account_limits held as relaxed atomic words, so select_limits can copy
+/// it without the account mutex (a seqlock orders it: account_state::read_selection).
+class atomic_limits {
+ public:
+  explicit atomic_limits(const account_limits& l) noexcept { store(l); }
+  void store(const account_limits& l) noexcept {
+    const std::int64_t v[words] = {l.max_memory,      l.max_store, l.max_streams, l.max_consumers, l.max_ack_pending,
+                                   l.memory_max_stream_bytes, l.store_max_stream_bytes, l.max_bytes_required ? 1 : 0};
+    for (std::size_t i = 0; i < words; ++i) w_[i].store(v[i], std::memory_order_relaxed);
+  }
+  account_limits load() const noexcept {
+    account_limits l;
+    l.max_memory = w_[0].load(std::memory_order_relaxed);
+    l.max_store = w_[1].load(std::memory_order_relaxed);
+    l.max_streams = w_[2].load(std::memory_order_relaxed);
+    l.max_consumers = w_[3].load(std::memory_order_relaxed);
+    l.max_ack_pending = w_[4].load(std::memory_order_relaxed);
+    l.memory_max_stream_bytes = w_[5].load(std::memory_order_relaxed);
+    l.store_max_stream_bytes = w_[6].load(std::memory_order_relaxed);
+    l.max_bytes_required = w_[7].load(std::memory_order_relaxed) != 0;
+    return l;
+  }
+
+ private:
+  static constexpr std::size_t words = 8;
+  std::array<std::atomic<std::int64_t>, words> w_{};
+};
 
 /// Per-tier state of one account (docs/semantics.md#usage-model jsaStorage plus the tier's limits).
 /// Stable address for the account's lifetime; hot fields on their own lines.
@@ -51,9 +83,11 @@ struct alignas(cache_line) tier_entry {
   std::array<counter, 2> stream_cap{};                  ///< *_max_stream_bytes (2.9.10 publish check)
   counter has_limits{};                                 ///< 1 when the limits map has this tier
   counter has_usage{};  ///< 1 once a usage delta created the entry (docs/semantics.md#usage-model)
+  /// What a snapshot reports (zero without limits). Written under the account
+  /// mutex inside its selection seqlock; read lock-free by select_limits.
+  atomic_limits limits{zero_account_limits};
   // Guarded by the account mutex.
   std::string name;
-  account_limits limits = zero_account_limits;  ///< what a snapshot reports (zero without limits)
   std::int64_t streams = 0;                     ///< streams whose stream tier is this tier
   std::int64_t consumers = 0;                   ///< their consumers
   std::size_t remote_nodes = 0;                 ///< peers holding a (non-zero) contribution to this tier
@@ -62,12 +96,15 @@ struct alignas(cache_line) tier_entry {
 
   std::int64_t total(std::size_t slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
 
+  /// Caller holds the account mutex and, when readers may run, the account's
+  /// selection seqlock (account_state::selection_writer).
   void set_limits(const account_limits* l) noexcept {
-    limits = l ? *l : zero_account_limits;
-    limit[0].store(limits.max_memory);
-    limit[1].store(limits.max_store);
-    stream_cap[0].store(limits.memory_max_stream_bytes);
-    stream_cap[1].store(limits.store_max_stream_bytes);
+    const account_limits v = l ? *l : zero_account_limits;
+    limits.store(v);
+    limit[0].store(v.max_memory);
+    limit[1].store(v.max_store);
+    stream_cap[0].store(v.memory_max_stream_bytes);
+    stream_cap[1].store(v.store_max_stream_bytes);
     has_limits.store(l ? 1 : 0);
   }
 };
@@ -211,6 +248,132 @@ struct account_state {
   const std::shared_ptr<server_state<T>> server;
   mutable typename P::mutex mu;  ///< guards everything below that is not atomic
   limits_map limits;
+
+  // ------------------------------------------------------------ lock-free selection
+  // select_limits reads an account's limits without the mutex: a seqlock
+  // (sel_seq, odd while a writer holds it) over the untiered entry, a table
+  // of {tier name, tier entry} for the tiers with limits, and the entries'
+  // atomic limit words. Tier entries named in the limits are pinned (they live
+  // as long as the account), so a reader never follows a freed pointer. A
+  // table is replaced only to grow, doubling; replaced tables are kept until
+  // the account is destroyed (a reader may still scan one), which bounds the
+  // extra memory by the largest table's size.
+
+  /// One tier with limits: its name (a tier_name, 24 bytes, as 3 words) and entry.
+  struct selection_slot {
+    std::array<std::atomic<std::uint64_t>, 3> key{};
+    std::atomic<tier_t*> tier{nullptr};
+  };
+  /// A tier name of at most tier_name::capacity (23) bytes as 3 words, laid
+  /// out as a tier_name (bytes, zero padding, length in the last byte), so a
+  /// selector's tier_name converts with one 24-byte copy.
+  using selection_key = std::array<std::uint64_t, 3>;
+  static_assert(sizeof(tier_name) == sizeof(selection_key) && std::is_trivially_copyable_v<tier_name>);
+  static selection_key key_of(std::string_view t) noexcept { return std::bit_cast<selection_key>(tier_name(t)); }
+  template <class N>
+  static selection_key key_of_selected(const N& t) noexcept {
+    if constexpr (std::is_same_v<N, tier_name>)
+      return std::bit_cast<selection_key>(t);
+    else
+      return key_of(std::string_view(t));
+  }
+
+  std::atomic<std::uint64_t> sel_seq{0};
+  std::atomic<tier_t*> sel_untiered{nullptr};  ///< the "" entry when the limits have one
+  std::atomic<selection_slot*> sel_table{nullptr};
+  std::atomic<std::size_t> sel_count{0};
+  std::atomic<bool> sel_long_names{false};  ///< a tier name longer than tier_name::capacity: readers ask the mutex path
+  std::vector<std::unique_ptr<selection_slot[]>> sel_tables;  ///< back() is current; the others are retired
+  std::size_t sel_capacity = 0;
+
+  /// What read_selection found.
+  enum class selection_status : std::uint8_t { found, no_limits, ask_locked };
+
+  /// Room for `n` tiers with limits, allocated before a limits change commits
+  /// (strong guarantee: on bad_alloc nothing changed). Caller holds `mu`.
+  void reserve_selection(std::size_t n) {
+    if (n <= sel_capacity) return;
+    const std::size_t cap = std::max<std::size_t>({4, n, 2 * sel_capacity});
+    if (sel_tables.size() == sel_tables.capacity()) sel_tables.reserve(std::max<std::size_t>(2, 2 * sel_tables.size()));
+    sel_tables.push_back(std::make_unique<selection_slot[]>(cap));
+    sel_capacity = cap;
+  }
+
+  /// Writes `limits` into the tier entries and the selection table inside the
+  /// seqlock. Caller holds `mu`, has called reserve_selection(limits.size())
+  /// and created (pinned) an entry for every tier in `limits`. No allocation.
+  void publish_limits() noexcept {
+    const std::uint64_t s = sel_seq.load(std::memory_order_relaxed);
+    sel_seq.store(s + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    for (auto& e : tiers) {
+      const auto l = limits.find(e->name);
+      e->set_limits(l == limits.end() ? nullptr : &l->second);
+    }
+    selection_slot* table = sel_tables.back().get();
+    std::size_t n = 0;
+    bool long_names = false;
+    tier_t* untiered = nullptr;
+    for (const auto& [t, _] : limits) {
+      tier_t* e = find_tier(t);
+      if (t.empty()) untiered = e;
+      if (t.size() > tier_name::capacity) {
+        long_names = true;
+        continue;
+      }
+      const selection_key k = key_of(t);
+      for (std::size_t i = 0; i < 3; ++i) table[n].key[i].store(k[i], std::memory_order_relaxed);
+      table[n].tier.store(e, std::memory_order_relaxed);
+      ++n;
+    }
+    sel_untiered.store(untiered, std::memory_order_relaxed);
+    sel_table.store(table, std::memory_order_relaxed);
+    sel_count.store(n, std::memory_order_relaxed);
+    sel_long_names.store(long_names, std::memory_order_relaxed);
+    sel_seq.store(s + 2, std::memory_order_release);
+  }
+
+  /// nats-server's selectLimits without the mutex: the untiered entry wins,
+  /// else the entry of selector tier `selected`; its limits are copied into
+  /// `out` and its entry into `tier` when found. `ask_locked` when the name is
+  /// too long for the table and the limits hold such a name. Readers retry
+  /// only while a limits change is being written.
+  template <class N>
+  selection_status read_selection(const N& selected, account_limits& out, tier_t*& tier) const noexcept {
+    const std::string_view t(selected);
+    const bool short_name = t.size() <= tier_name::capacity;
+    const selection_key k = short_name ? key_of_selected(selected) : selection_key{};
+    for (;;) {
+      const std::uint64_t s = sel_seq.load(std::memory_order_acquire);
+      if ((s & 1) != 0) {
+        std::this_thread::yield();
+        continue;
+      }
+      tier_t* e = sel_untiered.load(std::memory_order_relaxed);
+      if (e == nullptr && short_name) {
+        const selection_slot* table = sel_table.load(std::memory_order_relaxed);
+        const std::size_t n = sel_count.load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < n; ++i)
+          if (table[i].key[0].load(std::memory_order_relaxed) == k[0] && table[i].key[1].load(std::memory_order_relaxed) == k[1] &&
+              table[i].key[2].load(std::memory_order_relaxed) == k[2]) {
+            e = table[i].tier.load(std::memory_order_relaxed);
+            break;
+          }
+      }
+      selection_status r = selection_status::no_limits;
+      if (e != nullptr) {
+        r = selection_status::found;
+        out = e->limits.load();
+      } else if (!short_name && sel_long_names.load(std::memory_order_relaxed)) {
+        r = selection_status::ask_locked;
+      }
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (sel_seq.load(std::memory_order_relaxed) == s) {
+        tier = e;
+        return r;
+      }
+    }
+  }
   std::vector<std::unique_ptr<tier_t>> tiers;                    ///< every tier entry (order: creation, except after a release)
   std::unordered_map<std::string_view, std::size_t> tier_index;  ///< tier name (viewing tier_t::name) -> index in `tiers`
   std::map<std::string, std::shared_ptr<stream_record<P>>, std::less<>> streams;

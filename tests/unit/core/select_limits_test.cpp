@@ -180,3 +180,91 @@ TEST_CASE(
   CHECK(acc.reserved_storage("R1") == std::pair<std::uint64_t, std::uint64_t>{7, 1000});
   CHECK(acc.reserved_storage("R2") == std::pair<std::uint64_t, std::uint64_t>{0, 0});
 }
+
+// ------------------------------------------------------------------ selection(): the lock-free form
+
+TEST_CASE_TEMPLATE("selection: the same answer as select_limits, with a tier handle and no string", E, engine, engine_v29,
+                   plain_engine) {
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 2)}, {"R3", lim(3, 4)}});
+  for (std::int64_t r : {1, 3}) {
+    auto s = acc.select_limits(file("s", -1, r));
+    auto v = acc.selection(file("s", -1, r));
+    REQUIRE(s.ok());
+    REQUIRE(v.ok());
+    CHECK(v->limits == s->limits);
+    CHECK(v->tier.name() == s->tier);
+    CHECK_FALSE(v->untiered());
+    // The handle is the tier's: usage recorded through it is the tier's usage.
+    acc.update_usage(v->tier, storage_type::file, 7);
+    CHECK(acc.usage_of(acc.tier(s->tier), storage_type::file).local == 7);
+  }
+  CHECK(err(acc.selection(file("s", -1, 2))) == errc::no_limits);
+  REQUIRE(eng.disable_account("A").ok());
+  CHECK(err(acc.selection(file("s"))) == errc::not_enabled_for_account);
+}
+
+TEST_CASE_TEMPLATE("selection: untiered wins; a limits change is seen at once, in both directions", E, engine, engine_v29,
+                   plain_engine) {
+  E eng(server(GiB, GiB), {.mode = deployment::clustered});
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 2)}});
+  REQUIRE(acc.selection(file("s", -1, 1)).ok());
+  REQUIRE(eng.update_account_limits("A", limits_map{{"", lim(100, 200)}, {"R1", lim(1, 2)}}).ok());
+  auto u = acc.selection(file("s", -1, 3));
+  REQUIRE(u.ok());
+  CHECK(u->untiered());
+  CHECK(u->limits == lim(100, 200));
+  REQUIRE(eng.update_account_limits("A", limits_map{{"R3", lim(3, 4)}}).ok());
+  CHECK(err(acc.selection(file("s", -1, 1))) == errc::no_limits);  // R1 lost its limits
+  auto t = acc.selection(file("s", -1, 3));
+  REQUIRE(t.ok());
+  CHECK(t->tier.name() == "R3");
+  CHECK(t->limits == lim(3, 4));
+}
+
+TEST_CASE("selection: the table grows past its first capacity; every tier stays selectable, extremes are copied exactly") {
+  engine eng(server(GiB, GiB), {.mode = deployment::clustered});
+  auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 1)}});
+  for (int round = 0; round < 3; ++round) {
+    limits_map m;
+    for (std::int64_t r = 1; r <= 5; ++r) m["R" + std::to_string(r)] = lim(r + round, std::numeric_limits<std::int64_t>::max() - r);
+    for (int extra = 0; extra < 20 * (round + 1); ++extra) m["X" + std::to_string(extra)] = lim(-1, -1);
+    REQUIRE(eng.update_account_limits("A", m).ok());
+    for (std::int64_t r = 1; r <= 5; ++r) {
+      auto v = acc.selection(file("s", -1, r));
+      REQUIRE(v.ok());
+      CHECK(v->limits == m["R" + std::to_string(r)]);
+    }
+  }
+}
+
+namespace {
+/// A selector whose tier names are longer than tier_name's 23 bytes: the
+/// lock-free table cannot hold them, and selection() takes the mutex path.
+struct long_name_selector {
+  std::string tier_of(const stream_config& c) const noexcept {
+    return c.replicas == 1 ? std::string("a-tier-name-longer-than-23-bytes") : std::string("short");
+  }
+  bool same_tier(const stream_config& a, const stream_config& b) const noexcept { return a.replicas == b.replicas; }
+};
+}  // namespace
+
+TEST_CASE("selection: a tier name longer than 23 bytes is found through the locked path") {
+  if constexpr (tier_selector<long_name_selector>) {
+    basic_engine<main_limits, long_name_selector, atomic_counters> eng(server(GiB, GiB), {.mode = deployment::clustered});
+    auto acc = eng.enable_account("A", limits_map{{"a-tier-name-longer-than-23-bytes", lim(5, 6)}, {"short", lim(7, 8)}}).value();
+    auto l = acc.selection(file("s", -1, 1));
+    REQUIRE(l.ok());
+    CHECK(l->tier.name() == "a-tier-name-longer-than-23-bytes");
+    CHECK(l->limits == lim(5, 6));
+    auto s = acc.selection(file("s", -1, 3));
+    REQUIRE(s.ok());
+    CHECK(s->tier.name() == "short");
+    CHECK(s->limits == lim(7, 8));
+    auto sl = acc.select_limits(file("s", -1, 1));
+    REQUIRE(sl.ok());
+    CHECK(sl->tier == "a-tier-name-longer-than-23-bytes");
+  } else {
+    FAIL("long_name_selector does not model tier_selector");
+  }
+}
