@@ -231,11 +231,17 @@ class account_handle {
   /// (e.g. a cluster meta leader summing assignments). Read-only.
   errc check_limits(const selected_limits& sel, const stream_config& c, bool check_server, std::int64_t current_reserved,
                     std::int64_t offset) const noexcept {
-    if (auto e = check_account_locked(sel, c, current_reserved, offset); e != errc::none) return e;
+    return check_limits_of(sel.limits, sel.untiered(), c, check_server, current_reserved, offset);
+  }
+
+  /// check_limits for the limits `l` of an untiered or a tiered selection.
+  errc check_limits_of(const account_limits& l, bool untiered, const stream_config& c, bool check_server,
+                       std::int64_t current_reserved, std::int64_t offset) const noexcept {
+    if (auto e = check_account_of(l, untiered, c, current_reserved, offset); e != errc::none) return e;
     if (!check_server) return errc::none;
     const int slot = reservation_slot(c.storage);
     if (slot < 0) return errc::none;
-    const byte_demand d = L::demand(sel.untiered(), c.max_bytes, c.replicas, offset);
+    const byte_demand d = L::demand(untiered, c.max_bytes, c.replicas, offset);
     const auto i = static_cast<std::size_t>(slot);
     if (L::server_exceeds(st_->server->max[i].load(), st_->server->reserved[i].load(), d.server)) return backend_error(slot);
     return errc::none;
@@ -278,7 +284,7 @@ class account_handle {
     if constexpr (L::check_before_store) {
       if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
       const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
-      if (L::would_exceed(e.limit[slot].load(), e.name.empty(), e.total(slot), size, replicas))
+      if (L::would_exceed(e.limits.limit(slot), e.name.empty(), e.total(slot), size, replicas))
         return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
     }
     return errc::none;
@@ -296,7 +302,7 @@ class account_handle {
       const std::size_t slot = usage_slot(s);
       if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
       if (e.has_usage.load() == 0) return errc::none;
-      if (L::exceeds_after_store(e.limit[slot].load(), e.stream_cap[slot].load(), e.total(slot)))
+      if (L::exceeds_after_store(e.limits.limit(slot), e.limits.stream_cap(slot), e.total(slot)))
         return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
       return errc::none;
     }
@@ -545,10 +551,28 @@ class account_handle {
   result<tier_selection<T>> selection_locked(std::string_view t) const noexcept {
     lock_t lk(st_->mu);
     if (st_->removed) return errc::not_enabled_for_account;
+    return selection_locked_held(t);
+  }
+  result<tier_selection<T>> selection_locked_held(std::string_view t) const noexcept {
     tier_t* e = st_->limits.count(std::string_view{}) != 0 ? st_->find_tier(std::string_view{}) : nullptr;
     if (e == nullptr && st_->limits.find(t) != st_->limits.end()) e = st_->find_tier(t);
     if (e == nullptr) return errc::no_limits;
     return tier_selection<T>{e->limits.load(), tier_ref<T>(e)};
+  }
+
+  /// The selection for selector tier `name` under the lock: the limits into
+  /// `out`, the entry into `e`; errc::no_limits when no limits apply.
+  template <class N>
+  errc select_entry_locked(const N& name, account_limits& out, tier_t*& e) const noexcept {
+    using status = typename state_t::selection_status;
+    const status s = st_->read_selection(name, out, e);
+    if (s == status::found) return errc::none;
+    if (s == status::no_limits) return errc::no_limits;
+    auto r = selection_locked_held(std::string_view(name));
+    if (!r) return errc::no_limits;
+    out = r->limits;
+    e = r->tier.e_;
+    return errc::none;
   }
 
   result<selected_limits> select_locked(const stream_config& c) const {
@@ -595,7 +619,7 @@ class account_handle {
     if (tier.empty()) return static_cast<std::int64_t>(st_->streams.size()) - (same ? 1 : 0);
     auto it = st_->buckets.find(b);
     const std::int64_t n = it == st_->buckets.end() ? 0 : it->second.streams;
-    return n - (same && same->bucket == b ? 1 : 0);
+    return n - (same && same->bucket->name == b ? 1 : 0);
   }
 
   std::int64_t tiered_reservation_locked(std::string_view tier, const stream_config& c) const {
@@ -621,7 +645,7 @@ class account_handle {
       sum += bucket_sum(it->second);
     }
     // Other streams only: take the same-named stream's share back out.
-    if (const auto* same = same_name(c); same && same->cfg.max_bytes > 0 && (untiered || same->bucket == b)) {
+    if (const auto* same = same_name(c); same && same->cfg.max_bytes > 0 && (untiered || same->bucket->name == b)) {
       const int ss = reservation_slot(same->cfg.storage);
       if (ss >= 0 && (mix || ss == slot)) sum -= L::footprint(untiered, same->cfg.replicas, same->cfg.max_bytes);
     }
@@ -640,12 +664,15 @@ class account_handle {
 
   errc check_account_locked(const selected_limits& sel, const stream_config& c, std::int64_t current,
                             std::int64_t offset) const noexcept {
-    if (c.max_consumers > 0 && sel.limits.max_consumers > 0 && c.max_consumers > sel.limits.max_consumers)
-      return errc::maximum_consumers_limit;
+    return check_account_of(sel.limits, sel.untiered(), c, current, offset);
+  }
+  static errc check_account_of(const account_limits& l, bool untiered, const stream_config& c, std::int64_t current,
+                               std::int64_t offset) noexcept {
+    if (c.max_consumers > 0 && l.max_consumers > 0 && c.max_consumers > l.max_consumers) return errc::maximum_consumers_limit;
     const int slot = reservation_slot(c.storage);
     if (slot < 0) return errc::none;
-    const byte_demand d = L::demand(sel.untiered(), c.max_bytes, c.replicas, offset);
-    const std::int64_t limit = slot == 0 ? sel.limits.max_memory : sel.limits.max_store;
+    const byte_demand d = L::demand(untiered, c.max_bytes, c.replicas, offset);
+    const std::int64_t limit = slot == 0 ? l.max_memory : l.max_store;
     if (L::account_exceeds(limit, current, d.account)) return backend_error(slot);
     return errc::none;
   }
@@ -691,8 +718,19 @@ class account_handle {
     return errc::none;
   }
 
-  void bucket_add(const detail::stream_record<P>& r, int sign) {
-    auto& bk = st_->buckets[r.bucket];
+  /// The reservation bucket of selector tier `name`, created empty on first
+  /// use (an empty bucket counts as absent). Caller holds `mu`.
+  detail::reservation_bucket& bucket_locked(std::string_view name) {
+    auto it = st_->buckets.find(name);
+    if (it == st_->buckets.end()) {
+      it = st_->buckets.emplace(std::string(name), detail::reservation_bucket{}).first;
+      it->second.name = it->first;
+    }
+    return it->second;
+  }
+
+  void bucket_add(const detail::stream_record<P>& r, int sign) noexcept {
+    auto& bk = *r.bucket;
     bk.streams += sign;
     const int slot = reservation_slot(r.cfg.storage);
     if (slot >= 0 && r.cfg.max_bytes > 0) {
@@ -718,7 +756,7 @@ class account_handle {
     }
   }
 
-  void unregister_locked(detail::stream_record<P>& r) {
+  void unregister_locked(detail::stream_record<P>& r) noexcept {
     const auto it = st_->streams.find(r.cfg.name);
     {
       std::lock_guard g(r.usage_lock);  // an add_usage in flight ends first; later ones see `deleted`
@@ -731,7 +769,10 @@ class account_handle {
     st_->consumers -= r.consumers;
     const int slot = reservation_slot(r.cfg.storage);
     if (slot >= 0 && r.cfg.max_bytes > 0) st_->server->reserved[static_cast<std::size_t>(slot)].add(-r.cfg.max_bytes);
-    st_->streams.erase(it);  // last: it may destroy `r`
+    // Last: it may destroy `r`. The node is kept for the next create (no allocation).
+    auto node = st_->streams.extract(it);
+    node.mapped().reset();
+    if (!st_->spare_node) st_->spare_node = std::move(node);
   }
 
   /// The tier move of docs/semantics.md#tier-move: the stream's stored bytes leave one tier and enter
@@ -1012,31 +1053,36 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   if (auto valid = check_stream_name(raw.name, detail::stream_name_rules_of<L>()); !valid) return valid.error();
   if (raw.replicas < 0)
     return errc::replicas_count_negative;  // invalid before any tier logic (docs/semantics.md#diff-negative-replicas)
+  const auto& selector = st_->server->selector;
   // Step 2: pre-check on the raw request.
-  std::string raw_bucket;
-  std::optional<result<selected_limits>> raw_sel;
   if (o.raw_precheck) {
-    raw_bucket = bucket_of(raw);
-    raw_sel.emplace(select_tier_locked(raw_bucket));
-    auto& sel = *raw_sel;
-    if (!sel) return sel.error();
-    if (sel->limits.max_streams > 0 && count_streams_locked(sel->tier, raw, raw_bucket) >= sel->limits.max_streams)
+    const auto raw_bucket = selector.tier_of(raw);
+    account_limits l;
+    tier_t* e = nullptr;
+    if (auto err = select_entry_locked(raw_bucket, l, e); err != errc::none) return err;
+    const std::string_view tier = e->name;
+    if (l.max_streams > 0 && count_streams_locked(tier, raw, std::string_view(raw_bucket)) >= l.max_streams)
       return errc::maximum_streams_limit;
     if (o.check_limits) {
-      const std::int64_t res = tiered_reservation_locked(sel->tier, raw, raw_bucket);
-      if (auto e = check_limits(*sel, raw, o.check_server, res, 0); e != errc::none) return e;
+      const std::int64_t res = tiered_reservation_locked(tier, raw, std::string_view(raw_bucket));
+      if (auto err = check_limits_of(l, tier.empty(), raw, o.check_server, res, 0); err != errc::none) return err;
     }
   }
-  // Step 3: normalization and the per-stream caps.
+  // Step 3: normalization and the per-stream caps. The tier of the normalized
+  // config and its limits are computed once for steps 3-8 (the limits cannot
+  // change in between: the account lock is held).
   auto norm = normalize(raw);
   if (!norm) return norm.error();
-  const stream_config& c = *norm;
-  // The tier of the normalized config, and its limits, computed once for steps 3-8
-  // (reused from step 2 when the raw config selects the same tier; the limits
-  // cannot change in between: the account lock is held).
-  std::string bucket = bucket_of(c);
-  result<selected_limits> sel = (raw_sel && raw_bucket == bucket) ? std::move(*raw_sel) : select_tier_locked(bucket);
-  if (auto e = check_max_bytes_of(sel, c); e != errc::none) return e;
+  stream_config& c = *norm;
+  const auto bucket = selector.tier_of(c);
+  account_limits l;
+  tier_t* t = nullptr;
+  const errc selected = select_entry_locked(bucket, l, t);
+  if (selected == errc::none) {
+    const std::int64_t cap = c.storage == storage_type::memory ? l.memory_max_stream_bytes : l.store_max_stream_bytes;
+    if (l.max_bytes_required && c.max_bytes <= 0) return errc::stream_max_bytes_required;
+    if (cap > 0 && c.max_bytes > cap) return errc::stream_max_stream_bytes_exceeded;
+  }
   // Step 4.
   if (st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
   // Step 5.
@@ -1045,27 +1091,43 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
     return errc::stream_name_exist;
   }
   // Steps 6-7.
-  if (!sel) return sel.error();
+  if (selected != errc::none) return selected;
+  const std::string_view tier = t->name;
   const int slot = reservation_slot(c.storage);
   const std::int64_t commit = c.max_bytes > 0 ? c.max_bytes : 0;
   bool check_server = false;
   std::int64_t server_bytes = 0;
   if (o.check_limits) {
-    const std::int64_t res = tiered_reservation_locked(sel->tier, c, bucket);
-    if (auto e = check_account_locked(*sel, c, res, 0); e != errc::none) return e;
+    const std::int64_t res = tiered_reservation_locked(tier, c, std::string_view(bucket));
+    if (auto e = check_account_of(l, tier.empty(), c, res, 0); e != errc::none) return e;
     check_server = o.check_server;
-    server_bytes = L::demand(sel->untiered(), c.max_bytes, c.replicas, 0).server;
+    server_bytes = L::demand(tier.empty(), c.max_bytes, c.replicas, 0).server;
   }
-  // Step 8: reserve (server check and commit in one CAS), then register.
-  if (auto e = reserve_server(slot, check_server, server_bytes, commit); e != errc::none) return e;
-  auto rec = std::make_shared<detail::stream_record<P>>();
-  rec->cfg = c;
-  rec->bucket = std::move(bucket);
-  tier_t* t = st_->tier(sel->tier);
+  // Everything that may allocate comes before the reservation: a failure
+  // leaves nothing reserved. In steady state nothing allocates: the record's
+  // memory and the map node are recycled, the bucket exists.
+  detail::reservation_bucket& bk = bucket_locked(std::string_view(bucket));
+  auto rec = std::allocate_shared<detail::stream_record<P>>(detail::pooled_allocator<detail::stream_record<P>>(&st_->record_blocks));
+  rec->cfg = std::move(c);
+  typename state_t::stream_map::node_type node;
+  if (st_->spare_node) node = std::move(st_->spare_node);
+  // Step 8: reserve (server check and commit in one CAS), then register (no failure from here on).
+  if (auto e = reserve_server(slot, check_server, server_bytes, commit); e != errc::none) {
+    if (node) st_->spare_node = std::move(node);
+    return e;
+  }
+  rec->bucket = &bk;
+  t->pinned = true;  // a stream keeps its address
   rec->tier.store(t);
   t->streams += 1;
   bucket_add(*rec, +1);
-  st_->streams.emplace(c.name, rec);
+  if (node) {
+    node.key() = rec->cfg.name;
+    node.mapped() = rec;
+    st_->streams.insert(std::move(node));
+  } else {
+    st_->streams.emplace(std::string_view(rec->cfg.name), rec);
+  }
   return stream_reservation<T>(*this, std::move(rec), true, true);
 }
 
@@ -1093,6 +1155,7 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   if (!sel && L::update_falls_back_to_old_tier && old.replicas != c.replicas) sel = select_locked(old);
   if (!sel) return sel.error();
   const update_plan plan = L::plan_update(sel->untiered(), old, c);
+  detail::reservation_bucket& new_bucket = bucket_locked(bucket_of(c));  // before anything is reserved: it may allocate
   const int slot = reservation_slot(c.storage);
   const int old_slot = reservation_slot(old.storage);
   if (o.check_limits) {
@@ -1115,7 +1178,7 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   // Apply: bucket membership follows the new config.
   bucket_add(r, -1);
   r.cfg = c;
-  r.bucket = bucket_of(c);
+  r.bucket = &new_bucket;
   bucket_add(r, +1);
   // Tier move (docs/semantics.md#tier-move): on every applied update, if the replica tier has limits and differs.
   const std::string target = bucket_of(c);

@@ -39,28 +39,35 @@
 
 namespace jsacct::detail {
 
-/// An account_limits held as relaxed atomic words, so select_limits can copy
-/// it without the account mutex (a seqlock orders it: account_state::read_selection).
+/// An account_limits held as atomic words, so select_limits can copy it
+/// without the account mutex. Stores release and loads acquire: that is what
+/// lets the seqlock of account_state::read_selection work without fences
+/// (free on x86; ThreadSanitizer does not model fences). The four words the
+/// publish check reads come first (tier_entry keeps them on its read-mostly line).
 class atomic_limits {
  public:
   explicit atomic_limits(const account_limits& l) noexcept { store(l); }
   void store(const account_limits& l) noexcept {
-    const std::int64_t v[words] = {l.max_memory,      l.max_store, l.max_streams, l.max_consumers, l.max_ack_pending,
-                                   l.memory_max_stream_bytes, l.store_max_stream_bytes, l.max_bytes_required ? 1 : 0};
-    for (std::size_t i = 0; i < words; ++i) w_[i].store(v[i], std::memory_order_relaxed);
+    const std::int64_t v[words] = {l.max_memory,    l.max_store,     l.memory_max_stream_bytes, l.store_max_stream_bytes,
+                                   l.max_streams,   l.max_consumers, l.max_ack_pending,         l.max_bytes_required ? 1 : 0};
+    for (std::size_t i = 0; i < words; ++i) w_[i].store(v[i], std::memory_order_release);
   }
   account_limits load() const noexcept {
     account_limits l;
-    l.max_memory = w_[0].load(std::memory_order_relaxed);
-    l.max_store = w_[1].load(std::memory_order_relaxed);
-    l.max_streams = w_[2].load(std::memory_order_relaxed);
-    l.max_consumers = w_[3].load(std::memory_order_relaxed);
-    l.max_ack_pending = w_[4].load(std::memory_order_relaxed);
-    l.memory_max_stream_bytes = w_[5].load(std::memory_order_relaxed);
-    l.store_max_stream_bytes = w_[6].load(std::memory_order_relaxed);
-    l.max_bytes_required = w_[7].load(std::memory_order_relaxed) != 0;
+    l.max_memory = w_[0].load(std::memory_order_acquire);
+    l.max_store = w_[1].load(std::memory_order_acquire);
+    l.memory_max_stream_bytes = w_[2].load(std::memory_order_acquire);
+    l.store_max_stream_bytes = w_[3].load(std::memory_order_acquire);
+    l.max_streams = w_[4].load(std::memory_order_acquire);
+    l.max_consumers = w_[5].load(std::memory_order_acquire);
+    l.max_ack_pending = w_[6].load(std::memory_order_acquire);
+    l.max_bytes_required = w_[7].load(std::memory_order_acquire) != 0;
     return l;
   }
+  /// max_memory (slot 0) or max_store (slot 1).
+  std::int64_t limit(std::size_t slot) const noexcept { return w_[slot].load(std::memory_order_acquire); }
+  /// memory_max_stream_bytes (slot 0) or store_max_stream_bytes (slot 1).
+  std::int64_t stream_cap(std::size_t slot) const noexcept { return w_[2 + slot].load(std::memory_order_acquire); }
 
  private:
   static constexpr std::size_t words = 8;
@@ -77,14 +84,13 @@ struct alignas(cache_line) tier_entry {
   /// A drift repair of this tier and storage is queued or about to run: at most
   /// one waits per account, tier and storage (docs/semantics.md#drift-repair).
   std::array<std::atomic<bool>, 2> repair_pending{};
-  // Read by publish checks, written rarely (limit changes, remote updates).
+  // Read by publish checks, written rarely (limit changes, remote updates):
+  // this line holds remote, the flags and the limits' first four words.
   alignas(cache_line) std::array<counter, 2> remote{};  ///< Σ remote nodes' local values
-  std::array<counter, 2> limit{};                       ///< max_memory, max_store
-  std::array<counter, 2> stream_cap{};                  ///< *_max_stream_bytes (2.9.10 publish check)
   counter has_limits{};                                 ///< 1 when the limits map has this tier
   counter has_usage{};  ///< 1 once a usage delta created the entry (docs/semantics.md#usage-model)
-  /// What a snapshot reports (zero without limits). Written under the account
-  /// mutex inside its selection seqlock; read lock-free by select_limits.
+  /// The tier's limits (zero without limits): read by publish checks, and by
+  /// select_limits lock-free. Written under the account mutex inside its selection seqlock.
   atomic_limits limits{zero_account_limits};
   // Guarded by the account mutex.
   std::string name;
@@ -101,10 +107,6 @@ struct alignas(cache_line) tier_entry {
   void set_limits(const account_limits* l) noexcept {
     const account_limits v = l ? *l : zero_account_limits;
     limits.store(v);
-    limit[0].store(v.max_memory);
-    limit[1].store(v.max_store);
-    stream_cap[0].store(v.memory_max_stream_bytes);
-    stream_cap[1].store(v.store_max_stream_bytes);
     has_limits.store(l ? 1 : 0);
   }
 };
@@ -113,6 +115,7 @@ struct alignas(cache_line) tier_entry {
 /// (docs/semantics.md#counting-streams), per reservation slot (0 memory, 1 file). Exact, so removing a
 /// stream undoes adding it even where the checker saturates or wraps.
 struct reservation_bucket {
+  std::string_view name;  ///< the selector tier name (the key of its account_state::buckets entry)
   std::int64_t streams = 0;
   std::array<int128, 2> max_bytes{};           ///< Σ MaxBytes > 0 (reservedStorage, tiered footprint in main)
   std::array<int128, 2> untiered_footprint{};  ///< Σ checker footprint(untiered = true)
@@ -146,8 +149,8 @@ class stream_spin_lock {
 /// lock and the usage lock, when the stream leaves the engine.
 template <class P>
 struct stream_record {
-  stream_config cfg;                          ///< normalized accounting fields
-  std::string bucket;                         ///< selector tier name (reservation bucket)
+  stream_config cfg;                          ///< normalized accounting fields (cfg.name is also the `streams` key)
+  reservation_bucket* bucket = nullptr;       ///< its selector tier's bucket (account_state::buckets: never erased)
   std::atomic<tier_entry<P>*> tier{nullptr};  ///< stream tier: where usage goes (docs/semantics.md#tier-move)
   std::int64_t consumers = 0;                 ///< all consumers
   std::int64_t limitable_consumers = 0;       ///< consumers counted against max_consumers (docs/semantics.md#max-consumers)
@@ -156,6 +159,78 @@ struct stream_record {
   stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage, a tier move and the delete
   std::atomic<bool> deleted{false};            ///< the stream left the engine: its handles are inert (10059)
   bool engine_owned = false;  ///< released to the engine (stream_reservation::release): no handle deletes it (guarded by mu)
+};
+
+/// Recycles the memory of an account's stream records (a shared_ptr control
+/// block and the record, one allocation of one size): creating and deleting a
+/// stream allocates nothing in steady state. Blocks come back from whatever
+/// thread drops the last reference (a lock-free push); they are taken under
+/// the account mutex, one taker at a time, so the stack has no ABA problem.
+/// The pool keeps as many blocks as the account once had live streams, and
+/// frees them with the account (it outlives every record: a handle holds the
+/// account, and the account's `streams` map is destroyed before its pool).
+class record_pool {
+ public:
+  record_pool() noexcept = default;
+  record_pool(const record_pool&) = delete;
+  record_pool& operator=(const record_pool&) = delete;
+  ~record_pool() {
+    free_list(shared_.exchange(nullptr, std::memory_order_acquire));
+    free_list(private_);
+  }
+  /// A block of `size` bytes: a recycled one when the size is the pool's. Caller holds the account mutex.
+  void* take(std::size_t size) {
+    if (size == block_size_) {
+      if (private_ == nullptr) private_ = shared_.exchange(nullptr, std::memory_order_acquire);
+      if (node* n = private_) {
+        private_ = n->next;
+        return n;
+      }
+    }
+    if (block_size_ == 0 && size >= sizeof(node)) block_size_ = size;
+    return ::operator new(size);
+  }
+  /// Returns a block from take(); any thread.
+  void give(void* p, std::size_t size) noexcept {
+    if (size != block_size_) {
+      ::operator delete(p);
+      return;
+    }
+    node* n = ::new (p) node{shared_.load(std::memory_order_relaxed)};
+    while (!shared_.compare_exchange_weak(n->next, n, std::memory_order_release, std::memory_order_relaxed)) {
+    }
+  }
+
+ private:
+  struct node {
+    node* next;
+  };
+  static void free_list(node* n) noexcept {
+    while (n != nullptr) {
+      node* next = n->next;
+      ::operator delete(n);
+      n = next;
+    }
+  }
+  std::atomic<node*> shared_{nullptr};  ///< given back, not yet taken
+  node* private_ = nullptr;             ///< moved here by a taker (account mutex)
+  std::size_t block_size_ = 0;          ///< set by the first take (the only size allocate_shared asks for)
+};
+
+/// The allocator allocate_shared uses for stream records: blocks from the account's record_pool.
+template <class U>
+struct pooled_allocator {
+  using value_type = U;
+  record_pool* pool;
+  explicit pooled_allocator(record_pool* p) noexcept : pool(p) {}
+  template <class V>
+  pooled_allocator(const pooled_allocator<V>& o) noexcept : pool(o.pool) {}  // NOLINT(google-explicit-constructor)
+  U* allocate(std::size_t n) { return static_cast<U*>(pool->take(n * sizeof(U))); }
+  void deallocate(U* p, std::size_t n) noexcept { pool->give(p, n * sizeof(U)); }
+  template <class V>
+  friend bool operator==(const pooled_allocator& a, const pooled_allocator<V>& b) noexcept {
+    return a.pool == b.pool;
+  }
 };
 
 /// Transparent string hash: lookups by std::string_view without a temporary string.
@@ -283,8 +358,13 @@ struct account_state {
   std::atomic<selection_slot*> sel_table{nullptr};
   std::atomic<std::size_t> sel_count{0};
   std::atomic<bool> sel_long_names{false};  ///< a tier name longer than tier_name::capacity: readers ask the mutex path
-  std::vector<std::unique_ptr<selection_slot[]>> sel_tables;  ///< back() is current; the others are retired
-  std::size_t sel_capacity = 0;
+  /// The table while the limits name at most `inline_slots` tiers (most
+  /// accounts: R1 and R3, or the untiered ""), so it costs no allocation.
+  static constexpr std::size_t inline_slots = 2;
+  std::array<selection_slot, inline_slots> sel_inline{};
+  std::vector<std::unique_ptr<selection_slot[]>> sel_tables;  ///< tables grown past sel_inline; back() is current
+  std::size_t sel_capacity = inline_slots;
+  selection_slot* sel_current = sel_inline.data();  ///< where publish_limits writes
 
   /// What read_selection found.
   enum class selection_status : std::uint8_t { found, no_limits, ask_locked };
@@ -293,10 +373,11 @@ struct account_state {
   /// (strong guarantee: on bad_alloc nothing changed). Caller holds `mu`.
   void reserve_selection(std::size_t n) {
     if (n <= sel_capacity) return;
-    const std::size_t cap = std::max<std::size_t>({4, n, 2 * sel_capacity});
+    const std::size_t cap = std::max<std::size_t>({8, n, 2 * sel_capacity});
     if (sel_tables.size() == sel_tables.capacity()) sel_tables.reserve(std::max<std::size_t>(2, 2 * sel_tables.size()));
     sel_tables.push_back(std::make_unique<selection_slot[]>(cap));
     sel_capacity = cap;
+    sel_current = sel_tables.back().get();
   }
 
   /// Writes `limits` into the tier entries and the selection table inside the
@@ -305,12 +386,11 @@ struct account_state {
   void publish_limits() noexcept {
     const std::uint64_t s = sel_seq.load(std::memory_order_relaxed);
     sel_seq.store(s + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
     for (auto& e : tiers) {
       const auto l = limits.find(e->name);
       e->set_limits(l == limits.end() ? nullptr : &l->second);
     }
-    selection_slot* table = sel_tables.back().get();
+    selection_slot* table = sel_current;
     std::size_t n = 0;
     bool long_names = false;
     tier_t* untiered = nullptr;
@@ -322,14 +402,14 @@ struct account_state {
         continue;
       }
       const selection_key k = key_of(t);
-      for (std::size_t i = 0; i < 3; ++i) table[n].key[i].store(k[i], std::memory_order_relaxed);
-      table[n].tier.store(e, std::memory_order_relaxed);
+      for (std::size_t i = 0; i < 3; ++i) table[n].key[i].store(k[i], std::memory_order_release);
+      table[n].tier.store(e, std::memory_order_release);
       ++n;
     }
-    sel_untiered.store(untiered, std::memory_order_relaxed);
-    sel_table.store(table, std::memory_order_relaxed);
-    sel_count.store(n, std::memory_order_relaxed);
-    sel_long_names.store(long_names, std::memory_order_relaxed);
+    sel_untiered.store(untiered, std::memory_order_release);
+    sel_table.store(table, std::memory_order_release);
+    sel_count.store(n, std::memory_order_release);
+    sel_long_names.store(long_names, std::memory_order_release);
     sel_seq.store(s + 2, std::memory_order_release);
   }
 
@@ -337,7 +417,9 @@ struct account_state {
   /// else the entry of selector tier `selected`; its limits are copied into
   /// `out` and its entry into `tier` when found. `ask_locked` when the name is
   /// too long for the table and the limits hold such a name. Readers retry
-  /// only while a limits change is being written.
+  /// only while a limits change is being written. Ordering without fences:
+  /// publish_limits stores release after the odd sequence, so a reader whose
+  /// acquire load sees any new word also sees the odd sequence on re-check.
   template <class N>
   selection_status read_selection(const N& selected, account_limits& out, tier_t*& tier) const noexcept {
     const std::string_view t(selected);
@@ -349,14 +431,14 @@ struct account_state {
         std::this_thread::yield();
         continue;
       }
-      tier_t* e = sel_untiered.load(std::memory_order_relaxed);
+      tier_t* e = sel_untiered.load(std::memory_order_acquire);
       if (e == nullptr && short_name) {
-        const selection_slot* table = sel_table.load(std::memory_order_relaxed);
-        const std::size_t n = sel_count.load(std::memory_order_relaxed);
+        const selection_slot* table = sel_table.load(std::memory_order_acquire);
+        const std::size_t n = sel_count.load(std::memory_order_acquire);
         for (std::size_t i = 0; i < n; ++i)
-          if (table[i].key[0].load(std::memory_order_relaxed) == k[0] && table[i].key[1].load(std::memory_order_relaxed) == k[1] &&
-              table[i].key[2].load(std::memory_order_relaxed) == k[2]) {
-            e = table[i].tier.load(std::memory_order_relaxed);
+          if (table[i].key[0].load(std::memory_order_acquire) == k[0] && table[i].key[1].load(std::memory_order_acquire) == k[1] &&
+              table[i].key[2].load(std::memory_order_acquire) == k[2]) {
+            e = table[i].tier.load(std::memory_order_acquire);
             break;
           }
       }
@@ -364,10 +446,9 @@ struct account_state {
       if (e != nullptr) {
         r = selection_status::found;
         out = e->limits.load();
-      } else if (!short_name && sel_long_names.load(std::memory_order_relaxed)) {
+      } else if (!short_name && sel_long_names.load(std::memory_order_acquire)) {
         r = selection_status::ask_locked;
       }
-      std::atomic_thread_fence(std::memory_order_acquire);
       if (sel_seq.load(std::memory_order_relaxed) == s) {
         tier = e;
         return r;
@@ -375,8 +456,20 @@ struct account_state {
     }
   }
   std::vector<std::unique_ptr<tier_t>> tiers;                    ///< every tier entry (order: creation, except after a release)
-  std::unordered_map<std::string_view, std::size_t> tier_index;  ///< tier name (viewing tier_t::name) -> index in `tiers`
-  std::map<std::string, std::shared_ptr<stream_record<P>>, std::less<>> streams;
+  /// Tier name (viewing tier_t::name) -> index in `tiers`, built when the
+  /// account reaches `index_from` tiers. Below that a scan of `tiers` is as
+  /// fast as hashing and costs no memory (most accounts have 1 to 3 tiers).
+  using tier_index_map = std::unordered_map<std::string_view, std::size_t>;
+  static constexpr std::size_t index_from = 8;
+  std::unique_ptr<tier_index_map> tier_index;
+  record_pool record_blocks;  ///< before `streams`: destroyed after every record
+  /// Keyed by a view of the record's own cfg.name (the name is stored once).
+  using stream_map = std::map<std::string_view, std::shared_ptr<stream_record<P>>, std::less<>>;
+  stream_map streams;
+  /// The node of the last deleted stream, reused by the next create (no
+  /// allocation in a create/delete cycle). One, not more: it costs 24 bytes
+  /// in every account, used or not.
+  typename stream_map::node_type spare_node;
   std::map<std::string, reservation_bucket, std::less<>> buckets;
   std::map<std::string, remote_node, std::less<>> remotes;
   /// What the embedder declared each peer holds reserved (docs/cluster.md#stale-usage). Kept
@@ -541,8 +634,13 @@ struct account_state {
 
   /// Tier entry by name, or nullptr. Caller holds `mu`.
   tier_t* find_tier(std::string_view t) const noexcept {
-    const auto it = tier_index.find(t);
-    return it == tier_index.end() ? nullptr : tiers[it->second].get();
+    if (tier_index) {
+      const auto it = tier_index->find(t);
+      return it == tier_index->end() ? nullptr : tiers[it->second].get();
+    }
+    for (const auto& e : tiers)
+      if (e->name == t) return e.get();
+    return nullptr;
   }
   /// Tier entry by name for local use, created on first use and pinned (its
   /// address may be kept: it lives as long as the account). Caller holds `mu`.
@@ -557,12 +655,19 @@ struct account_state {
     auto e = std::make_unique<tier_t>();
     e->name = std::string(t);
     if (auto it = limits.find(t); it != limits.end()) e->set_limits(&it->second);
-    // Room first (geometric growth), so the push_back after the index entry
-    // cannot throw: a failed allocation leaves both containers unchanged, and
-    // no try/catch is needed (the engine compiles with -fno-exceptions).
-    if (tiers.size() == tiers.capacity()) tiers.reserve(std::max<std::size_t>(8, 2 * tiers.capacity()));
-    tier_index.emplace(std::string_view(e->name), tiers.size());
+    // Everything that may fail comes first (the index, room in `tiers`), so
+    // a failed allocation leaves the account unchanged and the push_back
+    // cannot throw; no try/catch is needed (the engine compiles with -fno-exceptions).
+    std::unique_ptr<tier_index_map> built;
+    if (!tier_index && tiers.size() + 1 >= index_from) {
+      built = std::make_unique<tier_index_map>();
+      built->reserve(2 * index_from);
+      for (std::size_t i = 0; i < tiers.size(); ++i) built->emplace(std::string_view(tiers[i]->name), i);
+    }
+    if (tiers.size() == tiers.capacity()) tiers.reserve(std::max<std::size_t>(2, 2 * tiers.capacity()));
+    if (tier_index_map* idx = built ? built.get() : tier_index.get()) idx->emplace(std::string_view(e->name), tiers.size());
     tiers.push_back(std::move(e));
+    if (built) tier_index = std::move(built);
     return tiers.back().get();
   }
   /// Frees `e` when nothing keeps it: no peer contribution, not pinned, no
@@ -572,12 +677,17 @@ struct account_state {
     if (e->remote_nodes != 0 || e->reservation_holds != 0 || e->pinned || e->has_limits.load() != 0 || e->local[0].load() != 0 ||
         e->local[1].load() != 0 || e->streams != 0 || e->consumers != 0)
       return;
-    const auto it = tier_index.find(std::string_view(e->name));
-    const std::size_t i = it->second;
-    tier_index.erase(it);
+    std::size_t i = 0;
+    if (tier_index) {
+      const auto it = tier_index->find(std::string_view(e->name));
+      i = it->second;
+      tier_index->erase(it);
+    } else {
+      while (tiers[i].get() != e) ++i;
+    }
     if (i + 1 != tiers.size()) {
       std::swap(tiers[i], tiers.back());
-      tier_index.find(std::string_view(tiers[i]->name))->second = i;
+      if (tier_index) tier_index->find(std::string_view(tiers[i]->name))->second = i;
     }
     tiers.pop_back();
   }
