@@ -1107,7 +1107,8 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   // leaves nothing reserved. In steady state nothing allocates: the record's
   // memory and the map node are recycled, the bucket exists.
   detail::reservation_bucket& bk = bucket_locked(std::string_view(bucket));
-  auto rec = std::allocate_shared<detail::stream_record<P>>(detail::pooled_allocator<detail::stream_record<P>>(&st_->record_blocks));
+  auto rec =
+      std::allocate_shared<detail::stream_record<P>>(detail::pooled_allocator<detail::stream_record<P>>(&st_->record_blocks));
   rec->cfg = std::move(c);
   typename state_t::stream_map::node_type node;
   if (st_->spare_node) node = std::move(st_->spare_node);

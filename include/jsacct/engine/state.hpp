@@ -48,8 +48,8 @@ class atomic_limits {
  public:
   explicit atomic_limits(const account_limits& l) noexcept { store(l); }
   void store(const account_limits& l) noexcept {
-    const std::int64_t v[words] = {l.max_memory,    l.max_store,     l.memory_max_stream_bytes, l.store_max_stream_bytes,
-                                   l.max_streams,   l.max_consumers, l.max_ack_pending,         l.max_bytes_required ? 1 : 0};
+    const std::int64_t v[words] = {l.max_memory,  l.max_store,     l.memory_max_stream_bytes, l.store_max_stream_bytes,
+                                   l.max_streams, l.max_consumers, l.max_ack_pending,         l.max_bytes_required ? 1 : 0};
     for (std::size_t i = 0; i < words; ++i) w_[i].store(v[i], std::memory_order_release);
   }
   account_limits load() const noexcept {
@@ -94,11 +94,11 @@ struct alignas(cache_line) tier_entry {
   atomic_limits limits{zero_account_limits};
   // Guarded by the account mutex.
   std::string name;
-  std::int64_t streams = 0;                     ///< streams whose stream tier is this tier
-  std::int64_t consumers = 0;                   ///< their consumers
-  std::size_t remote_nodes = 0;                 ///< peers holding a (non-zero) contribution to this tier
-  std::size_t reservation_holds = 0;            ///< peers with a reservation declared in this tier
-  bool pinned = false;  ///< used locally (a tier_ref or a stream has its address): kept for the account's life
+  std::int64_t streams = 0;           ///< streams whose stream tier is this tier
+  std::int64_t consumers = 0;         ///< their consumers
+  std::size_t remote_nodes = 0;       ///< peers holding a (non-zero) contribution to this tier
+  std::size_t reservation_holds = 0;  ///< peers with a reservation declared in this tier
+  bool pinned = false;                ///< used locally (a tier_ref or a stream has its address): kept for the account's life
 
   std::int64_t total(std::size_t slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
 
@@ -196,9 +196,9 @@ class record_pool {
       ::operator delete(p);
       return;
     }
-    node* n = ::new (p) node{shared_.load(std::memory_order_relaxed)};
-    while (!shared_.compare_exchange_weak(n->next, n, std::memory_order_release, std::memory_order_relaxed)) {
-    }
+    node* head = shared_.load(std::memory_order_relaxed);
+    node* const n = std::construct_at(static_cast<node*>(p), node{head});
+    while (!shared_.compare_exchange_weak(head, n, std::memory_order_release, std::memory_order_relaxed)) n->next = head;
   }
 
  private:
@@ -436,7 +436,8 @@ struct account_state {
         const selection_slot* table = sel_table.load(std::memory_order_acquire);
         const std::size_t n = sel_count.load(std::memory_order_acquire);
         for (std::size_t i = 0; i < n; ++i)
-          if (table[i].key[0].load(std::memory_order_acquire) == k[0] && table[i].key[1].load(std::memory_order_acquire) == k[1] &&
+          if (table[i].key[0].load(std::memory_order_acquire) == k[0] &&
+              table[i].key[1].load(std::memory_order_acquire) == k[1] &&
               table[i].key[2].load(std::memory_order_acquire) == k[2]) {
             e = table[i].tier.load(std::memory_order_acquire);
             break;
@@ -455,7 +456,7 @@ struct account_state {
       }
     }
   }
-  std::vector<std::unique_ptr<tier_t>> tiers;                    ///< every tier entry (order: creation, except after a release)
+  std::vector<std::unique_ptr<tier_t>> tiers;  ///< every tier entry (order: creation, except after a release)
   /// Tier name (viewing tier_t::name) -> index in `tiers`, built when the
   /// account reaches `index_from` tiers. Below that a scan of `tiers` is as
   /// fast as hashing and costs no memory (most accounts have 1 to 3 tiers).

@@ -227,7 +227,8 @@ TEST_CASE("selection: the table grows past its first capacity; every tier stays 
   auto acc = enable(eng, "A", limits_map{{"R1", lim(1, 1)}});
   for (int round = 0; round < 3; ++round) {
     limits_map m;
-    for (std::int64_t r = 1; r <= 5; ++r) m["R" + std::to_string(r)] = lim(r + round, std::numeric_limits<std::int64_t>::max() - r);
+    for (std::int64_t r = 1; r <= 5; ++r)
+      m["R" + std::to_string(r)] = lim(r + round, std::numeric_limits<std::int64_t>::max() - r);
     for (int extra = 0; extra < 20 * (round + 1); ++extra) m["X" + std::to_string(extra)] = lim(-1, -1);
     REQUIRE(eng.update_account_limits("A", m).ok());
     for (std::int64_t r = 1; r <= 5; ++r) {
