@@ -165,7 +165,7 @@ class account_handle {
   /// Current limits map (a copy).
   limits_map limits() const {
     lock_t lk(st_->mu);
-    return st_->limits;
+    return st_->limits_copy();
   }
 
   // ---------------------------------------------------------------- limits
@@ -554,8 +554,8 @@ class account_handle {
     return selection_locked_held(t);
   }
   result<tier_selection<T>> selection_locked_held(std::string_view t) const noexcept {
-    tier_t* e = st_->limits.count(std::string_view{}) != 0 ? st_->find_tier(std::string_view{}) : nullptr;
-    if (e == nullptr && st_->limits.find(t) != st_->limits.end()) e = st_->find_tier(t);
+    tier_t* e = st_->untiered_tier();
+    if (e == nullptr) e = st_->limited_tier(t);
     if (e == nullptr) return errc::no_limits;
     return tier_selection<T>{e->limits.load(), tier_ref<T>(e)};
   }
@@ -576,15 +576,15 @@ class account_handle {
   }
 
   result<selected_limits> select_locked(const stream_config& c) const {
-    if (auto it = st_->limits.find(std::string_view{}); it != st_->limits.end()) return selected_limits{it->second, ""};
+    if (const tier_t* u = st_->untiered_tier()) return selected_limits{u->limits.load(), ""};
     const auto t = st_->server->selector.tier_of(c);
     return select_tier_locked(std::string_view(t));
   }
 
   /// select_locked for a config whose selector tier (bucket_of) is `name`.
   result<selected_limits> select_tier_locked(std::string_view name) const {
-    if (auto it = st_->limits.find(std::string_view{}); it != st_->limits.end()) return selected_limits{it->second, ""};
-    if (auto it = st_->limits.find(name); it != st_->limits.end()) return selected_limits{it->second, std::string(name)};
+    if (const tier_t* u = st_->untiered_tier()) return selected_limits{u->limits.load(), ""};
+    if (const tier_t* e = st_->limited_tier(name)) return selected_limits{e->limits.load(), std::string(name)};
     return errc::no_limits;
   }
 
@@ -617,8 +617,8 @@ class account_handle {
   std::int64_t count_streams_locked(std::string_view tier, const stream_config& c, std::string_view b) const {
     const auto* same = L::count_same_name ? nullptr : same_name(c);
     if (tier.empty()) return static_cast<std::int64_t>(st_->streams.size()) - (same ? 1 : 0);
-    auto it = st_->buckets.find(b);
-    const std::int64_t n = it == st_->buckets.end() ? 0 : it->second.streams;
+    const detail::reservation_bucket* bk = st_->find_bucket(b);
+    const std::int64_t n = bk == nullptr ? 0 : bk->streams;
     return n - (same && same->bucket->name == b ? 1 : 0);
   }
 
@@ -641,8 +641,8 @@ class account_handle {
     if (untiered) {
       for (const auto& [_, bk] : st_->buckets)
         if (bk.streams != 0) sum += bucket_sum(bk);
-    } else if (auto it = st_->buckets.find(b); it != st_->buckets.end() && it->second.streams != 0) {
-      sum += bucket_sum(it->second);
+    } else if (const detail::reservation_bucket* bk = st_->find_bucket(b); bk != nullptr && bk->streams != 0) {
+      sum += bucket_sum(*bk);
     }
     // Other streams only: take the same-named stream's share back out.
     if (const auto* same = same_name(c); same && same->cfg.max_bytes > 0 && (untiered || same->bucket->name == b)) {
@@ -721,11 +721,9 @@ class account_handle {
   /// The reservation bucket of selector tier `name`, created empty on first
   /// use (an empty bucket counts as absent). Caller holds `mu`.
   detail::reservation_bucket& bucket_locked(std::string_view name) {
-    auto it = st_->buckets.find(name);
-    if (it == st_->buckets.end()) {
-      it = st_->buckets.emplace(std::string(name), detail::reservation_bucket{}).first;
-      it->second.name = it->first;
-    }
+    if (detail::reservation_bucket* bk = st_->find_bucket(name)) return *bk;
+    const auto it = st_->buckets.emplace(std::string(name), detail::reservation_bucket{}).first;
+    it->second.name = it->first;
     return it->second;
   }
 
@@ -1183,8 +1181,7 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   bucket_add(r, +1);
   // Tier move (docs/semantics.md#tier-move): on every applied update, if the replica tier has limits and differs.
   const std::string target = bucket_of(c);
-  if (target != r.tier.load()->name && st_->limits.find(target) != st_->limits.end())
-    retier_locked(r, st_->tier(target), o.stored_bytes);
+  if (target != r.tier.load()->name && st_->limited_tier(target) != nullptr) retier_locked(r, st_->tier(target), o.stored_bytes);
   return {};
 }
 
@@ -1255,8 +1252,8 @@ account_stats account_handle<T>::usage() const {
   reserved("", s);
   s.streams = static_cast<std::int64_t>(st_->streams.size());
   s.consumers = st_->consumers;
-  if (auto it = st_->limits.find(std::string_view{}); it != st_->limits.end()) {
-    s.limits = it->second;
+  if (const tier_t* u = st_->untiered_tier()) {
+    s.limits = u->limits.load();
     return s;
   }
   // Tiered (docs/semantics.md#account-usage-snapshot step 5), reproducing the count-gated insertion of configured tiers.
@@ -1275,12 +1272,12 @@ account_stats account_handle<T>::usage() const {
     t.limits = e->limits.load();
     reserved(e->name, t);
   }
-  if (st_->limits.size() != usage_entries - skipped) {
-    for (const auto& [name, lim] : st_->limits) {
-      if (s.tiers.count(name) != 0) continue;
-      tier_stats& t = s.tiers[name];
-      t.limits = lim;
-      reserved(name, t);
+  if (st_->limited_tiers != usage_entries - skipped) {
+    for (const auto& e : st_->tiers) {
+      if (e->has_limits.load() == 0 || s.tiers.count(e->name) != 0) continue;
+      tier_stats& t = s.tiers[e->name];
+      t.limits = e->limits.load();
+      reserved(e->name, t);
     }
   }
   for (const auto& e : st_->tiers) {

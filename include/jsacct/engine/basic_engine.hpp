@@ -259,10 +259,9 @@ class basic_engine {
     if (auto e = sufficient_resources_locked(limits); e != errc::none) return e;
     auto st = std::make_shared<detail::account_state<traits>>(std::string(name), srv_);
     st->reserve_selection(limits.size());
-    st->limits = std::move(limits);
-    for (const auto& [t, l] : st->limits) st->tier(t);
-    st->publish_limits();
-    st->positive_limits = detail::positive_limits(st->limits);
+    for (const auto& [t, l] : limits) st->tier(t);
+    st->publish_limits(limits);
+    st->positive_limits = detail::positive_limits(limits);
     add_positive(st->positive_limits, +1);
     accounts_.emplace(std::string(name), st);
     return account(std::move(st));
@@ -284,15 +283,14 @@ class basic_engine {
     if (it == accounts_.end()) return errc::not_enabled_for_account;
     auto& st = *it->second;
     std::lock_guard alk(st.mu);
-    const limits_map delta = diff_checked_limits(st.limits, limits, [](std::int64_t v) { return L::diff_operand(v); });
+    const limits_map delta = diff_checked_limits(st.limits_copy(), limits, [](std::int64_t v) { return L::diff_operand(v); });
     if (auto e = sufficient_resources_locked(delta); e != errc::none) return e;
     st.reserve_selection(limits.size());
-    for (const auto& [t, l] : limits) st.tier(t);  // entries first: the swap below cannot fail
-    st.limits.swap(limits);
-    st.publish_limits();
+    for (const auto& [t, l] : limits) st.tier(t);  // entries first: publishing below cannot fail
+    st.publish_limits(limits);
     if constexpr (L::rekey_on_limits_update) account(it->second).rekey_locked();
     if (!st.expired) add_positive(st.positive_limits, -1);
-    st.positive_limits = detail::positive_limits(st.limits);
+    st.positive_limits = detail::positive_limits(limits);
     if (!st.expired) add_positive(st.positive_limits, +1);
     return {};
   }

@@ -322,7 +322,9 @@ struct account_state {
   const std::string name;
   const std::shared_ptr<server_state<T>> server;
   mutable typename P::mutex mu;  ///< guards everything below that is not atomic
-  limits_map limits;
+  // The limits live in the tier entries (atomic_limits, has_limits): every
+  // tier named in the limits has a pinned entry, so no separate map is kept.
+  std::size_t limited_tiers = 0;  ///< entries with has_limits (the size of the limits map)
 
   // ------------------------------------------------------------ lock-free selection
   // select_limits reads an account's limits without the mutex: a seqlock
@@ -383,13 +385,14 @@ struct account_state {
   /// Writes `limits` into the tier entries and the selection table inside the
   /// seqlock. Caller holds `mu`, has called reserve_selection(limits.size())
   /// and created (pinned) an entry for every tier in `limits`. No allocation.
-  void publish_limits() noexcept {
+  void publish_limits(const limits_map& limits) noexcept {
     const std::uint64_t s = sel_seq.load(std::memory_order_relaxed);
     sel_seq.store(s + 1, std::memory_order_relaxed);
     for (auto& e : tiers) {
       const auto l = limits.find(e->name);
       e->set_limits(l == limits.end() ? nullptr : &l->second);
     }
+    limited_tiers = limits.size();
     selection_slot* table = sel_current;
     std::size_t n = 0;
     bool long_names = false;
@@ -411,6 +414,21 @@ struct account_state {
     sel_count.store(n, std::memory_order_release);
     sel_long_names.store(long_names, std::memory_order_release);
     sel_seq.store(s + 2, std::memory_order_release);
+  }
+
+  /// The entry of tier `t` when the limits name it, else nullptr. Caller holds `mu`.
+  tier_t* limited_tier(std::string_view t) const noexcept {
+    tier_t* e = find_tier(t);
+    return e != nullptr && e->has_limits.load() != 0 ? e : nullptr;
+  }
+  /// The untiered ("") entry when the limits are untiered, else nullptr. Caller holds `mu`.
+  tier_t* untiered_tier() const noexcept { return sel_untiered.load(std::memory_order_relaxed); }
+  /// The limits as a map (rebuilt from the entries). Caller holds `mu`.
+  limits_map limits_copy() const {
+    limits_map m;
+    for (const auto& e : tiers)
+      if (e->has_limits.load() != 0) m.emplace(e->name, e->limits.load());
+    return m;
   }
 
   /// nats-server's selectLimits without the mutex: the untiered entry wins,
@@ -472,6 +490,18 @@ struct account_state {
   /// in every account, used or not.
   typename stream_map::node_type spare_node;
   std::map<std::string, reservation_bucket, std::less<>> buckets;
+  /// The bucket found last: most accounts create and check streams of one
+  /// or two tiers, so a name compare usually replaces the map walk.
+  /// Buckets are never erased, so the pointer stays valid.
+  reservation_bucket* last_bucket = nullptr;
+  /// The bucket of selector tier `tier_name`, or nullptr. Caller holds `mu`.
+  reservation_bucket* find_bucket(std::string_view tier_name) noexcept {
+    if (last_bucket != nullptr && last_bucket->name == tier_name) return last_bucket;
+    const auto it = buckets.find(tier_name);
+    if (it == buckets.end()) return nullptr;
+    last_bucket = &it->second;
+    return last_bucket;
+  }
   std::map<std::string, remote_node, std::less<>> remotes;
   /// What the embedder declared each peer holds reserved (docs/cluster.md#stale-usage). Kept
   /// apart from `remotes`: a declaration outlives the peer's expiry, and holds its tier entries.
@@ -654,8 +684,7 @@ struct account_state {
   tier_t* unpinned_tier(std::string_view t) {
     if (auto* e = find_tier(t)) return e;
     auto e = std::make_unique<tier_t>();
-    e->name = std::string(t);
-    if (auto it = limits.find(t); it != limits.end()) e->set_limits(&it->second);
+    e->name = std::string(t);  // a new entry has no limits: every tier with limits already has one
     // Everything that may fail comes first (the index, room in `tiers`), so
     // a failed allocation leaves the account unchanged and the push_back
     // cannot throw; no try/catch is needed (the engine compiles with -fno-exceptions).
@@ -717,7 +746,7 @@ struct account_state {
       return remote_merge::released;
     }
     tier_t* e = find_tier(tier_name);
-    const bool limited = e ? e->has_limits.load() != 0 : limits.find(tier_name) != limits.end();
+    const bool limited = e != nullptr && e->has_limits.load() != 0;
     if (zero) {
       // main creates the tier's usage entry even for zero usage; only a tier
       // with limits can tell (2.9.10's post-store check skips tiers without one).
