@@ -461,8 +461,13 @@ void ContendedServerBudgetCas(benchmark::State& state) {
   ap.report(state);
 }
 
+// Also reports "stripe_shared" = 1 when the two threads landed on the same
+// stripe (then their stocks share a cache line, as the CAS does).
 void ContendedServerBudgetStock(benchmark::State& state) {
   static jsacct::budget_stock<> budget(k_srv_file, 16 * k_mib);
+  static std::array<std::atomic<std::size_t>, 2> stripe{};
+  if (state.thread_index() < 2)
+    stripe[static_cast<std::size_t>(state.thread_index())] = jsacct::detail::thread_stripe() % budget.stripes();
   std::int64_t bytes = k_mib;
   alloc_probe ap;
   for (auto _ : state) {
@@ -473,6 +478,7 @@ void ContendedServerBudgetStock(benchmark::State& state) {
   }
   ap.report(state);
   if (state.thread_index() == 0 && budget.held() != 0) state.SkipWithError("reservation leaked");
+  if (state.thread_index() == 0 && state.threads() == 2) state.counters["stripe_shared"] = stripe[0] == stripe[1] ? 1 : 0;
 }
 
 // One op = selection(cfg{Replicas 3}) -> a copy of the R3 limits and a tier
