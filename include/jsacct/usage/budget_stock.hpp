@@ -46,10 +46,11 @@ namespace jsacct {
 ///
 /// Guarantee: a refused reserve(n) saw limit() - charged() < n after it had
 /// drained every stock. Without concurrent callers that means held() + n >
-/// limit() exactly; with them, only the slabs other stripes charged or kept
-/// since the drain can make it refuse what the exact held bytes would allow,
-/// and a stripe charges a new slab only while the headroom is at least
-/// threshold(), so such refusals happen only below that threshold.
+/// limit() exactly. With them, what can make it refuse more than the exact
+/// held bytes would is only what other threads put in stocks since the drain
+/// (at most one slab per stripe, plus releases in progress), and it refuses
+/// only with less than n of headroom left: for n <= slab(), only below
+/// threshold().
 ///
 /// release(n) puts n back in the calling thread's stock and returns what the
 /// stock holds above one slab to charged(); n >= slab() goes straight back.
