@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -406,6 +407,80 @@ void ReserveReleaseServerOnly(benchmark::State& state) {
   if (eng.reserved() != before) state.SkipWithError("reservation leaked");
 }
 
+// ---------------------------------------------------------------------------
+// Contended reservations (benchmarks/README.md#contended-reservations)
+// ---------------------------------------------------------------------------
+
+// One op = create_stream(cfg{File, R1, MaxBytes 1 MiB}) then reset(), as in
+// ReserveRelease, from N threads on ONE account and tier (each thread its own
+// stream name): the account mutex, the tier bucket and the server budget are
+// shared by all threads.
+void ContendedReserveRelease(benchmark::State& state) {
+  using E = jsacct::engine;
+  static E::account a = fixture<E>::get().acct("CRR");  // thread-safe static init
+  const auto cfg = stream_cfg("CRR-" + std::to_string(state.thread_index()), jsacct::storage_type::file, 1, k_mib);
+  jsacct::create_options o;
+  o.raw_precheck = false;
+  alloc_probe ap;
+  for (auto _ : state) {
+    auto r = a.create_stream(cfg, o);
+    if (!r) {
+      state.SkipWithError("create_stream refused");
+      break;
+    }
+    benchmark::DoNotOptimize(r);
+    r->reset();
+  }
+  ap.report(state);
+}
+
+// One op = the server-budget part of ContendedReserveRelease alone, from N
+// threads on one budget: reserve 1 MiB of the file budget, then release it.
+// "cas": the engine's scheme, one check-and-commit CAS on the server's
+// reserved counter and one fetch_add back (replicates reserve_server through
+// detail::server_state, like ReserveReleaseServerOnly). "stock": the same
+// budget as a jsacct::budget_stock with a 16 MiB slab per stripe (the
+// reserve and the release are served by the thread's own stock).
+void ContendedServerBudgetCas(benchmark::State& state) {
+  using E = jsacct::engine;
+  using L = E::checker;
+  static E::account a = fixture<E>::get().acct("CSB");
+  auto& srv = *jsacct::detail::account_access::state(a)->server;
+  std::int64_t bytes = k_mib;
+  alloc_probe ap;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(bytes);
+    const std::int64_t max = srv.max[1].load();
+    const bool ok = srv.reserved[1].update_if([&](std::int64_t cur) -> std::optional<std::int64_t> {
+      if (L::server_exceeds(max, cur, bytes)) return std::nullopt;
+      return jsacct::wrap_add(cur, bytes);
+    });
+    benchmark::DoNotOptimize(ok);
+    srv.reserved[1].add(-bytes);
+  }
+  ap.report(state);
+}
+
+// Also reports "stripe_shared" = 1 when the two threads landed on the same
+// stripe (then their stocks share a cache line, as the CAS does).
+void ContendedServerBudgetStock(benchmark::State& state) {
+  static jsacct::budget_stock<> budget(k_srv_file, 16 * k_mib);
+  static std::array<std::atomic<std::size_t>, 2> stripe{};
+  if (state.thread_index() < 2)
+    stripe[static_cast<std::size_t>(state.thread_index())] = jsacct::detail::thread_stripe() % budget.stripes();
+  std::int64_t bytes = k_mib;
+  alloc_probe ap;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(bytes);
+    const bool ok = budget.reserve(bytes);
+    benchmark::DoNotOptimize(ok);
+    budget.release(bytes);
+  }
+  ap.report(state);
+  if (state.thread_index() == 0 && budget.held() != 0) state.SkipWithError("reservation leaked");
+  if (state.thread_index() == 0 && state.threads() == 2) state.counters["stripe_shared"] = stripe[0] == stripe[1] ? 1 : 0;
+}
+
 // One op = selection(cfg{Replicas 3}) -> a copy of the R3 limits and a tier
 // handle (lock-free, no string). SelectLimitsString: select_limits(cfg), the
 // same plus the tier name copied into a std::string (SSO: no allocation).
@@ -658,6 +733,9 @@ int main(int argc, char** argv) {
   // Thread-safe engine only; 1 and 2 threads, wall time / all threads' ops (RunParallel).
   reg("AcctUpdateUsageParallel/atomic", AcctUpdateUsageParallel)->Threads(1)->Threads(2)->UseRealTime();
   reg("AcctUpdateUsageParallelDistinct/atomic", AcctUpdateUsageParallelDistinct)->Threads(1)->Threads(2)->UseRealTime();
+  reg("ContendedReserveRelease/atomic", ContendedReserveRelease)->Threads(1)->Threads(2)->UseRealTime();
+  reg("ContendedServerBudget/cas", ContendedServerBudgetCas)->Threads(1)->Threads(2)->UseRealTime();
+  reg("ContendedServerBudget/stock", ContendedServerBudgetStock)->Threads(1)->Threads(2)->UseRealTime();
   reg("TierName", TierName);
 
   benchmark::Initialize(&argc, argv);

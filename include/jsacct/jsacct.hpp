@@ -26,6 +26,7 @@
 #include "jsacct/tier/replica_tiers.hpp"
 #include "jsacct/tier/tier_name.hpp"
 #include "jsacct/types.hpp"
+#include "jsacct/usage/budget_stock.hpp"
 #include "jsacct/usage/counters.hpp"
 #include "jsacct/usage/striped_counter.hpp"
 #include "jsacct/version.hpp"

@@ -21,6 +21,8 @@ template class stream_reservation<engine_v29::traits>;
 template class stream_reservation<plain_engine::traits>;
 template class usage_publisher<engine::traits>;
 template class usage_publisher<plain_engine::traits>;
+template class budget_stock<>;
+template class budget_stock<1>;
 template peer_sweep_result sweep_remote_usage<engine::traits>(account_handle<engine::traits>&, const peer_expiry_options&);
 template peer_sweep_result sweep_remote_usage<plain_engine::traits>(account_handle<plain_engine::traits>&,
                                                                     const peer_expiry_options&);
