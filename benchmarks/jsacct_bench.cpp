@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "jsacct/jsacct.hpp"
+#include "jsacct/wire/cluster_usage.hpp"
 #include "jsacct/wire/usage_update.hpp"
 
 // ---------------------------------------------------------------------------
@@ -614,8 +615,12 @@ void SendClusterUsageUpdateEncode(benchmark::State& state, int tiers) {
 }
 
 // One op = receive one update from the known node RNODE0001: node id from the
-// subject, decode_usage_update (validation, zero-copy view), then merge into
-// the engine: apply_remote_usage per tier record and set_remote_api.
+// subject (checked against the peer handle the embedder keeps for that node),
+// then apply_usage_update through the peer_handle: decode_usage_update
+// (validation, zero-copy view) and the merge of every record and the API
+// counters under one account lock, the node taken from the handle's cached
+// slot (no lookup by name) and each record found at its slot among the node's
+// shares (no hashing).
 template <class Engine>
 void RemoteUpdateUsageDecode(benchmark::State& state, int tiers) {
   auto a = fixture<Engine>::get().acct("DEC" + std::to_string(tiers));
@@ -625,13 +630,11 @@ void RemoteUpdateUsageDecode(benchmark::State& state, int tiers) {
     recs.push_back({k_tiers[static_cast<std::size_t>(i)], std::int64_t{i + 1} << 20, std::int64_t{i + 1} << 30});
   std::string msg;
   jsacct::encode_usage_update(1000, 3, recs, msg);
-  auto receive = [&a](std::string_view subject, std::string_view payload) {
+  auto peer = a.peer(k_remote);
+  auto receive = [&a, &peer](std::string_view subject, std::string_view payload) {
     const auto node = jsacct::node_id_from_subject(subject);
-    if (!node) return false;
-    const auto v = jsacct::decode_usage_update(payload);
-    for (const auto& r : v) a.apply_remote_usage(*node, r.name, r.mem, r.store);
-    if (v.applies_api()) a.set_remote_api(*node, v.api(), v.errors());
-    return true;
+    if (!node || *node != peer.node()) return false;
+    return jsacct::apply_usage_update(a, peer, payload).ok();
   };
   receive(subj, msg);  // first contact: creates the node and tier entries
   auto r1 = a.tier("R1");

@@ -305,25 +305,31 @@ void check_against_model(const A& acc, const model& mod) {
     FUZZ_CHECK(e.pinned == (mod.pinned.count(e.name) != 0 || k_limited.count(e.name) != 0));
   }
   // Nodes and their contributions: exactly the model's.
-  FUZZ_CHECK(st.remotes.size() == mod.nodes.size());
+  // The cluster block exists once any node was heard of (and stays).
+  FUZZ_CHECK(st.cluster != nullptr || mod.nodes.empty());
+  const std::size_t nodes = st.cluster == nullptr ? 0 : st.cluster->remotes.size();
+  FUZZ_CHECK(nodes == mod.nodes.size());
   std::uint64_t api = 0, errors = 0;
   for (const auto& [name, n] : mod.nodes) {
-    const auto it = st.remotes.find(name);
-    FUZZ_CHECK(it != st.remotes.end());
+    const auto it = st.cluster->remotes.find(name);
+    FUZZ_CHECK(it != st.cluster->remotes.end());
     FUZZ_CHECK(it->second.tiers.size() == n.tiers.size());
+    FUZZ_CHECK(it->second.index == nullptr ? it->second.tiers.size() < it->second.index_from
+                                           : it->second.index->size() == it->second.tiers.size());
     for (const auto& [t, v] : n.tiers) {
-      const auto jt = it->second.tiers.find(t);
-      FUZZ_CHECK(jt != it->second.tiers.end());
-      FUZZ_CHECK(jt->second.mem == v.first && jt->second.store == v.second);
+      const auto* jt = it->second.share(t);
+      FUZZ_CHECK(jt != nullptr);
+      FUZZ_CHECK(jt->last.mem == v.first && jt->last.store == v.second);
+      FUZZ_CHECK(jt->tier == st.find_tier(t));
       FUZZ_CHECK(v.first != 0 || v.second != 0);
     }
     FUZZ_CHECK(it->second.api == n.api && it->second.errors == n.errors);
     api += n.api;
     errors += n.errors;
   }
-  FUZZ_CHECK(st.remote_api == api);
-  FUZZ_CHECK(st.remote_errors == errors);
-  FUZZ_CHECK(st.remote_tiers_refused == mod.refused);
+  FUZZ_CHECK((st.cluster == nullptr ? 0 : st.cluster->remote_api) == api);
+  FUZZ_CHECK((st.cluster == nullptr ? 0 : st.cluster->remote_errors) == errors);
+  FUZZ_CHECK((st.cluster == nullptr ? 0 : st.cluster->remote_tiers_refused) == mod.refused);
 }
 
 }  // namespace

@@ -86,6 +86,11 @@ struct account_access {
   static const auto& state(const H& account) noexcept {
     return account.st_;
   }
+  /// A peer_handle's cached node slot.
+  template <class H>
+  static auto& peer_cache(H& peer) noexcept {
+    return peer.cache_;
+  }
 };
 
 /// The stream-name rules of checker `L`: its `L::stream_name_rules`, or main's
@@ -129,6 +134,31 @@ class tier_ref {
   friend class stream_reservation;
   explicit tier_ref(detail::tier_entry<typename T::policy>* e) noexcept : e_(e) {}
   detail::tier_entry<typename T::policy>* e_ = nullptr;
+};
+
+/// One peer node of the cluster, as an account's `$JSC.ARU` merge sees it
+/// (docs/cluster.md#peer-handles): the node id and a cached slot of its entry
+/// in the account, so that apply_usage_update(account, peer, msg) looks the
+/// node up by name only on the first message, and again only after a node of
+/// the account left (expiry, remove_node). Obtained once per peer with
+/// `account_handle::peer(node)`, which creates nothing: the first message
+/// through the handle creates the node, as any first message does. The slot
+/// is checked on every use, so the handle never dangles: a stale one (its
+/// node expired or was removed, or it was last used with another account)
+/// falls back to the lookup by name. Not synchronized: one thread at a time
+/// uses a handle (keep one per account and peer).
+template <class T>
+class peer_handle {
+ public:
+  peer_handle() = default;
+  explicit peer_handle(std::string_view node) : node_(node) {}
+  /// The node id (the last token of the sender's `$JSC.ARU` subject).
+  const std::string& node() const noexcept { return node_; }
+
+ private:
+  friend struct detail::account_access;
+  std::string node_;
+  detail::peer_cache<typename T::policy> cache_{};
 };
 
 /// What `account_handle::selection` answers: the limits that apply to a stream
@@ -254,6 +284,9 @@ class account_handle {
     lock_t lk(st_->mu);
     return tier_ref<T>(st_->tier(name));
   }
+  /// A handle for peer `node`'s usage updates (apply_usage_update with a
+  /// peer_handle, docs/cluster.md#peer-handles). No lock, creates nothing.
+  peer_handle<T> peer(std::string_view node) const { return peer_handle<T>(node); }
 
   /// docs/semantics.md#update-usage `updateUsage`: add `delta` stored bytes to the tier's local and
   /// total usage and to the server's used bytes. Lock-free. main: a negative
@@ -347,7 +380,7 @@ class account_handle {
     lock_t lk(st_->mu);
     const auto r = st_->merge_remote(remote_locked(node), tier, mem, store, st_->server->remote_caps());
     if (r != detail::remote_merge::refused_node_cap && r != detail::remote_merge::refused_account_cap) return true;
-    ++st_->remote_tiers_refused;
+    ++st_->cluster->remote_tiers_refused;
     lk.unlock();
     st_->note_remote_refusal(node, tier, 1, 1);
     return false;
@@ -355,14 +388,15 @@ class account_handle {
   /// Peer records refused so far by the remote_tier_caps.
   std::uint64_t remote_tiers_refused() const {
     lock_t lk(st_->mu);
-    return st_->remote_tiers_refused;
+    return st_->cluster ? st_->cluster->remote_tiers_refused : 0;
   }
   /// Replace `node`'s API counters (unsigned wrap-around, as main).
   void set_remote_api(std::string_view node, std::uint64_t api, std::uint64_t errors) {
     lock_t lk(st_->mu);
     auto& rn = remote_locked(node);
-    st_->remote_api = st_->remote_api - rn.api + api;
-    st_->remote_errors = st_->remote_errors - rn.errors + errors;
+    auto& cs = *st_->cluster;
+    cs.remote_api = cs.remote_api - rn.api + api;
+    cs.remote_errors = cs.remote_errors - rn.errors + errors;
     rn.api = api;
     rn.errors = errors;
   }
@@ -537,12 +571,13 @@ class account_handle {
     return s;
   }
 
-  detail::remote_node& remote_locked(std::string_view node) {
-    if (!st_->removed_nodes.empty())  // (almost always empty: no tree walk on the merge path)
-      if (const auto r = st_->removed_nodes.find(node); r != st_->removed_nodes.end())
-        st_->removed_nodes.erase(r);          // the embedder's own call: the node is back
-    const auto it = st_->remotes.find(node);  // a known peer: one lookup (remote_entry creates)
-    detail::remote_node& rn = it != st_->remotes.end() ? it->second : st_->remote_entry(node);
+  detail::remote_node<P>& remote_locked(std::string_view node) {
+    auto& cs = st_->cluster_block();
+    if (!cs.removed_nodes.empty())  // (almost always empty: no tree walk on the merge path)
+      if (const auto r = cs.removed_nodes.find(node); r != cs.removed_nodes.end())
+        cs.removed_nodes.erase(r);          // the embedder's own call: the node is back
+    const auto it = cs.remotes.find(node);  // a known peer: one lookup (remote_entry creates)
+    detail::remote_node<P>& rn = it != cs.remotes.end() ? it->second : st_->remote_entry(cs, node);
     st_->heard_from(rn);  // a sign of life for the expiry sweep (ends a stale state)
     return rn;
   }
@@ -1236,8 +1271,8 @@ account_stats account_handle<T>::usage() const {
   account_stats s;
   s.domain = st_->server->domain;
   s.api.level = L::api_level;
-  s.api.total = static_cast<std::uint64_t>(st_->api_total.load()) + st_->remote_api;
-  s.api.errors = static_cast<std::uint64_t>(st_->api_errors.load()) + st_->remote_errors;
+  s.api.total = static_cast<std::uint64_t>(st_->api_total.load()) + (st_->cluster ? st_->cluster->remote_api : 0);
+  s.api.errors = static_cast<std::uint64_t>(st_->api_errors.load()) + (st_->cluster ? st_->cluster->remote_errors : 0);
   for (const auto& e : st_->tiers) {
     s.memory += static_cast<std::uint64_t>(e->total(0));
     s.store += static_cast<std::uint64_t>(e->total(1));

@@ -99,6 +99,7 @@ class basic_engine {
   using account = account_handle<traits>;
   using reservation = stream_reservation<traits>;
   using tier = tier_ref<traits>;
+  using peer = peer_handle<traits>;  ///< a peer node's cached slot (docs/cluster.md#peer-handles)
 
   /// \param config server JetStream config; only max_memory, max_store and domain are read
   /// \param options deployment mode (standalone by default; sufficientResources

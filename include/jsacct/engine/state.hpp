@@ -242,12 +242,29 @@ struct string_hash {
 /// Amounts per tier name.
 using tier_amounts = std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>>;
 
+/// One remote node's contribution to one tier: the tier entry (its
+/// `remote_nodes` counts the node, so the entry lives as long as the share)
+/// and the node's last non-zero report for it.
+template <class P>
+struct remote_share {
+  tier_entry<P>* tier = nullptr;
+  mem_store last{};
+};
+
 /// One remote node's last report (docs/semantics.md#aru-merge rusage). Only non-zero
 /// contributions are kept (a zero one adds nothing); forgetting a node walks
-/// just its own entries.
+/// just its own entries. The shares are a flat vector, in the order the node
+/// first reported them (a peer sends its tiers in a stable order, so record
+/// `i` of an update is looked for at slot `i` first); a node with
+/// `index_from` shares or more (a flood of tiers) also indexes them by entry.
+template <class P>
 struct remote_node {
-  std::unordered_map<std::string, mem_store, string_hash, std::equal_to<>> tiers;
-  /// The reservations declared for the node (account_state::remote_reservations), or nullptr.
+  using tier_t = tier_entry<P>;
+  using share_index = std::unordered_map<const tier_t*, std::size_t>;
+  static constexpr std::size_t index_from = 8;
+  std::vector<remote_share<P>> tiers;
+  std::unique_ptr<share_index> index;  ///< tier entry -> slot in `tiers`, built at index_from shares
+  /// The reservations declared for the node (cluster_state::remote_reservations), or nullptr.
   const tier_amounts* reserved = nullptr;
   std::uint64_t api = 0;
   std::uint64_t errors = 0;
@@ -258,6 +275,13 @@ struct remote_node {
   bool has_sequence = false;   ///< a sequenced update was applied (docs/cluster.md#ordering)
   std::uint64_t instance = 0;  ///< the sender instance of the last sequenced update
   std::uint64_t sequence = 0;  ///< and its sequence
+
+  /// The node's share in tier `t`, or nullptr (a scan: cold paths and tests).
+  const remote_share<P>* share(std::string_view t) const noexcept {
+    for (const auto& s : tiers)
+      if (s.tier->name == t) return &s;
+    return nullptr;
+  }
 };
 
 /// A node the embedder removed (remove_node): its updates still in flight are
@@ -274,6 +298,43 @@ enum class remote_merge : std::uint8_t {
   released,             ///< a zero report removed the node's contribution (and maybe the tier)
   refused_node_cap,     ///< a new non-zero tier beyond remote_tier_caps::per_node
   refused_account_cap,  ///< a new tier beyond remote_tier_caps::per_account
+};
+
+/// A process-wide unique id for a cluster_state (never 0, never reused), so a
+/// peer_handle cached for one account's block never matches another's.
+inline std::uint64_t next_cluster_id() noexcept {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+/// What a peer_handle caches: the node's entry in one account's cluster
+/// block, valid while the block's id and epoch are the ones it was taken at.
+template <class P>
+struct peer_cache {
+  std::uint64_t cluster = 0;  ///< cluster_state::id, 0: nothing cached
+  std::uint64_t epoch = 0;    ///< cluster_state::epoch when cached
+  remote_node<P>* slot = nullptr;
+};
+
+/// An account's cluster-only state, allocated on the first peer report,
+/// reservation declaration or node removal: a standalone account pays one
+/// null pointer for it. Guarded by the account mutex; lives as long as the account.
+template <class P>
+struct cluster_state {
+  explicit cluster_state(std::uint64_t i) noexcept : id(i) {}
+  const std::uint64_t id;  ///< next_cluster_id()
+  /// Bumped whenever a node leaves `remotes` (expiry, removal): entries of
+  /// `remotes` never move otherwise, so a peer_cache taken at the current
+  /// epoch points at a live entry, and an older one is looked up again.
+  std::uint64_t epoch = 0;
+  std::map<std::string, remote_node<P>, std::less<>> remotes;
+  /// What the embedder declared each peer holds reserved (docs/cluster.md#stale-usage). Kept
+  /// apart from `remotes`: a declaration outlives the peer's expiry, and holds its tier entries.
+  std::map<std::string, tier_amounts, std::less<>> remote_reservations;
+  std::map<std::string, removed_node, std::less<>> removed_nodes;  ///< remove_node's recent removals
+  std::uint64_t remote_api = 0;                                    ///< Σ remote nodes' API counters
+  std::uint64_t remote_errors = 0;
+  std::uint64_t remote_tiers_refused = 0;  ///< peer records refused by the remote_tier_caps
 };
 
 /// Server-wide state (Go `jetStream`): budget, reservations, used bytes.
@@ -502,11 +563,8 @@ struct account_state {
     last_bucket = &it->second;
     return last_bucket;
   }
-  std::map<std::string, remote_node, std::less<>> remotes;
-  /// What the embedder declared each peer holds reserved (docs/cluster.md#stale-usage). Kept
-  /// apart from `remotes`: a declaration outlives the peer's expiry, and holds its tier entries.
-  std::map<std::string, tier_amounts, std::less<>> remote_reservations;
-  std::map<std::string, removed_node, std::less<>> removed_nodes;  ///< remove_node's recent removals
+  /// Peers' reports, declarations and removals: null until the account hears of a peer.
+  std::unique_ptr<cluster_state<P>> cluster;
   std::int64_t consumers = 0;
   std::array<int128, 2>
       positive_limits{};  ///< Σ positive MaxMemory / MaxStore over tiers (docs/semantics.md#sufficient-resources)
@@ -515,9 +573,6 @@ struct account_state {
   std::atomic<bool> syncing{false};  ///< single-flight drift repair (docs/semantics.md#drift-repair)
   typename P::counter api_total{};   ///< own API requests
   typename P::counter api_errors{};
-  std::uint64_t remote_api = 0;  ///< Σ remote nodes' API counters (guarded by mu)
-  std::uint64_t remote_errors = 0;
-  std::uint64_t remote_tiers_refused = 0;  ///< peer records refused by the remote_tier_caps
   // Drift repairs and underflows (docs/cluster.md#reconciliation): counted, never hidden.
   typename P::counter repairs_raised{};   ///< repairs that raised local usage (it was under-counted)
   typename P::counter repairs_lowered{};  ///< repairs that lowered it (over-counted)
@@ -533,41 +588,115 @@ struct account_state {
             saturate_cast(static_cast<int128>(last.store) + reserved.store)};
   }
 
-  /// Calls `f(tier_name, last, reserved, reported)` once for every tier `rn`
-  /// reported (`reported`: counted in its `remote_nodes`) or has a reservation in.
+  using remote_node_t = remote_node<P>;
+  using remote_share_t = remote_share<P>;
+  static constexpr std::size_t no_share = static_cast<std::size_t>(-1);
+
+  /// The cluster block, allocated on first use. Caller holds `mu`.
+  cluster_state<P>& cluster_block() {
+    if (!cluster) cluster = std::make_unique<cluster_state<P>>(next_cluster_id());
+    return *cluster;
+  }
+
+  /// Calls `f(entry, last, reserved, reported)` once for every tier `rn`
+  /// reported (`reported`: counted in its `remote_nodes`) or has a reservation
+  /// in (`entry` is never null: a share or a declaration holds its entry).
   template <class F>
-  static void for_each_held(const remote_node& rn, F&& f) {
-    for (const auto& [t, last] : rn.tiers) {
+  void for_each_held(const remote_node_t& rn, F&& f) const {
+    for (const auto& sh : rn.tiers) {
       mem_store res{};
       if (rn.reserved != nullptr)
-        if (const auto r = rn.reserved->find(t); r != rn.reserved->end()) res = r->second;
-      f(std::string_view(t), last, res, true);
+        if (const auto r = rn.reserved->find(std::string_view(sh.tier->name)); r != rn.reserved->end()) res = r->second;
+      f(sh.tier, sh.last, res, true);
     }
     if (rn.reserved == nullptr) return;
     for (const auto& [t, res] : *rn.reserved)
-      if (rn.tiers.find(t) == rn.tiers.end()) f(std::string_view(t), mem_store{}, res, false);
+      if (find_share(rn, t, 0) == no_share)
+        if (tier_t* e = find_tier(t); e != nullptr) f(e, mem_store{}, res, false);
   }
 
-  /// The entry of peer `node`, created on its first message with its declared
-  /// reservations attached. Callers look a known peer up themselves first
-  /// (`remotes.find`, inlined on the merge path). Caller holds `mu`.
-  remote_node& remote_entry(std::string_view node) {
-    const auto [it, created] = remotes.try_emplace(std::string(node));
+  /// The slot of `rn`'s share in tier `t`, or no_share: slot `hint` first,
+  /// then a scan, or the node's index when it has one. Caller holds `mu`.
+  std::size_t find_share(const remote_node_t& rn, std::string_view t, std::size_t hint) const noexcept {
+    const auto& v = rn.tiers;
+    if (hint < v.size() && v[hint].tier->name == t) return hint;
+    if (rn.index == nullptr) {
+      for (std::size_t i = 0; i < v.size(); ++i)
+        if (v[i].tier->name == t) return i;
+      return no_share;
+    }
+    const tier_t* e = find_tier(t);
+    if (e == nullptr) return no_share;
+    const auto it = rn.index->find(e);
+    return it == rn.index->end() ? no_share : it->second;
+  }
+
+  /// Appends `rn`'s share in `e`. Strong guarantee: on bad_alloc nothing changed. Caller holds `mu`.
+  static void add_share(remote_node_t& rn, tier_t* e, mem_store last) {
+    auto& v = rn.tiers;
+    if (v.size() == v.capacity()) v.reserve(std::max<std::size_t>(2, 2 * v.capacity()));
+    std::unique_ptr<typename remote_node_t::share_index> built;
+    if (rn.index) {
+      rn.index->emplace(e, v.size());
+    } else if (v.size() + 1 >= remote_node_t::index_from) {
+      built = std::make_unique<typename remote_node_t::share_index>();
+      built->reserve(2 * remote_node_t::index_from);
+      for (std::size_t i = 0; i < v.size(); ++i) built->emplace(v[i].tier, i);
+      built->emplace(e, v.size());
+    }
+    v.push_back(remote_share_t{e, last});
+    if (built) rn.index = std::move(built);
+  }
+
+  /// Removes `rn`'s share at slot `i` (the last one takes its place). Caller holds `mu`.
+  static void erase_share(remote_node_t& rn, std::size_t i) noexcept {
+    auto& v = rn.tiers;
+    if (rn.index) rn.index->erase(v[i].tier);
+    if (i + 1 != v.size()) {
+      v[i] = v.back();
+      if (rn.index) rn.index->find(v[i].tier)->second = i;
+    }
+    v.pop_back();
+  }
+
+  /// The entry of peer `node` in `cs` (the cluster block), created on its
+  /// first message with its declared reservations attached. Callers look a
+  /// known peer up themselves first (`remotes.find`, inlined on the merge
+  /// path). Caller holds `mu`.
+  static remote_node_t& remote_entry(cluster_state<P>& cs, std::string_view node) {
+    const auto [it, created] = cs.remotes.try_emplace(std::string(node));
     if (created)
-      if (const auto r = remote_reservations.find(node); r != remote_reservations.end()) it->second.reserved = &r->second;
+      if (const auto r = cs.remote_reservations.find(node); r != cs.remote_reservations.end()) it->second.reserved = &r->second;
     return it->second;
+  }
+
+  /// The entry of peer `node`, found or created (the cluster block too).
+  remote_node_t& remote_entry(std::string_view node) {
+    cluster_state<P>& cs = cluster_block();
+    const auto it = cs.remotes.find(node);
+    return it != cs.remotes.end() ? it->second : remote_entry(cs, node);
+  }
+
+  /// The entry of peer `node` through a peer_handle's cache `c`: the cached
+  /// slot while the cluster block and its epoch are the ones it was taken at
+  /// (no lookup), else found or created by name and cached. Caller holds `mu`.
+  remote_node_t& peer_entry(std::string_view node, peer_cache<P>& c) {
+    cluster_state<P>& cs = cluster_block();
+    if (c.cluster == cs.id && c.epoch == cs.epoch) return *c.slot;
+    const auto it = cs.remotes.find(node);
+    remote_node_t& rn = it != cs.remotes.end() ? it->second : remote_entry(cs, node);
+    c = peer_cache<P>{cs.id, cs.epoch, &rn};
+    return rn;
   }
 
   /// Moves `rn` into (or out of) the stale state under policy `p`, adjusting
   /// the remote sums of the tiers it holds by the change in its contribution.
   /// Caller holds `mu`. No allocation.
-  void restate_remote(remote_node& rn, bool stale, stale_usage_policy p) noexcept {
+  void restate_remote(remote_node_t& rn, bool stale, stale_usage_policy p) noexcept {
     if (rn.stale == stale && (!stale || rn.stale_as == p)) return;
-    for_each_held(rn, [&](std::string_view t, mem_store last, mem_store res, bool) {
+    for_each_held(rn, [&](tier_t* e, mem_store last, mem_store res, bool) {
       const mem_store before = contribution(rn.stale, rn.stale_as, last, res);
       const mem_store after = contribution(stale, p, last, res);
-      tier_t* e = find_tier(t);
-      if (e == nullptr) return;  // cannot happen: a held tier has an entry
       e->remote[0].add(wrap_sub(after.mem, before.mem));
       e->remote[1].add(wrap_sub(after.store, before.store));
       if ((after.mem != 0 || after.store != 0) && e->has_usage.load() == 0) e->has_usage.store(1);
@@ -578,7 +707,7 @@ struct account_state {
 
   /// A message from `rn` arrived: a sign of life for the expiry sweep, and the
   /// end of any stale state (its last report counts again). Caller holds `mu`.
-  void heard_from(remote_node& rn) noexcept {
+  void heard_from(remote_node_t& rn) noexcept {
     rn.heard = true;
     restate_remote(rn, false, rn.stale_as);
   }
@@ -590,6 +719,9 @@ struct account_state {
   /// on bad_alloc nothing changed.
   void set_remote_reservation(std::string_view node, std::string_view tier_name, mem_store res) {
     const bool zero = res.mem == 0 && res.store == 0;
+    if (zero && !cluster) return;  // nothing declared: no cluster block for nothing
+    cluster_state<P>& cs = cluster_block();
+    auto& remote_reservations = cs.remote_reservations;
     auto decl = remote_reservations.find(node);
     if (decl == remote_reservations.end()) {
       if (zero) return;
@@ -608,7 +740,7 @@ struct account_state {
       ~undo_on_failure() {
         if (!armed) return;
         if (entry != nullptr) self->release_if_unused(entry);
-        if (d->second.empty()) self->remote_reservations.erase(d);
+        if (d->second.empty()) self->cluster->remote_reservations.erase(d);
       }
     } guard{this, decl, nullptr, true};
     if (created) guard.entry = e = unpinned_tier(tier_name);
@@ -619,11 +751,11 @@ struct account_state {
     else if (!zero)
       it->second = res;
     guard.armed = false;
-    remote_node* rn = nullptr;
-    if (const auto r = remotes.find(node); r != remotes.end()) rn = &r->second;
+    remote_node_t* rn = nullptr;
+    if (const auto r = cs.remotes.find(node); r != cs.remotes.end()) rn = &r->second;
     if (rn != nullptr && e != nullptr) {
-      const auto rep = rn->tiers.find(tier_name);
-      const mem_store last = rep == rn->tiers.end() ? mem_store{} : rep->second;
+      const std::size_t rep = find_share(*rn, tier_name, 0);
+      const mem_store last = rep == no_share ? mem_store{} : rn->tiers[rep].last;
       const mem_store before = contribution(rn->stale, rn->stale_as, last, old_res);
       const mem_store after = contribution(rn->stale, rn->stale_as, last, zero ? mem_store{} : res);
       e->remote[0].add(wrap_sub(after.mem, before.mem));
@@ -649,9 +781,11 @@ struct account_state {
 
   /// Drops every reservation declared for `node` (remove_node). Caller holds `mu`.
   void forget_remote_reservations(std::string_view node) noexcept {
+    if (!cluster) return;
+    auto& remote_reservations = cluster->remote_reservations;
     const auto decl = remote_reservations.find(node);
     if (decl == remote_reservations.end()) return;
-    if (const auto r = remotes.find(node); r != remotes.end()) {
+    if (const auto r = cluster->remotes.find(node); r != cluster->remotes.end()) {
       restate_remote(r->second, false, r->second.stale_as);  // its declarations stop counting
       r->second.reserved = nullptr;
     }
@@ -728,19 +862,20 @@ struct account_state {
   /// new non-zero tier is refused beyond `caps` unless the tier has limits.
   /// Caller holds `mu` and has called heard_from(rn) (a node that sends is not
   /// stale). Strong guarantee: on bad_alloc nothing changed.
-  remote_merge merge_remote(remote_node& rn, std::string_view tier_name, std::int64_t mem, std::int64_t store,
-                            const remote_tier_caps& caps) {
+  remote_merge merge_remote(remote_node_t& rn, std::string_view tier_name, std::int64_t mem, std::int64_t store,
+                            const remote_tier_caps& caps, std::size_t hint = 0) {
     const bool zero = mem == 0 && store == 0;
-    if (const auto it = rn.tiers.find(tier_name); it != rn.tiers.end()) {
-      tier_t* e = find_tier(tier_name);
-      if (e == nullptr) e = unpinned_tier(tier_name);  // cannot happen: a node's contribution implies the tier entry
-      e->remote[0].add(wrap_sub(mem, it->second.mem));
-      e->remote[1].add(wrap_sub(store, it->second.store));
+    if (const std::size_t i = find_share(rn, tier_name, hint); i != no_share) {
+      remote_share_t& sh = rn.tiers[i];
+      tier_t* e = sh.tier;
+      // An unchanged report (the steady state) writes no shared counter.
+      if (const std::int64_t d = wrap_sub(mem, sh.last.mem); d != 0) e->remote[0].add(d);
+      if (const std::int64_t d = wrap_sub(store, sh.last.store); d != 0) e->remote[1].add(d);
       if (!zero) {
-        it->second = {mem, store};
+        sh.last = {mem, store};
         return remote_merge::applied;
       }
-      rn.tiers.erase(it);
+      erase_share(rn, i);
       --e->remote_nodes;
       release_if_unused(e);
       return remote_merge::released;
@@ -749,8 +884,8 @@ struct account_state {
     const bool limited = e != nullptr && e->has_limits.load() != 0;
     if (zero) {
       // main creates the tier's usage entry even for zero usage; only a tier
-      // with limits can tell (2.9.10's post-store check skips tiers without one).
-      if (e == nullptr && limited) e = unpinned_tier(tier_name);
+      // with limits can tell (2.9.10's post-store check skips tiers without
+      // one), and such a tier always has an entry.
       if (e != nullptr && e->has_usage.load() == 0) e->has_usage.store(1);
       return remote_merge::applied;
     }
@@ -770,7 +905,7 @@ struct account_state {
         if (armed) self->release_if_unused(entry);
       }
     } guard{this, e, created};
-    rn.tiers.emplace(std::string(tier_name), mem_store{mem, store});
+    add_share(rn, e, mem_store{mem, store});
     guard.armed = false;
     ++e->remote_nodes;
     if (e->has_usage.load() == 0) e->has_usage.store(1);
@@ -796,13 +931,14 @@ struct account_state {
   /// sweeps (0: accept them at once). Caller holds `mu`. Strong guarantee.
   void remove_remote(std::string_view node, std::uint32_t ignore_sweeps) {
     if (ignore_sweeps != 0) {
+      cluster_state<P>& cs = cluster_block();
       removed_node tomb{ignore_sweeps, false, 0};
-      if (const auto it = remotes.find(node); it != remotes.end())
+      if (const auto it = cs.remotes.find(node); it != cs.remotes.end())
         tomb = {ignore_sweeps, it->second.has_sequence, it->second.instance};
-      if (const auto it = removed_nodes.find(node); it != removed_nodes.end())
+      if (const auto it = cs.removed_nodes.find(node); it != cs.removed_nodes.end())
         it->second = tomb;
       else
-        removed_nodes.emplace(std::string(node), tomb);
+        cs.removed_nodes.emplace(std::string(node), tomb);
     }
     forget_remote(node);
     forget_remote_reservations(node);
@@ -813,7 +949,8 @@ struct account_state {
   /// from a newer sender instance (the node restarted and rejoined, which
   /// ends the removal). Caller holds `mu`.
   bool ignore_removed(std::string_view node, bool sequenced, std::uint64_t instance) noexcept {
-    if (removed_nodes.empty()) return false;  // the common case: no tree walk
+    if (!cluster || cluster->removed_nodes.empty()) return false;  // the common case: no tree walk
+    auto& removed_nodes = cluster->removed_nodes;
     const auto it = removed_nodes.find(node);
     if (it == removed_nodes.end()) return false;
     if (sequenced && it->second.has_sequence && instance > it->second.instance) {
@@ -826,12 +963,16 @@ struct account_state {
   /// Subtracts everything `node` reported and forgets it (its tiers are
   /// released when nothing else keeps them). O(the node's tiers). Caller holds `mu`.
   void forget_remote(std::string_view node) noexcept {
-    const auto it = remotes.find(node);
-    if (it == remotes.end()) return;
-    const remote_node& rn = it->second;
-    for_each_held(rn, [&](std::string_view tier_name, mem_store last, mem_store res, bool reported) {
-      tier_t* e = find_tier(tier_name);
-      if (e == nullptr) return;  // cannot happen: a node's contribution or declaration implies the tier entry
+    if (!cluster) return;
+    const auto it = cluster->remotes.find(node);
+    if (it != cluster->remotes.end()) forget_remote(it);
+  }
+  /// forget_remote for the entry at `it` (cluster->remotes). Bumps the
+  /// cluster epoch: peer handles cached before look the node up again.
+  void forget_remote(typename std::map<std::string, remote_node_t, std::less<>>::iterator it) noexcept {
+    cluster_state<P>& cs = *cluster;
+    const remote_node_t& rn = it->second;
+    for_each_held(rn, [&](tier_t* e, mem_store last, mem_store res, bool reported) {
       const mem_store v = contribution(rn.stale, rn.stale_as, last, res);
       e->remote[0].add(wrap_sub(0, v.mem));
       e->remote[1].add(wrap_sub(0, v.store));
@@ -839,9 +980,10 @@ struct account_state {
       --e->remote_nodes;
       release_if_unused(e);
     });
-    remote_api -= it->second.api;
-    remote_errors -= it->second.errors;
-    remotes.erase(it);
+    cs.remote_api -= rn.api;
+    cs.remote_errors -= rn.errors;
+    cs.remotes.erase(it);
+    ++cs.epoch;
   }
 };
 

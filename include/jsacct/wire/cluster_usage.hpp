@@ -127,42 +127,18 @@ struct remote_update_info {
   std::uint64_t instance = 0;
 };
 
-/// nats-server main's `remoteUpdateUsage` (docs/semantics.md#aru-merge) for one message received
-/// on `subject` (`$JSC.ARU.<account>.<node>`): size guard (32 bytes), node id
-/// from the subject (text after the last `.`), the node's entry created, then
-/// each valid record *replaces* that node's contribution to its tier
-/// (account_handle::apply_remote_usage: never accumulates; omitted tiers keep
-/// their value), and the node's API counters are replaced only when the whole
-/// message was valid enough (usage_update_view::applies_api). Local usage and
-/// the server's used bytes are never touched. Thread-safe with a concurrent
-/// engine policy; messages from one node should be applied in arrival order.
-///
-/// jsacct's bounds (docs/cluster.md#bounds): a zero record
-/// drops the node's contribution to that tier, and the tier itself when
-/// nothing else keeps it; records for new tiers beyond the engine's
-/// remote_tier_caps are refused (`tiers_refused`, one `remote_tiers_refused`
-/// event per message). The account lock is taken once per message; each
-/// record costs one hash lookup (two when it is new).
-template <class T>
-remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::span<const std::byte> msg,
-                                       const remote_update_info& info = {}) {
+namespace detail {
+
+/// The body of apply_usage_update once the node id is known (`node`, not
+/// empty): `entry(st)` finds or creates the node's entry (caller holds the
+/// account mutex). One lock for the whole message.
+template <class T, class Entry>
+remote_usage_result merge_usage_update(account_handle<T>& acct, std::string_view node, std::span<const std::byte> msg,
+                                       const remote_update_info& info, Entry&& entry) {
   remote_usage_result r;
-  if (!acct.enabled()) {
-    r.outcome = remote_usage_outcome::account_disabled;
-    return r;
-  }
-  if (msg.size() < usage_update_min_size) {  // step 1
-    r.outcome = remote_usage_outcome::too_short;
-    return r;
-  }
-  const auto node = node_id_from_subject(subject);  // step 2
-  if (!node) {
-    r.outcome = remote_usage_outcome::no_remote_node;
-    return r;
-  }
-  r.node = *node;
+  r.node = node;
   const usage_update_view v = decode_usage_update(msg);  // steps 4, 5, 7 (validation)
-  auto& st = *detail::account_access::state(acct);
+  auto& st = *account_access::state(acct);
   std::string_view first_refused;
   {
     std::unique_lock lk(st.mu);
@@ -170,10 +146,9 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
       r.outcome = remote_usage_outcome::dropped_removed_node;
       return r;
     }
-    const auto known = st.remotes.find(r.node);  // step 3: the entry exists even if the body is corrupt
-    detail::remote_node& rn = known != st.remotes.end() ? known->second : st.remote_entry(r.node);
-    st.heard_from(rn);    // any message is a sign of life for the expiry sweep, and ends a stale state (peer_expiry.hpp)
-    if (info.sequence) {  // docs/cluster.md#ordering
+    auto& rn = entry(st);  // step 3: the entry exists even if the body is corrupt
+    st.heard_from(rn);     // any message is a sign of life for the expiry sweep, and ends a stale state (peer_expiry.hpp)
+    if (info.sequence) {   // docs/cluster.md#ordering
       if (rn.has_sequence && (info.instance < rn.instance || (info.instance == rn.instance && *info.sequence <= rn.sequence))) {
         r.outcome = remote_usage_outcome::dropped_out_of_order;
         return r;
@@ -186,19 +161,21 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
         rn.sequence = *info.sequence;
       }
     }
+    auto& cs = *st.cluster;
     const remote_tier_caps caps = st.server->remote_caps();
+    std::size_t slot = 0;                // record i is looked for at the node's slot i first
     for (const usage_record& rec : v) {  // steps 6, 7 (merge)
-      const auto m = st.merge_remote(rn, rec.name, rec.mem, rec.store, caps);
-      if (m == detail::remote_merge::refused_node_cap || m == detail::remote_merge::refused_account_cap) {
+      const auto m = st.merge_remote(rn, rec.name, rec.mem, rec.store, caps, slot++);
+      if (m == remote_merge::refused_node_cap || m == remote_merge::refused_account_cap) {
         if (r.tiers_refused++ == 0) first_refused = rec.name;
       } else {
         ++r.tiers_merged;
       }
     }
-    st.remote_tiers_refused += r.tiers_refused;
+    cs.remote_tiers_refused += r.tiers_refused;
     if (v.applies_api()) {  // step 8 (unsigned wrap-around, as main)
-      st.remote_api = st.remote_api - rn.api + v.api();
-      st.remote_errors = st.remote_errors - rn.errors + v.errors();
+      cs.remote_api = cs.remote_api - rn.api + v.api();
+      cs.remote_errors = cs.remote_errors - rn.errors + v.errors();
       rn.api = v.api();
       rn.errors = v.errors();
       r.api_applied = true;
@@ -226,6 +203,83 @@ remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view
       break;
   }
   return r;
+}
+
+}  // namespace detail
+
+/// nats-server main's `remoteUpdateUsage` (docs/semantics.md#aru-merge) for one message received
+/// on `subject` (`$JSC.ARU.<account>.<node>`): size guard (32 bytes), node id
+/// from the subject (text after the last `.`), the node's entry created, then
+/// each valid record *replaces* that node's contribution to its tier
+/// (account_handle::apply_remote_usage: never accumulates; omitted tiers keep
+/// their value), and the node's API counters are replaced only when the whole
+/// message was valid enough (usage_update_view::applies_api). Local usage and
+/// the server's used bytes are never touched. Thread-safe with a concurrent
+/// engine policy; messages from one node should be applied in arrival order.
+///
+/// jsacct's bounds (docs/cluster.md#bounds): a zero record
+/// drops the node's contribution to that tier, and the tier itself when
+/// nothing else keeps it; records for new tiers beyond the engine's
+/// remote_tier_caps are refused (`tiers_refused`, one `remote_tiers_refused`
+/// event per message). The account lock is taken once per message and the
+/// node is looked up by name once; each record is found among the node's
+/// shares without hashing (a new one costs a tier lookup). The overload
+/// taking a peer_handle skips the node lookup too.
+template <class T>
+remote_usage_result apply_usage_update(account_handle<T>& acct, std::string_view subject, std::span<const std::byte> msg,
+                                       const remote_update_info& info = {}) {
+  remote_usage_result r;
+  if (!acct.enabled()) {
+    r.outcome = remote_usage_outcome::account_disabled;
+    return r;
+  }
+  if (msg.size() < usage_update_min_size) {  // step 1
+    r.outcome = remote_usage_outcome::too_short;
+    return r;
+  }
+  const auto node = node_id_from_subject(subject);  // step 2
+  if (!node) {
+    r.outcome = remote_usage_outcome::no_remote_node;
+    return r;
+  }
+  return detail::merge_usage_update(
+      acct, *node, msg, info, [node](detail::account_state<T> & st) -> auto& { return st.remote_entry(*node); });
+}
+
+/// apply_usage_update for a message from the node of `peer`
+/// (docs/cluster.md#peer-handles): the same rules and outcomes, the node taken
+/// from the handle instead of the subject (an empty node id is
+/// `no_remote_node`), and its entry from the handle's cached slot: no lookup
+/// by name after the first message, unless a node of the account left since
+/// (expiry, remove_node) or the handle was last used with another account.
+/// `result.node` views the handle's node id.
+template <class T>
+remote_usage_result apply_usage_update(account_handle<T>& acct, peer_handle<T>& peer, std::span<const std::byte> msg,
+                                       const remote_update_info& info = {}) {
+  remote_usage_result r;
+  if (!acct.enabled()) {
+    r.outcome = remote_usage_outcome::account_disabled;
+    return r;
+  }
+  if (msg.size() < usage_update_min_size) {
+    r.outcome = remote_usage_outcome::too_short;
+    return r;
+  }
+  if (peer.node().empty()) {
+    r.outcome = remote_usage_outcome::no_remote_node;
+    return r;
+  }
+  auto& cache = detail::account_access::peer_cache(peer);
+  return detail::merge_usage_update(
+      acct, peer.node(), msg, info,
+      [&peer, &cache ](detail::account_state<T> & st) -> auto& { return st.peer_entry(peer.node(), cache); });
+}
+
+/// The peer_handle overload for a payload held as characters.
+template <class T>
+remote_usage_result apply_usage_update(account_handle<T>& acct, peer_handle<T>& peer, std::string_view msg,
+                                       const remote_update_info& info = {}) {
+  return apply_usage_update(acct, peer, std::as_bytes(std::span<const char>(msg.data(), msg.size())), info);
 }
 
 /// Convenience overload for a payload held as characters (e.g. a NATS message body).

@@ -73,7 +73,9 @@ peer_sweep_result sweep_remote_usage(account_handle<T>& acct, const peer_expiry_
   std::vector<std::pair<std::size_t, std::uint32_t>> dropped;  // (tiers, silent sweeps) per expired peer
   {
     std::unique_lock lk(st.mu);
-    for (auto& [node, rn] : st.remotes) {
+    if (!st.cluster) return r;  // never heard of a peer
+    auto& cs = *st.cluster;
+    for (auto& [node, rn] : cs.remotes) {
       if (rn.heard) {
         rn.heard = false;
         rn.silent_sweeps = 0;
@@ -92,8 +94,8 @@ peer_sweep_result sweep_remote_usage(account_handle<T>& acct, const peer_expiry_
       dropped.emplace_back(rn.tiers.size(), rn.silent_sweeps);
     }
     for (const auto& node : r.expired) st.forget_remote(node);
-    for (auto it = st.removed_nodes.begin(); it != st.removed_nodes.end();)  // remove_node's recent removals age
-      it = --it->second.sweeps_left == 0 ? st.removed_nodes.erase(it) : std::next(it);
+    for (auto it = cs.removed_nodes.begin(); it != cs.removed_nodes.end();)  // remove_node's recent removals age
+      it = --it->second.sweeps_left == 0 ? cs.removed_nodes.erase(it) : std::next(it);
   }
   for (std::size_t i = 0; i < r.expired.size(); ++i) {
     std::string text = "Expired remote usage of node \"" + r.expired[i] + "\" for account \"" + st.name + "\" after " +
@@ -124,8 +126,9 @@ std::vector<std::string> remote_peers(const account_handle<T>& acct) {
   if (!acct.enabled()) return out;
   const auto& st = *detail::account_access::state(acct);
   std::unique_lock lk(st.mu);
-  out.reserve(st.remotes.size());
-  for (const auto& [node, rn] : st.remotes) out.push_back(node);
+  if (!st.cluster) return out;
+  out.reserve(st.cluster->remotes.size());
+  for (const auto& [node, rn] : st.cluster->remotes) out.push_back(node);
   return out;
 }
 

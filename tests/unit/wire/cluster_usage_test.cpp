@@ -175,8 +175,8 @@ TEST_CASE("docs/semantics.md#aru-merge a corrupt first record applies nothing (b
   CHECK(apply_usage_update(acc, "$JSC.ARU.A.n9", bad).outcome == outcome::corrupt_first_record);
   CHECK(tier_store(acc, "") == 100);
   // main creates the node's rusage entry before validating the body.
-  CHECK(jsacct::detail::account_access::state(acc)->remotes.count("n9") == 1);
-  CHECK(jsacct::detail::account_access::state(acc)->remotes.at("n9").tiers.empty());
+  CHECK(jsacct::detail::account_access::state(acc)->cluster->remotes.count("n9") == 1);
+  CHECK(jsacct::detail::account_access::state(acc)->cluster->remotes.at("n9").tiers.empty());
 }
 
 TEST_CASE("docs/semantics.md#aru-merge a corrupt excess record keeps the earlier tiers and skips the API counters") {
@@ -228,7 +228,7 @@ TEST_CASE("docs/semantics.md#aru-merge size guard and node id from the subject")
     CHECK(r.warning() == "Received remote usage update with no remote node");
   }
   CHECK(acc.usage().store == 0);
-  CHECK(jsacct::detail::account_access::state(acc)->remotes.empty());
+  CHECK(jsacct::detail::account_access::state(acc)->cluster == nullptr);  // no peer heard of: no cluster block
   // The node is the text after the last '.', nothing else of the subject is checked.
   r = apply_usage_update(acc, "x.y", ok);
   CHECK(r.outcome == outcome::applied);
@@ -605,7 +605,7 @@ TEST_CASE_TEMPLATE("a peer's new tiers beyond the per-node cap are refused, coun
   CHECK(r.tiers_refused == 44);
   CHECK(r.api_applied);
   CHECK(acc.remote_tiers_refused() == 44);
-  CHECK(jsacct::detail::account_access::state(acc)->remotes.at("n2").tiers.size() == cap);
+  CHECK(jsacct::detail::account_access::state(acc)->cluster->remotes.at("n2").tiers.size() == cap);
   CHECK(remote_store_sum(acc) == static_cast<std::int64_t>(cap) * 10);
   CHECK(has_tier_entry(acc, "T" + std::to_string(cap - 1)));
   CHECK_FALSE(has_tier_entry(acc, "T" + std::to_string(cap)));
@@ -680,7 +680,7 @@ TEST_CASE_TEMPLATE("a zero report releases the peer's contribution and the tier 
   CHECK_FALSE(has_tier_entry(acc, "X"));
   CHECK(has_tier_entry(acc, "Y"));
   CHECK(has_tier_entry(acc, "R1"));
-  CHECK(jsacct::detail::account_access::state(acc)->remotes.at("n2").tiers.empty());
+  CHECK(jsacct::detail::account_access::state(acc)->cluster->remotes.at("n2").tiers.empty());
   CHECK(acc.usage().store == 8);
   CHECK(acc.usage().memory == 0);
   CHECK(tier_entries(acc) == base + 1);
@@ -739,7 +739,7 @@ TEST_CASE("remove_node releases the tiers only that node kept") {
   CHECK(acc.usage().api.total == 0);
   remove_node(acc, "n3");
   CHECK(tier_entries(acc) == base);
-  CHECK(jsacct::detail::account_access::state(acc)->remotes.empty());
+  CHECK(jsacct::detail::account_access::state(acc)->cluster->remotes.empty());
 }
 
 TEST_CASE("tier floods: memory stays bounded over many floods, and 30,000 tiers in one message merge when allowed") {
@@ -752,7 +752,8 @@ TEST_CASE("tier floods: memory stays bounded over many floods, and 30,000 tiers 
     auto r = apply_usage_update(acc, node, encode_names(tier_names("F" + std::to_string(round) + "_", 2000), 1));
     CHECK(r.tiers_merged + r.tiers_refused == 2000);
     CHECK(tier_entries(acc) <= caps.per_account);
-    for (const auto& [n, rn] : jsacct::detail::account_access::state(acc)->remotes) CHECK(rn.tiers.size() <= caps.per_node);
+    for (const auto& [n, rn] : jsacct::detail::account_access::state(acc)->cluster->remotes)
+      CHECK(rn.tiers.size() <= caps.per_node);
   }
   CHECK(tier_entries(acc) == caps.per_account);
   // Each flooding node then reports its tiers gone: everything is released.
