@@ -93,6 +93,9 @@ struct account_access {
   }
 };
 
+/// Reads and restores an engine's whole accounting state (persist/usage_snapshot.hpp).
+struct snapshot_access;
+
 /// The stream-name rules of checker `L`: its `L::stream_name_rules`, or main's
 /// for a custom checker that does not say.
 template <class L>
@@ -457,6 +460,17 @@ class account_handle {
   /// (docs/semantics.md#stream-handle-lifetime).
   result<void> delete_stream(std::string_view name);
 
+  /// A non-owning handle to the registered stream `name` (for example one
+  /// restored from a usage snapshot, or released to the engine): destroying it
+  /// keeps the stream. 10039 when the account is disabled, 10059 when unknown.
+  result<stream_reservation<T>> stream(std::string_view name) const {
+    lock_t lk(st_->mu);
+    if (st_->removed) return errc::not_enabled_for_account;
+    const auto it = st_->streams.find(name);
+    if (it == st_->streams.end()) return errc::stream_not_found;
+    return stream_reservation<T>(*this, it->second, false, false);
+  }
+
   /// Number of streams registered.
   std::int64_t num_streams() const {
     lock_t lk(st_->mu);
@@ -534,6 +548,7 @@ class account_handle {
  private:
   explicit account_handle(std::shared_ptr<state_t> s) noexcept : st_(std::move(s)) {}
   friend struct detail::account_access;
+  friend struct detail::snapshot_access;
   template <class>
   friend class stream_reservation;
   template <limit_checker, tier_selector, counter_policy>

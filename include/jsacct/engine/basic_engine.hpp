@@ -340,6 +340,8 @@ class basic_engine {
   }
 
  private:
+  friend struct detail::snapshot_access;
+
   errc sufficient_resources_locked(const limits_map& limits) const {
     if (!srv_->standalone) return errc::none;
     const auto req = detail::positive_limits(limits);
