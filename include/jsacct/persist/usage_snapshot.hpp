@@ -165,7 +165,7 @@ class syntax_checker {
   bool key(json::string_t& k) {
     frame& f = frames_.back();
     if (!f.keys.insert(k).second) {
-      error = where() + ": key " + shown(json(k)) + " appears twice (allowed: each key once)";
+      error = where(frames_.size() - 1) + ": key " + shown(json(k)) + " appears twice (allowed: each key once)";
       return false;
     }
     f.key = k;
@@ -186,8 +186,8 @@ class syntax_checker {
   std::vector<frame> frames_;
   bool push(bool object) {
     if (frames_.size() >= max_depth) {
-      error = where() + ": nested " + std::to_string(max_depth + 1) + " deep (allowed: at most " + std::to_string(max_depth) +
-              " levels)";
+      error = where(frames_.size()) + ": nested " + std::to_string(max_depth + 1) + " deep (allowed: at most " +
+              std::to_string(max_depth) + " levels)";
       return false;
     }
     frames_.push_back(frame{object, {}, {}});
@@ -197,9 +197,10 @@ class syntax_checker {
     frames_.pop_back();
     return true;
   }
-  std::string where() const {
+  /// The path of the value inside the first `depth` frames.
+  std::string where(std::size_t depth) const {
     std::string p = "$";
-    for (const auto& f : frames_) p = f.object ? (f.key.empty() && f.keys.empty() ? p : member_path(p, f.key)) : p + "[]";
+    for (std::size_t i = 0; i < depth; ++i) p = frames_[i].object ? member_path(p, frames_[i].key) : p + "[]";
     return p;
   }
 };
@@ -689,9 +690,15 @@ struct snapshot_access {
 
   template <limit_checker L, tier_selector S, counter_policy P>
   static result<restore_report> restore(basic_engine<L, S, P>& e, std::string_view text) {
-    using traits = typename basic_engine<L, S, P>::traits;
     snapshot_detail::snapshot_rec snap;
     if (auto err = read<L>(text, e.standalone(), snap)) return *err;
+    return apply(e, snap);
+  }
+
+  /// Applies a validated snapshot (read's output) to `e` if it is fresh. All or nothing.
+  template <limit_checker L, tier_selector S, counter_policy P>
+  static result<restore_report> apply(basic_engine<L, S, P>& e, const snapshot_detail::snapshot_rec& snap) {
+    using traits = typename basic_engine<L, S, P>::traits;
     std::lock_guard lk(e.reg_mu_);
     auto& srv = *e.srv_;
     if (!e.accounts_.empty() || srv.used[0].load() != 0 || srv.used[1].load() != 0 || srv.reserved[0].load() != 0 ||
