@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// `jsacct`: replay scenarios against the jsacct engine, report on them, and
-/// validate server options. `jsacct --help` and `jsacct COMMAND --help` list
-/// the options; the exit codes are:
+/// `jsacct`: replay scenarios against the jsacct engine, report on them,
+/// print the usage snapshot of a replayed engine, and validate server options.
+/// `jsacct --help` and `jsacct COMMAND --help` list the options; the exit codes are:
 ///
 ///   0  success
 ///   1  validate: the server would refuse the options (its error text on stdout);
+///      snapshot --check: the restored engine differs (diff lines on stderr);
 ///      any command: an internal error (a bug: please report it)
 ///   2  bad usage or bad input: one line on stderr naming the file, the JSON
 ///      path and what is allowed (bad arguments: the message, then the usage);
@@ -34,6 +35,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <jsacct/jsacct.hpp>
+#include <jsacct/observe/json.hpp>
+#include <jsacct/persist/usage_snapshot.hpp>
+#include <nlohmann/json.hpp>
 
 #include "input_file.hpp"
 #include "progress.hpp"
@@ -56,6 +60,7 @@ constexpr const char* exit_codes_text =
     "Exit codes:\n"
     "  0  success\n"
     "  1  validate: the server would refuse the options (its error text on stdout);\n"
+    "     snapshot --check: the restored engine differs (diff lines on stderr);\n"
     "     any command: internal error (a bug)\n"
     "  2  bad usage or bad input (one line on stderr; nothing on stdout)\n";
 
@@ -207,6 +212,88 @@ struct validate_cmd {
   }
 };
 
+/// `snapshot`: replay a standalone scenario and print its engine's usage
+/// snapshot (docs/snapshots.md); `--check` restores it into a fresh engine and
+/// compares. A clustered scenario is refused: each of its servers has its own state.
+struct snapshot_cmd {
+  std::string semantics = "main";
+  std::string file;
+  bool check = false;
+  CLI::App* app = nullptr;
+
+  void add(CLI::App& parent) {
+    app = parent.add_subcommand("snapshot",
+                                "replay a standalone scenario and print the engine's usage snapshot (JSON, the format of "
+                                "docs/snapshots.md)");
+    add_semantics(*app, semantics);
+    app->add_flag("--check", check,
+                  "also restore the snapshot into a fresh engine and compare every account's usage and the server totals "
+                  "(exit 1 and a diff line per difference on stderr)");
+    app->add_option("SCENARIO.json", file, "scenario file (JSON, standalone), - for standard input")->required()->type_name("");
+    app->footer(exit_codes_text);
+  }
+
+  /// One line per difference between `eng` and a fresh engine restored from `text`; the count.
+  template <class Engine>
+  static int compare_restored(const Engine& eng, const std::string& text) {
+    Engine copy(eng.config(), eng.options());
+    const auto r = jsacct::restore_usage_snapshot(copy, text);
+    if (!r) {
+      std::cerr << "jsacct: snapshot check: the restore was refused: " << one_line(r.error().text()) << "\n";
+      return 1;
+    }
+    int diffs = 0;
+    auto diff = [&](const std::string& what, const nlohmann::json& original, const nlohmann::json& restored) {
+      ++diffs;
+      std::cerr << "jsacct: snapshot check: " << one_line(what) << " differs: original " << one_line(original.dump())
+                << ", restored " << one_line(restored.dump()) << "\n";
+    };
+    for (const auto& a : eng.accounts()) {
+      const auto c = copy.find_account(a.name());
+      if (!c)
+        diff("account \"" + a.name() + "\"", nlohmann::json(a.usage()), nullptr);
+      else if (c.usage() != a.usage())
+        diff("account \"" + a.name() + "\" usage", nlohmann::json(a.usage()), nlohmann::json(c.usage()));
+    }
+    for (const auto& c : copy.accounts())
+      if (!eng.find_account(c.name())) diff("account \"" + c.name() + "\"", nullptr, nlohmann::json(c.usage()));
+    if (copy.usage_stats() != eng.usage_stats())
+      diff("server usage_stats", nlohmann::json(eng.usage_stats()), nlohmann::json(copy.usage_stats()));
+    auto totals = [](jsacct::mem_store m) { return nlohmann::json{{"memory", m.mem}, {"store", m.store}}; };
+    if (copy.reserved() != eng.reserved()) diff("server reserved", totals(eng.reserved()), totals(copy.reserved()));
+    if (copy.used() != eng.used()) diff("server used", totals(eng.used()), totals(copy.used()));
+    return diffs;
+  }
+
+  template <class Engine>
+  int run_with(const scenario& sc) {
+    if (sc.cluster()) {
+      std::cerr << "jsacct: " << one_line(file == "-" ? std::string("<stdin>") : file)
+                << ": snapshot replays standalone scenarios only (this one is clustered: each of its servers has its own "
+                   "state)\n";
+      return exit_bad_input;
+    }
+    replayer<Engine> r(sc);
+    (void)r.run();
+    const Engine& eng = *r.servers().front().eng;
+    const std::string text = jsacct::usage_snapshot_text(eng, 2);
+    if (check && compare_restored(eng, text) != 0) return exit_refused;
+    std::cout << text << "\n";
+    return exit_ok;
+  }
+
+  int run() {
+    scenario sc;
+    try {
+      sc = load_scenario(file);
+    } catch (const input_error& e) {
+      report_input_error(file, e);
+      return exit_bad_input;
+    }
+    return semantics == "v2.9" ? run_with<jsacct::engine_v29>(sc) : run_with<jsacct::engine>(sc);
+  }
+};
+
 bool is_command(CLI::App& app, const std::string& name) {
   for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
     if (sub->get_name() == name) return true;
@@ -236,11 +323,13 @@ int main(int argc, char** argv) {
   report.name = "report";
   report.report = true;
   validate_cmd validate;
+  snapshot_cmd snapshot;
   replay.add(app);
   report.add(app);
   validate.add(app);
+  snapshot.add(app);
   if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
-    std::cerr << "jsacct: unknown command \"" << one_line(argv[1]) << "\" (allowed: replay, report, validate)\n"
+    std::cerr << "jsacct: unknown command \"" << one_line(argv[1]) << "\" (allowed: replay, report, validate, snapshot)\n"
               << CLI::Formatter().make_usage(&app, "jsacct") << "Run 'jsacct --help' for the options and exit codes.\n";
     return exit_bad_input;
   }
@@ -253,6 +342,7 @@ int main(int argc, char** argv) {
   try {
     if (replay.app->parsed()) return replay.run();
     if (report.app->parsed()) return report.run();
+    if (snapshot.app->parsed()) return snapshot.run();
     return validate.run();
   } catch (const std::bad_alloc&) {
     std::cerr << "jsacct: out of memory\n";

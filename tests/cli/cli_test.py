@@ -2,7 +2,8 @@
 """The jsacct command line: per-command help and exit codes, --version,
 standard input (`-`), `report --format text|json|csv`, the progress line,
 the report's wording (plurals, 1-based op numbers, binary units, a cluster's
-accounts counted once), and that `meson install` installs bin/jsacct.
+accounts counted once), `snapshot` (the demo round-trips exactly through a
+usage snapshot), and that `meson install` installs bin/jsacct.
 
 usage: cli_test.py PATH/TO/jsacct PROJECT_VERSION SOURCE_ROOT BUILD_ROOT
 """
@@ -46,7 +47,8 @@ def main(argv):
     demo_doc = json.loads(demo_text)
 
     # --help: the top level and each command, exit 0 on stdout, exit codes listed.
-    for args in (["--help"], ["replay", "--help"], ["report", "--help"], ["validate", "--help"], ["report", "-h"]):
+    for args in (["--help"], ["replay", "--help"], ["report", "--help"], ["validate", "--help"], ["snapshot", "--help"],
+                 ["report", "-h"]):
         p = run(cli, args)
         check(f"help {args}", p.returncode == 0 and "Usage: jsacct" in p.stdout and "Exit codes:" in p.stdout
               and "  2  bad usage or bad input" in p.stdout and not p.stderr, f"exit {p.returncode}: {p.stdout[:200]!r}")
@@ -147,6 +149,31 @@ def main(argv):
     check("progress: nothing for a run shorter than the 1 s delay", p.stderr == "", repr(p.stderr))
     p = run(cli, ["replay", demo])
     check("progress auto: nothing when stderr is not a terminal", p.stderr == "", repr(p.stderr))
+
+    # snapshot: the demo's engine as a usage snapshot; --check restores it into a fresh engine and compares.
+    p = run(cli, ["snapshot", "--check", demo])
+    snap = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("snapshot --check: the demo round-trips exactly", p.returncode == 0 and not p.stderr
+          and snap.get("format") == "jsacct-usage-snapshot" and snap.get("version") == 1, f"exit {p.returncode}: {p.stderr!r}")
+    accts = snap.get("accounts", {})
+    created = {}  # the streams the replay created (its accepted stream_create ops)
+    for op, r in zip(demo_doc["ops"], results):
+        if op["op"] == "stream_create" and r.get("ok") is not False:
+            created.setdefault(op["account"], []).append(op["name"])
+    check("snapshot: the demo's accounts and the streams it created", sorted(accts) == ["ORDERS", "TEAM"]
+          and {a: sorted(v.get("streams", {})) for a, v in accts.items()} == {a: sorted(v) for a, v in created.items()},
+          (sorted(accts), created))
+    # Its usage is account_info's: the stored bytes of ORDERS ("" tier) and TEAM (tier R1).
+    tiers_o, tiers_t = accts.get("ORDERS", {}).get("tiers", {}), accts.get("TEAM", {}).get("tiers", {})
+    check("snapshot: tier usage = account_info", tiers_o.get("", {}).get("store") == info["ORDERS"]["storage"]
+          and tiers_o.get("", {}).get("memory") == info["ORDERS"]["memory"]
+          and tiers_t.get("R1", {}).get("store") == info["TEAM"]["tiers"]["R1"]["storage"], (tiers_o, tiers_t))
+    check("snapshot = snapshot --check output", run(cli, ["snapshot", demo]).stdout == p.stdout, "")
+    p = run(cli, ["snapshot", "--semantics", "v2.9", "--check", demo])
+    check("snapshot --check v2.9", p.returncode == 0 and json.loads(p.stdout)["semantics"] == "v2.9", p.stderr)
+    p = run(cli, ["snapshot", cluster])
+    check("snapshot: a clustered scenario is refused", p.returncode == 2 and not p.stdout
+          and "snapshot replays standalone scenarios only" in p.stderr, repr(p.stderr))
 
     # Installable: `meson install` puts jsacct in bin/.
     p = subprocess.run(["meson", "introspect", "--installed", build], capture_output=True, text=True, timeout=120)
