@@ -8,7 +8,8 @@
 # an account, checked against a model; seeds: the codec's messages), scenario (the CLI's scenario
 # parser + replay + report, both semantics; seeds: the recorded scenarios),
 # validate (the CLI's validate option parser; seeds: tests/fuzz/seeds/validate,
-# written by JSACCT_SEED_DIR=... tests/cli/validate_test.py).
+# written by JSACCT_SEED_DIR=... tests/cli/validate_test.py), usage_snapshot
+# (restore_usage_snapshot; seeds: tests/fuzz/seeds/usage_snapshot).
 # Environment: BUILD_DIR (default <repo>/build-fuzz); FUZZ_ARGS (extra libFuzzer
 # flags, e.g. -runs=1000000). The corpus and any crash artifacts live under
 # $BUILD_DIR/fuzz-work/<target>/. Exits non-zero if the build fails or the
@@ -17,8 +18,8 @@ set -euo pipefail
 
 secs="${1:-60}"
 target="${2:-usage_update}"
-if ! [[ "$secs" =~ ^[1-9][0-9]*$ ]] || ! [[ "$target" =~ ^(usage_update|wire_merge|scenario|validate)$ ]]; then
-  echo "usage: $0 [seconds] [usage_update|wire_merge|scenario|validate]" >&2
+if ! [[ "$secs" =~ ^[1-9][0-9]*$ ]] || ! [[ "$target" =~ ^(usage_update|wire_merge|scenario|validate|usage_snapshot)$ ]]; then
+  echo "usage: $0 [seconds] [usage_update|wire_merge|scenario|validate|usage_snapshot]" >&2
   exit 2
 fi
 
@@ -43,8 +44,11 @@ extra=()
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
-if [[ "$target" == scenario || "$target" == validate ]]; then
-  if [[ "$target" == scenario ]]; then
+if [[ "$target" == scenario || "$target" == validate || "$target" == usage_snapshot ]]; then
+  if [[ "$target" == usage_snapshot ]]; then
+    cp "$root"/tests/fuzz/seeds/usage_snapshot/*.json "$work/corpus/"
+    extra+=(-dict="$root/tests/fuzz/usage_snapshot.dict")
+  elif [[ "$target" == scenario ]]; then
     # Seeds: the recorded scenarios (not their .expected results).
     for f in "$root"/tests/conformance/public/*.json "$root"/tests/conformance/own/*.json; do
       [[ "$f" == *.expected.json ]] || cp "$f" "$work/corpus/"
