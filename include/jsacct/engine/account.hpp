@@ -805,7 +805,7 @@ class account_handle {
     t->streams -= 1;
     t->consumers -= r.consumers;
     st_->consumers -= r.consumers;
-    if (r.kept.load(std::memory_order_relaxed) != 0) detail::release_kept(*st_, r);  // keep_existing's allowance shrinks
+    if (r.kept.load(std::memory_order_relaxed) >= 0) detail::release_kept(*st_, r);  // keep_existing's allowance shrinks
     const int slot = reservation_slot(r.cfg.storage);
     if (slot >= 0 && r.cfg.max_bytes > 0) st_->server->reserved[static_cast<std::size_t>(slot)].add(-r.cfg.max_bytes);
     // Last: it may destroy `r`. The node is kept for the next create (no allocation).
@@ -1225,7 +1225,7 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   const std::string target = bucket_of(c);
   tier_t* const was = r.tier.load();
   if (target != r.tier.load()->name && st_->limited_tier(target) != nullptr) retier_locked(r, st_->tier(target), o.stored_bytes);
-  if (r.kept.load(std::memory_order_relaxed) != 0) detail::shrink_kept(*st_, r, old, was);  // keep_existing's allowance shrinks
+  if (r.kept.load(std::memory_order_relaxed) >= 0) detail::shrink_kept(*st_, r, old, was);  // keep_existing's allowance shrinks
   return {};
 }
 

@@ -224,13 +224,14 @@ void recompute_kept(account_state<T>& st, tier_entry<typename T::policy>& e) noe
   for (const auto& [_, r] : st.streams)
     if (r->tier.load() == &e) {
       const std::size_t slot = usage_slot(r->cfg.storage);
-      sum[slot] = add_saturate(sum[slot], r->kept.load(std::memory_order_relaxed));
+      sum[slot] = add_saturate(sum[slot], std::max<std::int64_t>(r->kept.load(std::memory_order_relaxed), 0));
     }
   for (std::size_t slot = 0; slot < 2; ++slot) e.kept[slot].store(sum[slot]);
 }
 
 /// After a limits change: drops every allowance, then, for keep_existing,
-/// gives each stream its current reservation and each tier their sum. Caller
+/// marks every stream kept with its current reservation (0 without max_bytes:
+/// it still publishes within the tier's allowance) and gives each tier their sum. Caller
 /// holds `st.mu`. No allocation.
 template <class T>
 void reset_kept(account_state<T>& st, bool keep) noexcept {
@@ -238,29 +239,29 @@ void reset_kept(account_state<T>& st, bool keep) noexcept {
   for (const auto& e : st.tiers)
     for (auto& k : e->kept) k.store(0);
   for (const auto& [_, r] : st.streams) {
-    const std::int64_t f = keep ? kept_footprint<L>(*r) : 0;
+    const std::int64_t f = keep ? kept_footprint<L>(*r) : -1;
     r->kept.store(f, std::memory_order_relaxed);
-    if (f == 0) continue;
+    if (f <= 0) continue;
     auto& k = r->tier.load()->kept[usage_slot(r->cfg.storage)];
     k.store(add_saturate(k.load(), f));
   }
 }
 
 /// A kept stream `r` was updated from `old` (its tier was `was`): it keeps at
-/// most its new reservation, nothing once it changed tier or storage. Caller holds `st.mu`.
+/// most its new reservation, and is no longer kept once it changed tier or storage. Caller holds `st.mu`.
 template <class T>
 void shrink_kept(account_state<T>& st, stream_record<typename T::policy>& r, const stream_config& old,
                  tier_entry<typename T::policy>* was) noexcept {
   using L = typename T::checker;
   const bool same = r.tier.load() == was && usage_slot(old.storage) == usage_slot(r.cfg.storage);
-  r.kept.store(same ? std::min(r.kept.load(std::memory_order_relaxed), kept_footprint<L>(r)) : 0, std::memory_order_relaxed);
+  r.kept.store(same ? std::min(r.kept.load(std::memory_order_relaxed), kept_footprint<L>(r)) : -1, std::memory_order_relaxed);
   recompute_kept(st, *was);
 }
 
 /// A kept stream `r` is being deleted: its tier's allowance loses its share. Caller holds `st.mu`.
 template <class T>
 void release_kept(account_state<T>& st, stream_record<typename T::policy>& r) noexcept {
-  r.kept.store(0, std::memory_order_relaxed);
+  r.kept.store(-1, std::memory_order_relaxed);
   recompute_kept(st, *r.tier.load());
 }
 
@@ -270,7 +271,7 @@ void release_kept(account_state<T>& st, stream_record<typename T::policy>& r) no
 template <class L, class P>
 bool kept_allows(const tier_entry<P>& e, const stream_record<P>* from, std::size_t slot, std::uint64_t size,
                  std::int64_t replicas) noexcept {
-  if (from == nullptr || from->kept.load(std::memory_order_relaxed) == 0) return false;
+  if (from == nullptr || from->kept.load(std::memory_order_relaxed) < 0) return false;
   const std::int64_t allowance = e.kept[slot].load();
   return allowance > e.limits.limit(slot) && !L::would_exceed(allowance, e.name.empty(), e.total(slot), size, replicas);
 }
@@ -278,7 +279,7 @@ bool kept_allows(const tier_entry<P>& e, const stream_record<P>* from, std::size
 /// check_stored's (2.9.10) second look, as kept_allows.
 template <class L, class P>
 bool kept_allows_stored(const tier_entry<P>& e, const stream_record<P>* from, std::size_t slot) noexcept {
-  if (from == nullptr || from->kept.load(std::memory_order_relaxed) == 0) return false;
+  if (from == nullptr || from->kept.load(std::memory_order_relaxed) < 0) return false;
   const std::int64_t allowance = e.kept[slot].load();
   return allowance > e.limits.limit(slot) && !L::exceeds_after_store(allowance, e.limits.stream_cap(slot), e.total(slot));
 }

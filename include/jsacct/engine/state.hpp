@@ -164,8 +164,8 @@ struct stream_record {
   std::atomic<bool> deleted{false};            ///< the stream left the engine: its handles are inert (10059)
   bool engine_owned = false;  ///< released to the engine (stream_reservation::release): no handle deletes it (guarded by mu)
   /// What it keeps reserved in its tier under limit_change_policy::keep_existing
-  /// (0: not kept). Written under mu; read by a refused publish check.
-  std::atomic<std::int64_t> kept{0};
+  /// (0 or more), or -1 when it is not kept. Written under mu; read by a refused publish check.
+  std::atomic<std::int64_t> kept{-1};
 };
 
 /// Recycles the memory of an account's stream records (a shared_ptr control
