@@ -55,7 +55,7 @@ json account_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
                     std::vector<limit_change_log>& log) {
   auto& a = sim.accounts.at(op.account);
   if (sim.gate(rec, op, a)) return rec;
-  const account_spec spec = parse_update_limits(op.account, op.raw.at("limits"), "limits");
+  const account_spec spec = detail::parse_update_limits(op.account, op.raw.at("limits"), "limits");
   const jsacct::limits_map limits = sim.limits_of(spec);
   std::optional<jsacct::limit_change_report> report;
   std::optional<std::size_t> over_on;
