@@ -320,9 +320,8 @@ class account_handle {
     if constexpr (L::check_before_store) {
       if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
       const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
-      if (L::would_exceed(e.limits.limit(slot), e.name.empty(), e.total(slot), size, replicas) &&
-          !detail::kept_allows<L>(e, from, slot, size, replicas))
-        return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
+      if (L::would_exceed(e.limits.limit(slot), e.name.empty(), e.total(slot), size, replicas))
+        return over_limit(e, s, slot, size, replicas, from);
     }
     return errc::none;
   }
@@ -546,6 +545,19 @@ class account_handle {
 
   static errc backend_error(int slot) noexcept {
     return slot == 0 ? memory_backend::resources_exceeded : file_backend::resources_exceeded;
+  }
+
+  /// check_publish where the limit refuses: keep_existing's allowance may still
+  /// admit the stream `from` (docs/limit-changes.md). Out of line and cold, so the
+  /// success path keeps its code and registers.
+#if defined(__GNUC__)
+  [[gnu::noinline, gnu::cold]]
+#endif
+  errc
+  over_limit(const tier_t& e, storage_type s, std::size_t slot, std::uint64_t size, std::int64_t replicas,
+             const detail::stream_record<P>* from) const noexcept {
+    if (detail::kept_allows<L>(e, from, slot, size, replicas)) return errc::none;
+    return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
   }
 
   errc refused(event_kind k, const tier_t& e, storage_type s, errc why) const noexcept {

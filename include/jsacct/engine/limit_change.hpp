@@ -267,12 +267,8 @@ void release_kept(account_state<T>& st, stream_record<typename T::policy>& r) no
 
 /// The publish check's second look, only where the limit refused: a stream
 /// kept by keep_existing (`from`) may use up to its tier's allowance when that
-/// is above the limit. Lock-free. Out of line and cold: the publish check's
-/// success path keeps its registers and code (no cost while within the limit).
+/// is above the limit. Lock-free.
 template <class L, class P>
-#if defined(__GNUC__)
-[[gnu::noinline, gnu::cold]]
-#endif
 bool kept_allows(const tier_entry<P>& e, const stream_record<P>* from, std::size_t slot, std::uint64_t size,
                  std::int64_t replicas) noexcept {
   if (from == nullptr || from->kept.load(std::memory_order_relaxed) < 0) return false;
