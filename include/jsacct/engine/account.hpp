@@ -321,7 +321,7 @@ class account_handle {
       if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
       const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
       if (L::would_exceed(e.limits.limit(slot), e.name.empty(), e.total(slot), size, replicas))
-        return over_limit(e, s, slot, size, replicas, from);
+        return over_limit(e, s, size, replicas, from);
     }
     return errc::none;
   }
@@ -554,9 +554,9 @@ class account_handle {
   [[gnu::noinline, gnu::cold]]
 #endif
   errc
-  over_limit(const tier_t& e, storage_type s, std::size_t slot, std::uint64_t size, std::int64_t replicas,
-             const detail::stream_record<P>* from) const noexcept {
-    if (detail::kept_allows<L>(e, from, slot, size, replicas)) return errc::none;
+  over_limit(const tier_t& e, storage_type s, std::uint64_t size, std::int64_t replicas,
+             const detail::stream_record<P>* from) const noexcept {  // six arguments with `this`: a tail call
+    if (detail::kept_allows<L>(e, from, usage_slot(s), size, replicas)) return errc::none;
     return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
   }
 
