@@ -122,6 +122,7 @@ struct scenario_command {
   std::string file;
   std::string format = "text";
   std::string progress = "auto";
+  std::string limit_change = "apply";
   int progress_delay_ms = 1000;
   CLI::App* app = nullptr;
 
@@ -135,6 +136,11 @@ struct scenario_command {
       app->add_option("--format", format, "text (default), json or csv: one row per account and tier (columns below)")
           ->check(one_of({"text", "json", "csv"}))
           ->type_name("text|json|csv");
+    app->add_option("--limit-change", limit_change,
+                    "what account_update (a jsacct-only op) does with limits below an account's usage: apply (default, "
+                    "nats-server's), refuse or keep_existing (docs/limit-changes.md)")
+        ->check(one_of({"apply", "refuse", "keep_existing"}))
+        ->type_name("apply|refuse|keep_existing");
     app->add_option("--progress", progress, "progress line on stderr after 1 s: auto (stderr is a terminal), always, never")
         ->check(one_of({"auto", "always", "never"}))
         ->type_name("auto|always|never");
@@ -145,7 +151,7 @@ struct scenario_command {
 
   template <class Engine>
   int run_with(const scenario& sc) {
-    replayer<Engine> r(sc);
+    replayer<Engine> r(sc, jsacct::parse_limit_change_policy(limit_change).value_or(jsacct::limit_change_policy::apply));
     const bool show = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO) == 1);
     progress_meter meter(std::cerr, show, std::chrono::milliseconds(progress_delay_ms));
     const auto doc = r.run([&](std::size_t done, std::size_t total) { meter.update(done, total); });

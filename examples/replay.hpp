@@ -17,6 +17,7 @@
 #include <jsacct/jsacct.hpp>
 #include <nlohmann/json.hpp>
 
+#include "account_update_op.hpp"
 #include "consumer_ops.hpp"
 #include "info_json.hpp"
 #include "publish_op.hpp"
@@ -37,7 +38,9 @@ class replayer {
   using server_rt = typename cluster_type::server_rt;
   static constexpr bool v29 = cluster_type::v29;
 
-  explicit replayer(const scenario& sc) : sim_(sc) {}
+  /// \param on_lower what `account_update` does with limits below the account's usage (docs/limit-changes.md)
+  explicit replayer(const scenario& sc, jsacct::limit_change_policy on_lower = jsacct::limit_change_policy::apply)
+      : sim_(sc), on_lower_(on_lower) {}
 
   /// Called after each op with (ops done, ops in the scenario), e.g. for a progress line.
   using progress_fn = std::function<void(std::size_t, std::size_t)>;
@@ -65,6 +68,9 @@ class replayer {
   }
 
   const std::vector<decision>& rejections() const { return sim_.rejections; }
+  /// The account_update ops run, in order.
+  const std::vector<limit_change_log>& limit_changes() const { return limit_changes_; }
+  jsacct::limit_change_policy limit_change_policy() const { return on_lower_; }
   const std::map<std::string, account_rt>& accounts() const { return sim_.accounts; }
   const std::vector<server_rt>& servers() const { return sim_.servers; }
   /// account_info result for `name` (nullopt when not enabled).
@@ -94,6 +100,7 @@ class replayer {
     if (op.op == "publish") return publish(sim, op, rec);
     if (op.op == "consumer_create") return consumer_create(sim, op, rec);
     if (op.op == "consumer_delete") return consumer_delete(sim, op, rec);
+    if (op.op == "account_update") return account_update(sim, op, rec, on_lower_, limit_changes_);
     if (op.op == "account_info") {
       auto& a = sim.accounts.at(op.account);
       if (sim.gate(rec, op, a)) return rec;
@@ -112,6 +119,8 @@ class replayer {
   }
 
   cluster_type sim_;
+  jsacct::limit_change_policy on_lower_;
+  std::vector<limit_change_log> limit_changes_;
 };
 
 }  // namespace jsacct_cli

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <jsacct/jsacct.hpp>
@@ -29,6 +30,33 @@ namespace jsacct_cli {
 
 /// "op #3" names the third entry of the scenario's `ops` (index 2).
 inline std::string op_label(std::size_t index) { return fmt::format("op #{}", index + 1); }
+
+/// The account_update ops (jsacct only) and what each found over the new
+/// limits; nothing when the scenario has none.
+template <class R>
+void write_limit_changes(std::ostream& out, const R& r) {
+  const auto& changes = r.limit_changes();
+  if (changes.empty()) return;
+  out << fmt::format("\nLimit changes: {} (--limit-change {})\n", changes.size(),
+                     jsacct::limit_change_policy_name(r.limit_change_policy()));
+  for (const auto& c : changes) {
+    out << "  " << op_label(c.index) << " account_update " << c.account << ": " << (c.refused ? "refused" : "applied");
+    out << (c.report.within_limits() ? ", within the new limits\n" : "; over the new limits:\n");
+    for (const auto& o : c.report.over) {
+      const std::string tier = o.tier.empty() ? std::string("all") : o.tier;
+      const std::string_view what = jsacct::limited_resource_name(o.resource);
+      if (o.resource == jsacct::limited_resource::memory || o.resource == jsacct::limited_resource::store)
+        out << fmt::format("    tier {} {} {}: used {}, reserved {}\n", tier, what, iec_bytes(o.limit), iec_bytes(o.usage),
+                           iec_bytes(o.reserved));
+      else
+        out << fmt::format("    tier {} {} {}: {} now\n", tier, what, o.limit, o.usage);
+    }
+    for (const auto& s : c.report.streams)
+      out << fmt::format("    stream {:<12} {} reserved {}, stored {}\n", s.name,
+                         s.storage == jsacct::storage_type::memory ? "memory" : "file", iec_bytes(s.reserved),
+                         iec_bytes(s.stored));
+  }
+}
 
 template <class R>
 void write_report(std::ostream& out, const scenario& sc, const R& r, const json& doc, const std::string& semantics) {
@@ -111,6 +139,7 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
     if (d.error.err_code != 0) out << " (" << d.error.err_code << ")";
     out << "\n";
   }
+  write_limit_changes(out, r);
   const json s = r.server_info_json();
   auto num = [&](const char* k) { return json_int(s[k]); };
   out << "\nServer totals" << (servers > 1 ? fmt::format(" (sum over {})", count_of(servers, "server")) : std::string()) << ":\n";

@@ -143,6 +143,25 @@ inline account_spec parse_account(const std::string& name, const json& j, const 
   return a;
 }
 
+/// `account_update`'s `limits` (jsacct only, docs/scenario-format.md#account_update): the shape of an
+/// account's `jetstream` object, untiered limits or {"tiers": {tier: limits}}.
+inline account_spec parse_update_limits(const std::string& account, const json& j, const std::string& path) {
+  if (!j.is_object()) throw input_error(path, "expected an object of limits or {\"tiers\": {tier name: limits}}");
+  account_spec a;
+  a.name = account;
+  if (j.contains("tiers")) {
+    if (j.size() != 1) throw input_error(path, "\"tiers\" can not be mixed with untiered limits");
+    const json& t = j.at("tiers");
+    if (!t.is_object() || t.empty()) throw input_error(path + ".tiers", "expected a non-empty object tier name -> limits");
+    a.js = account_spec::kind::tiered;
+    for (auto it = t.begin(); it != t.end(); ++it) a.tiers[it.key()] = parse_limits(it.value(), path + ".tiers." + it.key());
+    return a;
+  }
+  a.js = account_spec::kind::limits;
+  a.lim = parse_limits(j, path);
+  return a;
+}
+
 // Value kinds of op keys. `any`: a value the oracle puts into the request unchanged
 // (docs/scenario-format.md: "sent as given"): the simulated server answers it, so any JSON is accepted.
 enum class vk { str, nstr, integer, boolean, subjects, object, any };
@@ -179,6 +198,7 @@ inline const std::map<std::string, std::map<std::string, vk>>& op_keys() {
     r["account_info"] = {};
     r["server_info"] = {};
     r["wait"] = {{"ms", vk::integer}};
+    r["account_update"] = {{"limits", vk::object}};  // jsacct only: not recordable from the oracle
     return r;
   }();
   return m;
@@ -270,6 +290,10 @@ inline op_spec parse_op(std::size_t i, const json& j, const std::map<std::string
       if ((v != 0 && v < 18) || v > (1 << 20))
         throw input_error(path + ".header_bytes", "must be 0 or an integer in 18..1048576");
     }
+  }
+  if (name == "account_update") {
+    if (!j.contains("limits")) throw input_error(path + ".limits", "missing: the account's new limits are required");
+    parse_update_limits(o.account, j.at("limits"), path + ".limits");
   }
   if (name == "wait") {
     if (!j.contains("ms")) throw input_error(path + ".ms", "missing: an integer in 0..10000 is required");

@@ -199,6 +199,15 @@ class simulated_cluster {
     rejections.push_back(decision{op.index, op.op, op.account, target, e, 1});
   }
 
+  /// The engine limits of an account's `jetstream` block (or an account_update's `limits`).
+  jsacct::limits_map limits_of(const account_spec& spec) const {
+    const bool jwt = sc.accounts_mode == "jwt";
+    if (spec.js != account_spec::kind::tiered) return jsacct::limits_map{{"", to_limits(spec.lim, jwt)}};
+    jsacct::limits_map m;
+    for (const auto& [t, l] : spec.tiers) m[t] = to_limits(l, jwt);
+    return m;
+  }
+
   /// True when the account's mode answered the op already (no responders, or JetStream not enabled).
   bool gate(json& rec, const op_spec& op, const account_rt& a) {
     if (a.mode == account_mode::no_responders) {

@@ -75,6 +75,8 @@ enum class [[nodiscard]] errc : std::uint16_t{
     stream_name_exist_restore_failed = 10130,   ///< JSStreamNameExistRestoreFailedErr
     replicas_count_negative = 10133,            ///< JSReplicasCountCannotBeNegative
     required_api_level = 10185,                 ///< JSRequiredApiLevelErr (main only)
+    // jsacct's own entries: outside nats-server's 10xxx range.
+    limit_change_refused = 20015,  ///< JsacctLimitChangeRefusedErrF: limit_change_policy::refuse (docs/limit-changes.md)
 };
 
 /// How a caller should treat an error (abseil's vocabulary).
@@ -151,6 +153,8 @@ inline constexpr std::array error_table{
                ec::invalid_argument},
     error_info{errc::required_api_level, 412, "JSRequiredApiLevelErr", "JetStream minimum api level required",
                ec::failed_precondition},
+    error_info{errc::limit_change_refused, 409, "JsacctLimitChangeRefusedErrF", "limits change refused: {err}",
+               ec::failed_precondition},
 };
 }  // namespace detail
 
@@ -169,6 +173,7 @@ constexpr const error_info* find_error(errc e) noexcept {
 /// | 10025, 10052, 10127, 10128, 10133 (malformed request or config) | `std::errc::invalid_argument` |
 /// | 10058, 10130 (the name is taken) | `std::errc::file_exists` |
 /// | 10008 (JetStream temporarily unavailable) | `std::errc::resource_unavailable_try_again` |
+/// | 20015 (jsacct: new limits below what the account uses or reserves) | `std::errc::device_or_resource_busy` |
 /// 10002 (account quota) has no standard counterpart (`std::errc` has no EDQUOT).
 constexpr std::optional<std::errc> standard_condition(errc e) noexcept {
   switch (e) {
@@ -187,6 +192,8 @@ constexpr std::optional<std::errc> standard_condition(errc e) noexcept {
       return std::errc::file_exists;
     case errc::cluster_not_avail:
       return std::errc::resource_unavailable_try_again;
+    case errc::limit_change_refused:  // as Linux page_counter_set_max's -EBUSY
+      return std::errc::device_or_resource_busy;
     default:
       return std::nullopt;
   }

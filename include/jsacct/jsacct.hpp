@@ -15,6 +15,7 @@
 #include "jsacct/engine/account.hpp"
 #include "jsacct/engine/basic_engine.hpp"
 #include "jsacct/engine/events.hpp"
+#include "jsacct/engine/limit_change.hpp"
 #include "jsacct/engine/reconcile.hpp"
 #include "jsacct/engine/views.hpp"
 #include "jsacct/error.hpp"

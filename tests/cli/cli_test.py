@@ -174,6 +174,61 @@ def main(argv):
     p = run(cli, ["snapshot", cluster])
     check("snapshot: a clustered scenario is refused", p.returncode == 2 and not p.stdout
           and "snapshot replays standalone scenarios only" in p.stderr, repr(p.stderr))
+    # account_update (jsacct only) and --limit-change: examples/scenarios/lower_limits.json lowers max_store
+    # from 10000 to 4500 (op #7, index 6) while BIG (max_bytes 5000), SMALL (1000) and FREE (unlimited)
+    # reserve 6000 and store 4215 bytes. File store sizes: subject + payload + 30, so a 70-byte payload is
+    # 105 bytes on big.x, 107 on small.x, 106 on free.x: 30 x 105 + 5 x 107 + 5 x 106 = 3150 + 535 + 530 = 4215.
+    lower = os.path.join(src, "examples", "scenarios", "lower_limits.json")
+
+    def stored_of(rec):
+        return sum(a["n"] for a in rec["acks"] if "error" not in a and not a.get("no_responders"))
+
+    outcomes = {}
+    for policy in ("apply", "refuse", "keep_existing"):
+        p = run(cli, ["replay", "--limit-change", policy, lower])
+        recs = json.loads(p.stdout)["results"] if p.returncode == 0 else []
+        outcomes[policy] = recs
+        check(f"lower_limits replays with --limit-change {policy}", p.returncode == 0 and len(recs) == 11, p.stderr)
+    want_over = [{"tier": "", "resource": "max_store", "limit": 4500, "usage": 4215, "reserved": 6000}]
+    # The streams of the tier over, largest reservation first.
+    want_streams = [{"name": "BIG", "tier": "", "storage": "file", "reserved": 5000, "stored": 3150},
+                    {"name": "SMALL", "tier": "", "storage": "file", "reserved": 1000, "stored": 535},
+                    {"name": "FREE", "tier": "", "storage": "file", "reserved": 0, "stored": 530}]
+    for policy, recs in outcomes.items():
+        if len(recs) != 11:
+            continue
+        upd = recs[6]
+        check(f"{policy}: account_update reports what is over", upd.get("result", {}).get("over") == want_over
+              and upd["result"].get("streams") == want_streams and upd["result"].get("policy") == policy, upd)
+    a, r, k = outcomes["apply"], outcomes["refuse"], outcomes["keep_existing"]
+    if len(a) == 11 and len(r) == 11 and len(k) == 11:
+        # apply: limit 4500 from 4215: 2 x 105 fit (4425), the 3rd would be 4530; then 4425 + 106 > 4500: none;
+        # the reservation 6000 + 100 > 4500 refuses the create with 10047.
+        check("apply: the change applies", a[6]["ok"] is True, a[6])
+        check("apply: 2 of 10 to BIG, 0 of 10 to FREE", (stored_of(a[7]), stored_of(a[8])) == (2, 0), (a[7], a[8]))
+        check("apply: create refused 10047", a[9]["ok"] is False and a[9]["error"]["err_code"] == 10047, a[9])
+        check("apply: account_info shows 4500", a[10]["result"]["limits"]["max_storage"] == 4500, a[10])
+        # refuse: 6000 > 4500, nothing changes: the limit stays 10000, every publish (4215 + 1050 + 1060 = 6325)
+        # and the create (6000 + 100) fit.
+        check("refuse: the change is refused with 20015", r[6]["ok"] is False and r[6]["error"]["err_code"] == 20015
+              and "tier \"\" max_store 4500 is below its current reservation 6000" in r[6]["error"]["description"], r[6])
+        check("refuse: 10 and 10 stored, create accepted", (stored_of(r[7]), stored_of(r[8]), r[9]["ok"]) == (10, 10, True),
+              (r[7], r[8], r[9]))
+        check("refuse: account_info shows 10000", r[10]["result"]["limits"]["max_storage"] == 10000, r[10])
+        # keep_existing: the allowance is BIG 5000 + SMALL 1000 + FREE 0 = 6000: 4215 + 10 x 105 = 5265 fits;
+        # FREE (kept, reserves nothing): 5265 + 6 x 106 = 5901, the 7th would be 6007 > 6000; creates meet 4500.
+        check("keep_existing: 10 to BIG, 6 of 10 to FREE", (stored_of(k[7]), stored_of(k[8])) == (10, 6), (k[7], k[8]))
+        check("keep_existing: create refused 10047", k[9]["ok"] is False and k[9]["error"]["err_code"] == 10047, k[9])
+    text = run(cli, ["report", "--limit-change", "keep_existing", lower]).stdout
+    check("report lists the limit change under its op", "Limit changes: 1 (--limit-change keep_existing)" in text
+          and "  op #7 account_update LOW: applied; over the new limits:" in text
+          and re.search(r"^    stream BIG +file reserved 4.88 KiB, stored 3.08 KiB$", text, re.M), text)
+    text = run(cli, ["report", "--limit-change", "refuse", lower]).stdout
+    check("report: the refusal is a rejected op", "  op #7 account_update LOW: limits change refused: " in text
+          and "op #7 account_update LOW: refused; over the new limits:" in text, text)
+    check("report without account_update: no limit changes section", "Limit changes" not in run(cli, ["report", demo]).stdout)
+    p = run(cli, ["report", "--limit-change", "never", lower])
+    check("bad --limit-change", p.returncode == 2 and '"never" (allowed: apply, refuse, keep_existing)' in p.stderr, p.stderr)
 
     # Installable: `meson install` puts jsacct in bin/.
     p = subprocess.run(["meson", "introspect", "--installed", build], capture_output=True, text=True, timeout=120)

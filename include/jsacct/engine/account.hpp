@@ -23,6 +23,7 @@
 #include <range/v3/view/map.hpp>
 #include <range/v3/view/transform.hpp>
 
+#include "jsacct/engine/limit_change.hpp"
 #include "jsacct/engine/state.hpp"
 #include "jsacct/engine/stream_caps.hpp"
 #include "jsacct/engine/views.hpp"
@@ -310,8 +311,10 @@ class account_handle {
   /// docs/semantics.md#account-publish-check): the server capacity (10023), then, for main, the account tier limit with the
   /// message's size times replicas (10002), or 10120 when the tier has no
   /// limits. For 2.9.10 the account part runs after storing: check_stored().
-  /// Lock-free.
-  errc check_publish(tier_ref<T> t, storage_type s, std::int64_t replicas, msg_lengths m) const noexcept {
+  /// Lock-free. `from`: the publishing stream (stream_reservation passes it), for
+  /// keep_existing's allowance, consulted only where the limit refuses (docs/limit-changes.md).
+  errc check_publish(tier_ref<T> t, storage_type s, std::int64_t replicas, msg_lengths m,
+                     const detail::stream_record<P>* from = nullptr) const noexcept {
     const tier_t& e = *t.e_;
     const std::size_t slot = usage_slot(s);
     const auto& srv = *st_->server;
@@ -321,7 +324,7 @@ class account_handle {
       if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
       const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
       if (L::would_exceed(e.limits.limit(slot), e.name.empty(), e.total(slot), size, replicas))
-        return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
+        return over_limit(e, s, size, replicas, from);
     }
     return errc::none;
   }
@@ -329,16 +332,17 @@ class account_handle {
   /// The account check after storing (2.9.10 semantics, docs/semantics.md#account-publish-check): 10120
   /// without limits, none without a usage entry, 10002 when the tier total
   /// exceeds the limit (or, 2.9.10's bug, the per-stream cap). Always none for main.
-  errc check_stored(tier_ref<T> t, storage_type s) const noexcept {
+  errc check_stored(tier_ref<T> t, storage_type s, const detail::stream_record<P>* from = nullptr) const noexcept {
     if constexpr (L::check_before_store) {
-      (void)t, (void)s;
+      (void)t, (void)s, (void)from;
       return errc::none;
     } else {
       const tier_t& e = *t.e_;
       const std::size_t slot = usage_slot(s);
       if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
       if (e.has_usage.load() == 0) return errc::none;
-      if (L::exceeds_after_store(e.limits.limit(slot), e.limits.stream_cap(slot), e.total(slot)))
+      if (L::exceeds_after_store(e.limits.limit(slot), e.limits.stream_cap(slot), e.total(slot)) &&
+          !detail::kept_allows_stored<L>(e, from, slot))
         return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
       return errc::none;
     }
@@ -556,6 +560,19 @@ class account_handle {
 
   static errc backend_error(int slot) noexcept {
     return slot == 0 ? memory_backend::resources_exceeded : file_backend::resources_exceeded;
+  }
+
+  /// check_publish where the limit refuses: keep_existing's allowance may still
+  /// admit the stream `from` (docs/limit-changes.md). Out of line and cold, so the
+  /// success path keeps its code and registers.
+#if defined(__GNUC__)
+  [[gnu::noinline, gnu::cold]]
+#endif
+  errc
+  over_limit(const tier_t& e, storage_type s, std::uint64_t size, std::int64_t replicas,
+             const detail::stream_record<P>* from) const noexcept {  // six arguments with `this`: a tail call
+    if (detail::kept_allows<L>(e, from, usage_slot(s), size, replicas)) return errc::none;
+    return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
   }
 
   errc refused(event_kind k, const tier_t& e, storage_type s, errc why) const noexcept {
@@ -815,6 +832,7 @@ class account_handle {
     t->streams -= 1;
     t->consumers -= r.consumers;
     st_->consumers -= r.consumers;
+    if (r.kept.load(std::memory_order_relaxed) >= 0) detail::release_kept(*st_, r);  // keep_existing's allowance shrinks
     const int slot = reservation_slot(r.cfg.storage);
     if (slot >= 0 && r.cfg.max_bytes > 0) st_->server->reserved[static_cast<std::size_t>(slot)].add(-r.cfg.max_bytes);
     // Last: it may destroy `r`. The node is kept for the next create (no allocation).
@@ -1056,7 +1074,7 @@ class [[nodiscard]] stream_reservation {
   errc check_stored() const noexcept {
     if (rec_->deleted.load(std::memory_order_acquire)) [[unlikely]]
       return errc::stream_not_found;
-    return acct_.check_stored(tier(), rec_->cfg.storage);
+    return acct_.check_stored(tier(), rec_->cfg.storage, rec_.get());
   }
 
  private:
@@ -1081,7 +1099,8 @@ class [[nodiscard]] stream_reservation {
       return publish_verdict::refused(errc::stream_not_found);
     const stream_config& c = rec_->cfg;
     if (exceeds_max_msg_size(c.max_msg_size, m)) return publish_verdict::refused(errc::stream_message_exceeds_maximum);
-    if (auto e = acct_.check_publish(tier(), c.storage, c.replicas, m); e != errc::none) return publish_verdict::refused(e);
+    if (auto e = acct_.check_publish(tier(), c.storage, c.replicas, m, rec_.get()); e != errc::none)
+      return publish_verdict::refused(e);
     const stream_totals now{clamp_count(rec_->msgs.load()), clamp_count(rec_->bytes.load())};
     return check_stream_caps(c, now, m, subject, caps_rules);
   }
@@ -1231,7 +1250,9 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   bucket_add(r, +1);
   // Tier move (docs/semantics.md#tier-move): on every applied update, if the replica tier has limits and differs.
   const std::string target = bucket_of(c);
+  tier_t* const was = r.tier.load();
   if (target != r.tier.load()->name && st_->limited_tier(target) != nullptr) retier_locked(r, st_->tier(target), o.stored_bytes);
+  if (r.kept.load(std::memory_order_relaxed) >= 0) detail::shrink_kept(*st_, r, old, was);  // keep_existing's allowance shrinks
   return {};
 }
 

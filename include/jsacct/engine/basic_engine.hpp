@@ -26,6 +26,7 @@
 #include "jsacct/check/main_limits.hpp"
 #include "jsacct/check/v29_limits.hpp"
 #include "jsacct/engine/account.hpp"
+#include "jsacct/engine/limit_change.hpp"
 #include "jsacct/engine/state.hpp"
 #include "jsacct/engine/views.hpp"
 #include "jsacct/usage/counters.hpp"
@@ -277,23 +278,53 @@ class basic_engine {
   /// stream no tier applies to stays where it is. Atomic with respect to
   /// concurrent reservations (account lock) and to the stream's usage updates
   /// (its spin lock). nats-server main does not do this (issue #2971).
+  /// change_account_limits with limit_change_policy::apply.
   result<void> update_account_limits(std::string_view name, limits_map limits) {
+    auto r = change_account_limits(name, std::move(limits), limit_change_policy::apply);
+    if (!r) return r.error();
+    return {};
+  }
+
+  /// update_account_limits with a policy for limits below what the account
+  /// uses, reserves or counts (docs/limit-changes.md): `apply` (nats-server's),
+  /// `refuse` (errc::limit_change_refused, comparing equal to
+  /// std::errc::device_or_resource_busy; nothing changes) or `keep_existing`
+  /// (the streams that exist now keep what they reserve for their publishes).
+  /// The account check runs before the server's diff check. Returns what is over
+  /// the new limits. Any change drops the allowance of an earlier keep_existing.
+  result<limit_change_report> change_account_limits(std::string_view name, limits_map limits,
+                                                    limit_change_policy on_over = limit_change_policy::apply) {
     if (limits.empty()) limits = default_account_tiers();
     std::lock_guard lk(reg_mu_);
     auto it = accounts_.find(name);
     if (it == accounts_.end()) return errc::not_enabled_for_account;
     auto& st = *it->second;
     std::lock_guard alk(st.mu);
+    limit_change_report report = detail::limit_change_report_of(st, limits, on_over);  // allocates: before any change
+    if (on_over == limit_change_policy::refuse && !report.within_limits()) return detail::limit_change_refusal(report.over);
     const limits_map delta = diff_checked_limits(st.limits_copy(), limits, [](std::int64_t v) { return L::diff_operand(v); });
     if (auto e = sufficient_resources_locked(delta); e != errc::none) return e;
     st.reserve_selection(limits.size());
     for (const auto& [t, l] : limits) st.tier(t);  // entries first: publishing below cannot fail
     st.publish_limits(limits);
     if constexpr (L::rekey_on_limits_update) account(it->second).rekey_locked();
+    detail::reset_kept(st, on_over == limit_change_policy::keep_existing);
     if (!st.expired) add_positive(st.positive_limits, -1);
     st.positive_limits = detail::positive_limits(limits);
     if (!st.expired) add_positive(st.positive_limits, +1);
-    return {};
+    return report;
+  }
+
+  /// What change_account_limits(name, limits) would find over the new limits,
+  /// without changing anything (the report's policy is `apply`). 10039 when the
+  /// account is not enabled.
+  result<limit_change_report> preview_limit_change(std::string_view name, limits_map limits) const {
+    if (limits.empty()) limits = default_account_tiers();
+    std::lock_guard lk(reg_mu_);
+    auto it = accounts_.find(name);
+    if (it == accounts_.end()) return errc::not_enabled_for_account;
+    std::lock_guard alk(it->second->mu);
+    return detail::limit_change_report_of(*it->second, limits, limit_change_policy::apply);
   }
 
   /// docs/semantics.md#account-disable: remove the account. Its handles see `enabled() == false`; its

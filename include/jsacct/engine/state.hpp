@@ -99,6 +99,10 @@ struct alignas(cache_line) tier_entry {
   std::size_t remote_nodes = 0;       ///< peers holding a (non-zero) contribution to this tier
   std::size_t reservation_holds = 0;  ///< peers with a reservation declared in this tier
   bool pinned = false;                ///< used locally (a tier_ref or a stream has its address): kept for the account's life
+  /// limit_change_policy::keep_existing's publish allowance: what the streams kept at
+  /// the last limits change still reserve here (docs/limit-changes.md). Written under the
+  /// account mutex; read only by a publish check the limit refused.
+  std::array<counter, 2> kept{};
 
   std::int64_t total(std::size_t slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
 
@@ -159,6 +163,9 @@ struct stream_record {
   stream_spin_lock<P::concurrent> usage_lock;  ///< held by add_usage, a tier move and the delete
   std::atomic<bool> deleted{false};            ///< the stream left the engine: its handles are inert (10059)
   bool engine_owned = false;  ///< released to the engine (stream_reservation::release): no handle deletes it (guarded by mu)
+  /// What it keeps reserved in its tier under limit_change_policy::keep_existing
+  /// (0 or more), or -1 when it is not kept. Written under mu; read by a refused publish check.
+  std::atomic<std::int64_t> kept{-1};
 };
 
 /// Recycles the memory of an account's stream records (a shared_ptr control

@@ -61,6 +61,8 @@ const row spec_catalog[] = {
     // docs/semantics.md#stream-caps: max_msg_size (nats-server errors.json, identical in 2.9.10 and main)
     {errc::stream_message_exceeds_maximum, 400, 10054, "JSStreamMessageExceedsMaximumErr",
      "message size exceeds maximum allowed"},
+    // jsacct's own (docs/semantics.md#error-catalog, docs/limit-changes.md): limit_change_policy::refuse
+    {errc::limit_change_refused, 409, 20015, "JsacctLimitChangeRefusedErrF", "limits change refused: {err}"},
 };
 }  // namespace
 
@@ -112,6 +114,16 @@ TEST_CASE("docs/semantics.md#error-catalog templated descriptions substitute {er
         "consumer max ack pending exceeds system limit of 1000");
   CHECK(api_error(errc::consumer_max_ack_pending_exceeded, "1000").text() ==
         "consumer max ack pending exceeds system limit of 1000 (10121)");
+  CHECK(api_error(errc::limit_change_refused, "x").text() == "limits change refused: x (20015)");
+}
+
+TEST_CASE("docs/semantics.md#error-catalog jsacct's own entries: outside nats-server's 10xxx range, named Jsacct*") {
+  for (const auto& info : detail::error_table) {
+    CAPTURE(info.name);
+    const bool own = info.name.starts_with("Jsacct");
+    CHECK(own == (static_cast<int>(info.id) >= 20000));
+    if (!own) CHECK((static_cast<int>(info.id) >= 10000 && static_cast<int>(info.id) < 11000));
+  }
 }
 
 TEST_CASE("docs/semantics.md#error-catalog error value semantics: none, equality, error_code interop") {

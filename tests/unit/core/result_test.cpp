@@ -184,6 +184,9 @@ TEST_CASE("error category: standard conditions where the meaning matches") {
   CHECK(make_error_code(jsacct::errc::stream_name_exist) == errc::file_exists);
   CHECK(make_error_code(jsacct::errc::stream_name_exist_restore_failed) == errc::file_exists);
   CHECK(make_error_code(jsacct::errc::cluster_not_avail) == errc::resource_unavailable_try_again);
+  CHECK(make_error_code(jsacct::errc::limit_change_refused) == errc::device_or_resource_busy);
+  CHECK(api_error(jsacct::errc::limit_change_refused, "x").error_code() == errc::device_or_resource_busy);
+  CHECK(make_error_code(jsacct::errc::limit_change_refused) != errc::no_space_on_device);
   // No standard counterpart: the condition stays in the jsacct category.
   for (auto e : {jsacct::errc::account_resources_exceeded, jsacct::errc::no_limits, jsacct::errc::stream_not_found,
                  jsacct::errc::maximum_streams_limit, jsacct::errc::not_enabled_for_account}) {
