@@ -36,6 +36,7 @@ class replayer {
   using stream_rt = typename cluster_type::stream_rt;
   using server_rt = typename cluster_type::server_rt;
   static constexpr bool v29 = cluster_type::v29;
+  using charging = typename cluster_type::charging;  ///< the engine's reservation charging policy
 
   explicit replayer(const scenario& sc) : sim_(sc) {}
 
