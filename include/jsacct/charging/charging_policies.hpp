@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 #include "jsacct/concepts/charging_policy.hpp"
@@ -49,7 +50,7 @@ struct fraction_name {
 }  // namespace detail
 
 /// N percent of max_bytes is reserved, rounded up: ceil(max_bytes * N / 100)
-/// computed exactly (128-bit), so a positive max_bytes reserves at least one
+/// computed exactly (a 128-bit product when 64 bits cannot hold it), so a positive max_bytes reserves at least one
 /// byte and never more than max_bytes. A max_bytes <= 0 (unlimited) is charged
 /// as it is, like upfront: nothing reserved, one byte at the create check.
 template <int N>
@@ -59,6 +60,8 @@ struct fraction {
   static constexpr bool charges_in_full = N == 100;
   static constexpr std::int64_t charge(std::int64_t max_bytes) noexcept {
     if (max_bytes <= 0) return max_bytes;
+    // 64-bit while max_bytes * N + 99 fits (every real size), 128-bit above: exact either way.
+    if (max_bytes <= (std::numeric_limits<std::int64_t>::max() - 99) / 100) return (max_bytes * N + 99) / 100;
     return static_cast<std::int64_t>((static_cast<int128>(max_bytes) * N + 99) / 100);
   }
 };

@@ -786,11 +786,11 @@ class account_handle {
     auto& bk = *r.bucket;
     bk.streams += sign;
     const int slot = reservation_slot(r.cfg.storage);
-    if (const std::int64_t mb = charged(r.cfg.max_bytes); slot >= 0 && mb > 0) {
+    if (slot >= 0 && charged(r.cfg.max_bytes) > 0) {
       const auto s = static_cast<std::size_t>(slot);
-      bk.max_bytes[s] += sign * static_cast<int128>(mb);
-      bk.untiered_footprint[s] += sign * static_cast<int128>(L::footprint(true, r.cfg.replicas, mb));
-      bk.tiered_footprint[s] += sign * static_cast<int128>(L::footprint(false, r.cfg.replicas, mb));
+      bk.max_bytes[s] += sign * static_cast<int128>(charged(r.cfg.max_bytes));
+      bk.untiered_footprint[s] += sign * static_cast<int128>(L::footprint(true, r.cfg.replicas, charged(r.cfg.max_bytes)));
+      bk.tiered_footprint[s] += sign * static_cast<int128>(L::footprint(false, r.cfg.replicas, charged(r.cfg.max_bytes)));
     }
     // An emptied bucket is kept (every reader treats streams == 0 as absent): the
     // next create in the tier reuses its node instead of allocating one.
@@ -821,8 +821,8 @@ class account_handle {
     t->consumers -= r.consumers;
     st_->consumers -= r.consumers;
     const int slot = reservation_slot(r.cfg.storage);
-    if (const std::int64_t mb = charged(r.cfg.max_bytes); slot >= 0 && mb > 0)
-      st_->server->reserved[static_cast<std::size_t>(slot)].add(-mb);
+    if (slot >= 0 && charged(r.cfg.max_bytes) > 0)
+      st_->server->reserved[static_cast<std::size_t>(slot)].add(-charged(r.cfg.max_bytes));
     // Last: it may destroy `r`. The node is kept for the next create (no allocation).
     auto node = st_->streams.extract(it);
     node.mapped().reset();
@@ -1148,15 +1148,14 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   if (selected != errc::none) return selected;
   const std::string_view tier = t->name;
   const int slot = reservation_slot(c.storage);
-  const std::int64_t charged_bytes = charged(c.max_bytes);  // what the charging policy reserves
-  const std::int64_t commit = charged_bytes > 0 ? charged_bytes : 0;
+  const std::int64_t commit = charged(c.max_bytes) > 0 ? charged(c.max_bytes) : 0;  // what the charging policy reserves
   bool check_server = false;
   std::int64_t server_bytes = 0;
   if (o.check_limits) {
     const std::int64_t res = tiered_reservation_locked(tier, c, std::string_view(bucket));
     if (auto e = check_account_of(l, tier.empty(), charged_config(c), res, 0); e != errc::none) return e;
     check_server = o.check_server;
-    server_bytes = L::demand(tier.empty(), charged_bytes, c.replicas, 0).server;
+    server_bytes = L::demand(tier.empty(), charged(c.max_bytes), c.replicas, 0).server;
   }
   // Everything that may allocate comes before the reservation: a failure
   // leaves nothing reserved. In steady state nothing allocates: the record's

@@ -79,6 +79,16 @@ TEST_CASE("charging: what each policy charges for a max_bytes, at the edges") {
   // (2^63 - 1) / 100 = 92233720368547758.07, rounded up.
   CHECK(fraction<1>::charge(MaxInt64) == 92233720368547759);
   CHECK(fraction<99>::charge(MaxInt64) == 9131138316486228049);  // 9131138316486228048.93 rounded up
+  // Either side of the switch from 64-bit to 128-bit products: (2^63 - 1 - 99) / 100 = 92233720368547757.
+  constexpr std::int64_t last64 = 92233720368547757;
+  CHECK(fraction<100>::charge(last64) == last64);
+  CHECK(fraction<100>::charge(last64 + 1) == last64 + 1);
+  CHECK(fraction<50>::charge(last64) == 46116860184273879);      // ...78.5 rounded up
+  CHECK(fraction<50>::charge(last64 + 1) == 46116860184273879);  // exact
+  CHECK(fraction<33>::charge(last64) == 30437127721620760);
+  CHECK(fraction<33>::charge(last64 + 1) == 30437127721620761);
+  CHECK(fraction<99>::charge(last64) == 91311383164862280);
+  CHECK(fraction<99>::charge(last64 + 1) == 91311383164862281);
   static_assert(fraction<100>::charges_in_full && !fraction<99>::charges_in_full && upfront::charges_in_full &&
                 !on_use::charges_in_full);
 }
