@@ -90,7 +90,7 @@ json account_info(const simulated_cluster<Engine>& sim, const std::string& name,
       auto reserved = [&](const std::string& tier, jsacct::tier_stats& into) {
         into.reserved_memory = into.reserved_store = 0;
         for (const auto& [n, s] : a.streams) {
-          const auto c = s.cfg.accounting();
+          const auto c = charged<Engine>(s.cfg.accounting());  // as the charging policy reserves it
           if (c.max_bytes <= 0 || (!tier.empty() && tier != "R" + std::to_string(c.replicas))) continue;
           (c.storage == jsacct::storage_type::memory ? into.reserved_memory : into.reserved_store) +=
               static_cast<std::uint64_t>(c.max_bytes);

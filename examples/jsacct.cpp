@@ -114,11 +114,16 @@ void add_semantics(CLI::App& cmd, std::string& into) {
           "", "semantics"));
 }
 
+/// The main-semantics engine with reservation charging policy `C` (`report --reservation`).
+template <jsacct::charging_policy C>
+using main_engine = jsacct::basic_engine<jsacct::main_limits, jsacct::replica_tiers, jsacct::atomic_counters, C>;
+
 /// `replay` and `report`: run a scenario through the engines.
 struct scenario_command {
   std::string name;
   bool report = false;
   std::string semantics = "main";
+  std::string reservation = "upfront";
   std::string file;
   std::string format = "text";
   std::string progress = "auto";
@@ -141,6 +146,13 @@ struct scenario_command {
                     "nats-server's), refuse or keep_existing (docs/limit-changes.md)")
         ->check(one_of({"apply", "refuse", "keep_existing"}))
         ->type_name("apply|refuse|keep_existing");
+    if (report)
+      app->add_option("--reservation", reservation,
+                      "how much of a stream's max_bytes is reserved: upfront (all of it, as nats-server; default), on_use "
+                      "(nothing: publishes are checked against the limits) or fraction50 (half, rounded up); main semantics "
+                      "only (docs/reservation-charging.md)")
+          ->check(one_of({"upfront", "on_use", "fraction50"}))
+          ->type_name("upfront|on_use|fraction50");
     app->add_option("--progress", progress, "progress line on stderr after 1 s: auto (stderr is a terminal), always, never")
         ->check(one_of({"auto", "always", "never"}))
         ->type_name("auto|always|never");
@@ -176,6 +188,17 @@ struct scenario_command {
     } catch (const input_error& e) {
       report_input_error(file, e);
       return exit_bad_input;
+    }
+    if (reservation != "upfront") {
+      // nats-server 2.9.10 reserves max_bytes in full; the other policies are defined for main's checks.
+      if (semantics == "v2.9") {
+        std::cerr << "jsacct: --reservation " << reservation
+                  << ": v2.9 semantics allow only upfront (nats-server 2.9.10 reserves max_bytes in full); use --semantics "
+                     "main\n";
+        return exit_bad_input;
+      }
+      if (reservation == "on_use") return run_with<main_engine<jsacct::on_use>>(sc);
+      return run_with<main_engine<jsacct::fraction<50>>>(sc);
     }
     return semantics == "v2.9" ? run_with<jsacct::engine_v29>(sc) : run_with<jsacct::engine>(sc);
   }

@@ -37,6 +37,7 @@ class replayer {
   using stream_rt = typename cluster_type::stream_rt;
   using server_rt = typename cluster_type::server_rt;
   static constexpr bool v29 = cluster_type::v29;
+  using charging = typename cluster_type::charging;  ///< the engine's reservation charging policy
 
   /// \param on_lower what `account_update` does with limits below the account's usage (docs/limit-changes.md)
   explicit replayer(const scenario& sc, jsacct::limit_change_policy on_lower = jsacct::limit_change_policy::apply)

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <jsacct/jsacct.hpp>
@@ -27,6 +28,16 @@
 #include "text_format.hpp"
 
 namespace jsacct_cli {
+
+/// The text report's line naming a reservation policy other than the default upfront (`--reservation`).
+inline std::string reservation_policy_line(std::string_view policy) {
+  if (policy == "on_use")
+    return "Reservation: on_use (streams reserve nothing at create; publishes are checked against the account and server "
+           "limits)";
+  if (policy.substr(0, 8) == "fraction")
+    return fmt::format("Reservation: {} (streams reserve {}% of max_bytes, rounded up)", policy, policy.substr(8));
+  return fmt::format("Reservation: {}", policy);
+}
 
 /// "op #3" names the third entry of the scenario's `ops` (index 2).
 inline std::string op_label(std::size_t index) { return fmt::format("op #{}", index + 1); }
@@ -64,6 +75,9 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
   out << fmt::format("Scenario {} ({}, {} accounts, {} semantics, {})\n", sc.name, sc.mode, sc.accounts_mode, semantics,
                      count_of(static_cast<int128>(sc.ops.size()), "operation"));
   if (!sc.description.empty()) out << "  " << sc.description << "\n";
+  using charging = typename R::charging;
+  constexpr bool in_full = std::is_same_v<charging, jsacct::upfront>;  // the default: nothing more to say
+  if constexpr (!in_full) out << reservation_policy_line(charging::name) << "\n";
   out << fmt::format("Server: max memory {}, max storage {}{}\n", iec_bytes(sc.server_max_memory), iec_bytes(sc.server_max_store),
                      sc.cluster() ? fmt::format(" per server, {}", count_of(servers, "server")) : std::string());
   if (!doc["startup"]["ok"].get<bool>()) {
@@ -100,16 +114,18 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
       line("all", *info);
     }
     // Reservations: Σ max_bytes of the account's streams (one replica's worth) and the R× account footprint.
-    const tier_streams all = streams_in_tier(a, "");
+    const tier_streams all = streams_in_tier<charging>(a, "");
     auto footprint = [&](bool memory) {
       return ranges::accumulate(a.streams | ranges::views::values | ranges::views::transform([memory](const auto& s) {
-                                  const bool counted = s.cfg.max_bytes > 0 && (s.cfg.storage == "memory") == memory;
-                                  return counted ? int128{s.cfg.max_bytes} * s.cfg.replicas : int128{0};
+                                  const std::int64_t mb = charging::charge(s.cfg.max_bytes);
+                                  const bool counted = mb > 0 && (s.cfg.storage == "memory") == memory;
+                                  return counted ? int128{mb} * s.cfg.replicas : int128{0};
                                 }),
                                 int128{0});
     };
     const int128 fmem = footprint(true), fstore = footprint(false);
-    out << fmt::format("  reserved (stream max_bytes): memory {}, storage {}", iec_bytes(all.reserved_memory),
+    out << fmt::format("  reserved ({}stream max_bytes): memory {}, storage {}",
+                       in_full ? std::string() : std::string(charging::name) + " of ", iec_bytes(all.reserved_memory),
                        iec_bytes(all.reserved_storage));
     if (fmem != all.reserved_memory || fstore != all.reserved_storage)
       out << fmt::format("; with replicas: memory {}, storage {}", iec_bytes(fmem), iec_bytes(fstore));

@@ -13,7 +13,7 @@
 /// | `jetstream` | `enabled`, `disabled`, or `no_responders` (enabling failed at startup) |
 /// | `tier` | `R1`, `R3`, ... for tiered limits; `all` for untiered limits; empty when not enabled |
 /// | `memory_used`, `storage_used` | bytes in use (account info; summed over the replicas) |
-/// | `memory_reserved`, `storage_reserved` | Σ max_bytes of the tier's streams, one replica each |
+/// | `memory_reserved`, `storage_reserved` | Σ max_bytes of the tier's streams as charged, one replica each |
 /// | `memory_limit`, `storage_limit` | the limit in bytes, -1 = unlimited |
 /// | `streams`, `streams_limit` | streams in the tier and max_streams (<= 0 = unlimited) |
 /// | `consumers`, `consumers_limit` | consumers in the tier and max_consumers per stream (<= 0 = unlimited) |
@@ -74,16 +74,18 @@ struct tier_streams {
   int128 reserved_memory = 0, reserved_storage = 0, messages = 0, bytes = 0;
 };
 
-/// The streams of `a` in `tier` ("" = all of them: untiered limits).
-template <class Account>
+/// The streams of `a` in `tier` ("" = all of them: untiered limits); reservations as `Charging` charges
+/// max_bytes (docs/reservation-charging.md).
+template <class Charging, class Account>
 tier_streams streams_in_tier(const Account& a, const std::string& tier) {
   auto in_tier = [&](const auto& s) { return tier.empty() || tier == "R" + std::to_string(s.cfg.replicas); };
   auto streams = a.streams | ranges::views::values | ranges::views::filter(in_tier);
   auto reserved = [&](bool memory) {
-    return ranges::accumulate(streams | ranges::views::filter([memory](const auto& s) {
-                                return s.cfg.max_bytes > 0 && (s.cfg.storage == "memory") == memory;
-                              }) | ranges::views::transform([](const auto& s) { return int128{s.cfg.max_bytes}; }),
-                              int128{0});
+    return ranges::accumulate(
+        streams | ranges::views::filter([memory](const auto& s) {
+          return Charging::charge(s.cfg.max_bytes) > 0 && (s.cfg.storage == "memory") == memory;
+        }) | ranges::views::transform([](const auto& s) { return int128{Charging::charge(s.cfg.max_bytes)}; }),
+        int128{0});
   };
   tier_streams t;
   t.reserved_memory = reserved(true);
@@ -122,7 +124,7 @@ std::vector<nlohmann::ordered_json> report_rows(const scenario& sc, const R& r, 
     auto tier_row = [&](const std::string& tier, const nlohmann::json& t) {
       auto o = row("enabled", tier.empty() ? "all" : tier);
       const auto& l = t["limits"];
-      const tier_streams ts = streams_in_tier(a, tier);
+      const tier_streams ts = streams_in_tier<typename R::charging>(a, tier);
       o["memory_used"] = json_number(json_int(t["memory"]));
       o["memory_reserved"] = json_number(ts.reserved_memory);
       o["memory_limit"] = json_number(json_int(l["max_memory"]));

@@ -32,6 +32,14 @@ using json = nlohmann::json;
 /// How an account answers the JetStream API.
 enum class account_mode { enabled, not_enabled /*10039*/, no_responders };
 
+/// `c` with its max_bytes as `Engine`'s charging policy charges it (docs/reservation-charging.md):
+/// what the engine reserves, and what the checks the simulation runs with its own sums compare.
+template <class Engine>
+jsacct::stream_config charged(jsacct::stream_config c) {
+  c.max_bytes = Engine::charging::charge(c.max_bytes);
+  return c;
+}
+
 /// One rejected op (or run of rejected publishes) for the human report.
 struct decision {
   std::size_t index;  ///< 0-based position in the scenario's `ops`
@@ -46,6 +54,7 @@ class simulated_cluster {
   using account = typename Engine::account;
   using reservation = typename Engine::reservation;
   using L = typename Engine::checker;
+  using charging = typename Engine::charging;  ///< how much of max_bytes a stream reserves (upfront by default)
   static constexpr bool v29 = !L::check_before_store;
 
   struct stream_rt {
@@ -174,7 +183,8 @@ class simulated_cluster {
     return nullptr;
   }
 
-  /// Other assignments of the account: count and reservation for `c` (docs/semantics.md#counting-streams, clustered).
+  /// Other assignments of the account: count and reservation for `c` (docs/semantics.md#counting-streams, clustered),
+  /// each max_bytes as the charging policy charges it.
   std::pair<std::int64_t, std::int64_t> cluster_count_and_reservation(const account_rt& a, const std::string& tier,
                                                                       const full_stream_config& c) const {
     std::int64_t count = 0;
@@ -187,7 +197,8 @@ class simulated_cluster {
       if (!same_tier) continue;
       if (n != c.name || L::count_same_name) ++count;
       if (n == c.name) continue;
-      if (s.cfg.max_bytes > 0 && s.cfg.storage == c.storage) res += L::footprint(untiered, s.cfg.replicas, s.cfg.max_bytes);
+      const std::int64_t mb = charging::charge(s.cfg.max_bytes);
+      if (mb > 0 && s.cfg.storage == c.storage) res += L::footprint(untiered, s.cfg.replicas, mb);
     }
     return {count, L::finish_sum(res)};
   }

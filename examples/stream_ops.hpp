@@ -31,6 +31,7 @@ namespace jsacct_cli {
 inline bool valid_stream_name(const std::string& n) { return !n.empty() && n.find_first_of(" \t\r\n\f.*>") == std::string::npos; }
 
 /// Standalone create: the limits pre-check on the raw request (tier, max_streams, bytes), in the server's order.
+/// `raw` carries the charged max_bytes (charged<Engine>).
 template <class Account>
 std::optional<op_error> raw_precheck(Account& acc, const jsacct::stream_config& raw) {
   auto sel = acc.select_limits(raw);
@@ -73,7 +74,7 @@ json stream_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
   if (v29 && raw.replicas < 0) {
     // 2.9.10 runs the limits pre-check on the raw request (tier "R-1", max_streams, bytes)
     // before normalization finds the negative count.
-    if (auto e = raw_precheck(acc, raw)) return sim.fail(rec, op, *e, name), rec;
+    if (auto e = raw_precheck(acc, charged<Engine>(raw))) return sim.fail(rec, op, *e, name), rec;
     return sim.fail(rec, op, op_error::of(jsacct::errc::replicas_count_negative), name), rec;
   }
   if (sim.overlaps_other(a, c) && !same) {
@@ -111,7 +112,7 @@ template <class Engine>
 std::optional<op_error> precheck_until_overlap(const simulated_cluster<Engine>& sim,
                                                typename simulated_cluster<Engine>::account& acc, const jsacct::stream_config& raw,
                                                const full_stream_config& c, bool exists) {
-  if (auto e = raw_precheck(acc, raw)) return e;
+  if (auto e = raw_precheck(acc, charged<Engine>(raw))) return e;
   const auto norm = c.accounting();
   const auto [required, cap] = acc.max_bytes_limits(norm);
   if (required && norm.max_bytes <= 0) return op_error::of(jsacct::errc::stream_max_bytes_required);
@@ -139,6 +140,7 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   const std::string& name = c.name;
   auto& meta = sim.acct_on(0, op.account);
   const auto norm = c.accounting();
+  const auto charged_norm = charged<Engine>(norm);  // the reservation checks compare the charged max_bytes
   // 1. Normalization and validation first (checkStreamCfg: before any tier or limits logic).
   if (norm.replicas < 0) return sim.fail(rec, op, op_error::of(jsacct::errc::replicas_count_negative), name), rec;
   if (norm.replicas > 5) return sim.fail(rec, op, srv_err::invalid_config("maximum replicas is 5"), name), rec;
@@ -161,7 +163,7 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   const auto [count, reserved] = sim.cluster_count_and_reservation(a, sel->tier, c);
   if (sel->limits.max_streams > 0 && count >= sel->limits.max_streams)
     return sim.fail(rec, op, op_error::of(jsacct::errc::maximum_streams_limit), name), rec;
-  if (auto e = meta.check_limits(*sel, norm, false, reserved, 0); e != jsacct::errc::none)
+  if (auto e = meta.check_limits(*sel, charged_norm, false, reserved, 0); e != jsacct::errc::none)
     return sim.fail(rec, op, op_error::of(e), name), rec;
   if (same) {
     rec["ok"] = true;
@@ -173,9 +175,10 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   if (r > sim.servers.size()) return sim.fail(rec, op, srv_err::no_peers(), name), rec;
   std::vector<int> order;
   for (std::size_t i = 0; i < sim.servers.size(); ++i) {
-    // Placement only considers servers whose reservations leave room for max_bytes (unlimited streams fit anywhere).
-    if (c.max_bytes > 0 &&
-        sim.acct_on(static_cast<int>(i), op.account).check_limits(*sel, norm, true, reserved, 0) != jsacct::errc::none)
+    // Placement only considers servers whose reservations leave room for the charged max_bytes (unlimited
+    // streams, and streams that reserve nothing, fit anywhere).
+    if (charged_norm.max_bytes > 0 &&
+        sim.acct_on(static_cast<int>(i), op.account).check_limits(*sel, charged_norm, true, reserved, 0) != jsacct::errc::none)
       continue;
     order.push_back(static_cast<int>(i));
   }
@@ -191,7 +194,7 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   std::sort(order.begin(), order.end());
   if (v29) {  // 2.9.10: every peer re-runs the account check and its own server check
     for (int p : order)
-      if (auto e = sim.acct_on(p, op.account).check_limits(*sel, norm, true, reserved, 0); e != jsacct::errc::none)
+      if (auto e = sim.acct_on(p, op.account).check_limits(*sel, charged_norm, true, reserved, 0); e != jsacct::errc::none)
         return sim.fail(rec, op, op_error::of(e), name), rec;
   }
   typename simulated_cluster<Engine>::stream_rt s;
@@ -263,7 +266,7 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
     if (!sel) return sim.fail(rec, op, op_error::of(sel.error()), name), rec;
     const auto [count, others] = sim.cluster_count_and_reservation(a, sel->tier, c);
     (void)count;
-    const jsacct::update_plan plan = L::plan_update(sel->untiered(), s.cfg.accounting(), norm);
+    const jsacct::update_plan plan = L::plan_update(sel->untiered(), charged<Engine>(s.cfg.accounting()), charged<Engine>(norm));
     jsacct::stream_config probe = norm;
     probe.max_bytes = plan.add_bytes;
     const std::int64_t reserved = L::combine(others, plan.own_reserved);
@@ -281,7 +284,7 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
       const auto [streams, others_up] = sim.cluster_count_and_reservation(a, up->tier, c);
       if (up->limits.max_streams > 0 && streams >= up->limits.max_streams)
         return sim.fail(rec, op, op_error::of(jsacct::errc::maximum_streams_limit), name), rec;
-      if (auto e = leader.check_limits(*up, norm, false, others_up, 0); e != jsacct::errc::none)
+      if (auto e = leader.check_limits(*up, charged<Engine>(norm), false, others_up, 0); e != jsacct::errc::none)
         return sim.fail(rec, op, op_error::of(e), name), rec;
     }
     if (static_cast<std::size_t>(norm.replicas) > sim.servers.size()) return sim.fail(rec, op, srv_err::no_peers(), name), rec;

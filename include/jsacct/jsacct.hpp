@@ -5,8 +5,10 @@
 
 #include "jsacct/config.hpp"
 
+#include "jsacct/charging/charging_policies.hpp"
 #include "jsacct/check/main_limits.hpp"
 #include "jsacct/check/v29_limits.hpp"
+#include "jsacct/concepts/charging_policy.hpp"
 #include "jsacct/concepts/limit_checker.hpp"
 #include "jsacct/concepts/storage_backend.hpp"
 #include "jsacct/concepts/tier_selector.hpp"

@@ -132,6 +132,8 @@ def main(argv):
     check("op #N is ops[N-1]", shown == refused and refused, f"{shown} vs {refused}")
     check("publish refusal counts messages", "(18 of 150 messages refused)" in text, text)
 
+    reservation_policies(cli, demo, cluster)
+
     # A cluster report counts each account, stream and consumer once.
     text = run(cli, ["report", "--semantics", "v2.9", cluster]).stdout
     check("cluster: 1 account, 4 streams, 2 consumers", "  1 account, 4 streams, 2 consumers," in text, text[-300:])
@@ -238,6 +240,68 @@ def main(argv):
 
     print(f"{passed} passed, {failures} failed")
     return 1 if failures else 0
+
+
+def reservation_policies(cli, demo, cluster):
+    """report --reservation (docs/reservation-charging.md#the-cli) on demo.json. ORDERS: max_store 262144,
+    max_memory 65536, untiered; TEAM: tier R1 with max_store 131072. op #1 creates NEW (file, max_bytes 131072),
+    op #2 DONE (file, 131073), op #3 DONE again without max_bytes, op #4 CACHE (memory, 32768), op #6 publishes
+    150 messages of 7 + 1000 + 30 = 1037 bytes to DONE, op #11 creates CHAT (TEAM R1, file, 65536)."""
+    default = run(cli, ["report", demo]).stdout
+    texts, rows = {}, {}
+    for policy in ("upfront", "on_use", "fraction50"):
+        p = run(cli, ["report", "--reservation", policy, demo])
+        check(f"--reservation {policy}: exit 0", p.returncode == 0 and not p.stderr, p.stderr)
+        texts[policy] = p.stdout
+        p = run(cli, ["report", "--reservation", policy, "--format", "json", demo])
+        rows[policy] = {r["account"]: r for r in json.loads(p.stdout)} if p.returncode == 0 else {}
+    check("--reservation upfront is the default, byte for byte", texts["upfront"] == default and "Reservation:" not in default,
+          texts["upfront"][:300])
+    check("the text report names on_use", "\nReservation: on_use (" in texts["on_use"], texts["on_use"][:400])
+    check("the text report names fraction50", "\nReservation: fraction50 (streams reserve 50% of max_bytes, rounded up)\n"
+          in texts["fraction50"], texts["fraction50"][:400])
+
+    def refused(text):
+        return {int(n): line for n, line in re.findall(r"^  op #(\d+) (.*)$", text, re.M)}
+
+    up, use, half = refused(texts["upfront"]), refused(texts["on_use"]), refused(texts["fraction50"])
+    # op #2: upfront 131072 + 131073 = 262145 > 262144 (10047); fraction50 ceil(131072/2) + ceil(131073/2) =
+    # 65536 + 65537 = 131073 <= 262144; on_use 0 + 0.
+    check("op #2 DONE refused under upfront only", 2 in up and "(10047)" in up[2] and 2 not in use and 2 not in half,
+          (up, use, half))
+    # op #3: upfront creates DONE unlimited (131072 + 1 byte fits); the others already have DONE (10058).
+    check("op #3 refused (10058) under on_use and fraction50 only", 3 not in up and "(10058)" in use.get(3, "")
+          and "(10058)" in half.get(3, ""), (up, use, half))
+    # op #6: upfront: DONE is unlimited, the account's 262144 - 120 x 1036 = 137824 bytes take 132 messages of 1037,
+    # 18 refused (10002). With DONE's max_bytes 131073 (discard old) it keeps at most 126 messages (130662 bytes):
+    # 124320 + 130662 + 1037 = 256019 <= 262144, so no message is refused.
+    check("op #6 publish: 18 refused under upfront, none otherwise", "(18 of 150 messages refused)" in up.get(6, "")
+          and 6 not in use and 6 not in half, (up.get(6), use.get(6), half.get(6)))
+    # Reserved bytes: upfront NEW 131072 + CACHE 32768 (memory), CHAT 65536; fraction50 NEW 65536 + DONE 65537 = 131073,
+    # CACHE 16384, CHAT 32768; on_use nothing.
+    want = {"upfront": (131072, 32768, 65536), "fraction50": (131073, 16384, 32768), "on_use": (0, 0, 0)}
+    for policy, (store, memory, team) in want.items():
+        o, t = rows[policy].get("ORDERS", {}), rows[policy].get("TEAM", {})
+        got = (o.get("storage_reserved"), o.get("memory_reserved"), t.get("storage_reserved"))
+        check(f"{policy}: reserved ORDERS storage, memory; TEAM R1 storage", got == (store, memory, team), got)
+    check("on_use: the server reserves nothing", re.search(r"^  storage used .*, reserved 0 B of ", texts["on_use"], re.M)
+          is not None, texts["on_use"][-400:])
+    # v2.9 has nats-server 2.9.10's upfront reservation only; a policy outside the list is refused.
+    p = run(cli, ["report", "--semantics", "v2.9", "--reservation", "on_use", demo])
+    check("--semantics v2.9 --reservation on_use: exit 2, says why", p.returncode == 2 and not p.stdout
+          and "v2.9 semantics allow only upfront" in p.stderr, repr(p.stderr))
+    p = run(cli, ["report", "--semantics", "v2.9", "--reservation", "upfront", demo])
+    check("--semantics v2.9 --reservation upfront", p.returncode == 0 and p.stdout == run(cli, ["report", "--semantics", "v2.9",
+                                                                                                   demo]).stdout, p.stderr)
+    p = run(cli, ["report", "--reservation", "fraction30", demo])
+    check("--reservation fraction30: the allowed values", p.returncode == 2 and not p.stdout
+          and '"fraction30" (allowed: upfront, on_use, fraction50)' in p.stderr, repr(p.stderr))
+    p = run(cli, ["replay", "--reservation", "on_use", demo])
+    check("replay has no --reservation (its output is the oracle's)", p.returncode == 2, repr(p.stderr))
+    # A cluster scenario runs with the policy (the meta leader sums charged max_bytes): nothing reserved under on_use.
+    p = run(cli, ["report", "--reservation", "on_use", cluster])
+    check("cluster scenario under on_use", p.returncode == 0 and re.search(r"^  storage used .*, reserved 0 B of ", p.stdout,
+                                                                            re.M) is not None, p.stdout[-400:] + p.stderr)
 
 
 def text_of(cli, path):

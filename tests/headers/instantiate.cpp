@@ -13,6 +13,8 @@ namespace jsacct {
 template class basic_engine<main_limits, replica_tiers, atomic_counters>;
 template class basic_engine<v29_limits, replica_tiers, atomic_counters>;
 template class basic_engine<main_limits, replica_tiers, plain_counters>;
+template class basic_engine<main_limits, replica_tiers, atomic_counters, on_use>;
+template class basic_engine<main_limits, replica_tiers, plain_counters, fraction<50>>;
 template class account_handle<engine::traits>;
 template class account_handle<engine_v29::traits>;
 template class account_handle<plain_engine::traits>;

@@ -23,6 +23,7 @@
 #include <range/v3/view/map.hpp>
 #include <range/v3/view/transform.hpp>
 
+#include "jsacct/charging/charging_policies.hpp"
 #include "jsacct/engine/limit_change.hpp"
 #include "jsacct/engine/state.hpp"
 #include "jsacct/engine/stream_caps.hpp"
@@ -110,7 +111,7 @@ constexpr name_rules stream_name_rules_of() noexcept {
 
 template <class T>
 class stream_reservation;
-template <limit_checker L, tier_selector S, counter_policy P>
+template <limit_checker L, tier_selector S, counter_policy P, charging_policy C>
 class basic_engine;
 
 /// An account's drift repairs and underflows so far (docs/cluster.md#reconciliation).
@@ -184,6 +185,7 @@ template <class T>
 class account_handle {
   using L = typename T::checker;
   using P = typename T::policy;
+  using C = typename T::charging;
   using state_t = detail::account_state<T>;
   using tier_t = detail::tier_entry<P>;
   using lock_t = std::unique_lock<typename P::mutex>;
@@ -254,7 +256,7 @@ class account_handle {
   }
 
   /// docs/semantics.md#reserved-storage `reservedStorage(tier)`: Σ MaxBytes > 0 of local streams in the tier ("" = all), single
-  /// replica.
+  /// replica; each MaxBytes as the charging policy charges it (docs/reservation-charging.md).
   std::pair<std::uint64_t, std::uint64_t> reserved_storage(std::string_view tier) const {
     lock_t lk(st_->mu);
     return reserved_storage_locked(tier);
@@ -262,7 +264,9 @@ class account_handle {
 
   /// docs/semantics.md#reservation-checks `checkLimits` (account part, and the server part when
   /// `check_server`), for callers that compute `current_reserved` themselves
-  /// (e.g. a cluster meta leader summing assignments). Read-only.
+  /// (e.g. a cluster meta leader summing assignments). Read-only. `c.max_bytes` and
+  /// `current_reserved` are used as given: with a charging policy other than upfront,
+  /// pass the charged amounts (`T::charging::charge(max_bytes)`, docs/reservation-charging.md).
   errc check_limits(const selected_limits& sel, const stream_config& c, bool check_server, std::int64_t current_reserved,
                     std::int64_t offset) const noexcept {
     return check_limits_of(sel.limits, sel.untiered(), c, check_server, current_reserved, offset);
@@ -555,11 +559,27 @@ class account_handle {
   friend struct detail::snapshot_access;
   template <class>
   friend class stream_reservation;
-  template <limit_checker, tier_selector, counter_policy>
+  template <limit_checker, tier_selector, counter_policy, charging_policy>
   friend class basic_engine;
 
   static errc backend_error(int slot) noexcept {
     return slot == 0 ? memory_backend::resources_exceeded : file_backend::resources_exceeded;
+  }
+
+  /// The max_bytes the charging policy reserves, sums and checks for a stream
+  /// whose max_bytes is `mb` (docs/reservation-charging.md). The same pure
+  /// function at create, update and delete, so every sum returns to zero.
+  static constexpr std::int64_t charged(std::int64_t mb) noexcept { return C::charge(mb); }
+  /// `c` with its max_bytes charged, for the checks and update plans that read a
+  /// config: `c` itself (no copy) when the policy charges in full.
+  static decltype(auto) charged_config(const stream_config& c) {
+    if constexpr (C::charges_in_full) {
+      return (c);
+    } else {
+      stream_config x = c;
+      x.max_bytes = C::charge(c.max_bytes);
+      return x;
+    }
   }
 
   /// check_publish where the limit refuses: keep_existing's allowance may still
@@ -593,7 +613,7 @@ class account_handle {
     s.storage = r.cfg.storage;
     s.replicas = r.cfg.replicas;
     s.max_bytes = r.cfg.max_bytes;
-    s.reserved = r.cfg.max_bytes > 0 ? r.cfg.max_bytes : 0;
+    s.reserved = std::max<std::int64_t>(charged(r.cfg.max_bytes), 0);
     {
       std::lock_guard g(r.usage_lock);
       s.used = r.bytes.load();
@@ -712,9 +732,9 @@ class account_handle {
       sum += bucket_sum(*bk);
     }
     // Other streams only: take the same-named stream's share back out.
-    if (const auto* same = same_name(c); same && same->cfg.max_bytes > 0 && (untiered || same->bucket->name == b)) {
+    if (const auto* same = same_name(c); same && charged(same->cfg.max_bytes) > 0 && (untiered || same->bucket->name == b)) {
       const int ss = reservation_slot(same->cfg.storage);
-      if (ss >= 0 && (mix || ss == slot)) sum -= L::footprint(untiered, same->cfg.replicas, same->cfg.max_bytes);
+      if (ss >= 0 && (mix || ss == slot)) sum -= L::footprint(untiered, same->cfg.replicas, charged(same->cfg.max_bytes));
     }
     return L::finish_sum(sum);
   }
@@ -798,11 +818,11 @@ class account_handle {
     auto& bk = *r.bucket;
     bk.streams += sign;
     const int slot = reservation_slot(r.cfg.storage);
-    if (slot >= 0 && r.cfg.max_bytes > 0) {
+    if (slot >= 0 && charged(r.cfg.max_bytes) > 0) {
       const auto s = static_cast<std::size_t>(slot);
-      bk.max_bytes[s] += sign * static_cast<int128>(r.cfg.max_bytes);
-      bk.untiered_footprint[s] += sign * static_cast<int128>(L::footprint(true, r.cfg.replicas, r.cfg.max_bytes));
-      bk.tiered_footprint[s] += sign * static_cast<int128>(L::footprint(false, r.cfg.replicas, r.cfg.max_bytes));
+      bk.max_bytes[s] += sign * static_cast<int128>(charged(r.cfg.max_bytes));
+      bk.untiered_footprint[s] += sign * static_cast<int128>(L::footprint(true, r.cfg.replicas, charged(r.cfg.max_bytes)));
+      bk.tiered_footprint[s] += sign * static_cast<int128>(L::footprint(false, r.cfg.replicas, charged(r.cfg.max_bytes)));
     }
     // An emptied bucket is kept (every reader treats streams == 0 as absent): the
     // next create in the tier reuses its node instead of allocating one.
@@ -834,7 +854,8 @@ class account_handle {
     st_->consumers -= r.consumers;
     if (r.kept.load(std::memory_order_relaxed) >= 0) detail::release_kept(*st_, r);  // keep_existing's allowance shrinks
     const int slot = reservation_slot(r.cfg.storage);
-    if (slot >= 0 && r.cfg.max_bytes > 0) st_->server->reserved[static_cast<std::size_t>(slot)].add(-r.cfg.max_bytes);
+    if (slot >= 0 && charged(r.cfg.max_bytes) > 0)
+      st_->server->reserved[static_cast<std::size_t>(slot)].add(-charged(r.cfg.max_bytes));
     // Last: it may destroy `r`. The node is kept for the next create (no allocation).
     auto node = st_->streams.extract(it);
     node.mapped().reset();
@@ -1132,7 +1153,7 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
       return errc::maximum_streams_limit;
     if (o.check_limits) {
       const std::int64_t res = tiered_reservation_locked(tier, raw, std::string_view(raw_bucket));
-      if (auto err = check_limits_of(l, tier.empty(), raw, o.check_server, res, 0); err != errc::none) return err;
+      if (auto err = check_limits_of(l, tier.empty(), charged_config(raw), o.check_server, res, 0); err != errc::none) return err;
     }
   }
   // Step 3: normalization and the per-stream caps. The tier of the normalized
@@ -1161,14 +1182,14 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   if (selected != errc::none) return selected;
   const std::string_view tier = t->name;
   const int slot = reservation_slot(c.storage);
-  const std::int64_t commit = c.max_bytes > 0 ? c.max_bytes : 0;
+  const std::int64_t commit = charged(c.max_bytes) > 0 ? charged(c.max_bytes) : 0;  // what the charging policy reserves
   bool check_server = false;
   std::int64_t server_bytes = 0;
   if (o.check_limits) {
     const std::int64_t res = tiered_reservation_locked(tier, c, std::string_view(bucket));
-    if (auto e = check_account_of(l, tier.empty(), c, res, 0); e != errc::none) return e;
+    if (auto e = check_account_of(l, tier.empty(), charged_config(c), res, 0); e != errc::none) return e;
     check_server = o.check_server;
-    server_bytes = L::demand(tier.empty(), c.max_bytes, c.replicas, 0).server;
+    server_bytes = L::demand(tier.empty(), charged(c.max_bytes), c.replicas, 0).server;
   }
   // Everything that may allocate comes before the reservation: a failure
   // leaves nothing reserved. In steady state nothing allocates: the record's
@@ -1222,7 +1243,7 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   auto sel = select_locked(c);
   if (!sel && L::update_falls_back_to_old_tier && old.replicas != c.replicas) sel = select_locked(old);
   if (!sel) return sel.error();
-  const update_plan plan = L::plan_update(sel->untiered(), old, c);
+  const update_plan plan = L::plan_update(sel->untiered(), charged_config(old), charged_config(c));
   detail::reservation_bucket& new_bucket = bucket_locked(bucket_of(c));  // before anything is reserved: it may allocate
   const int slot = reservation_slot(c.storage);
   const int old_slot = reservation_slot(old.storage);
@@ -1239,9 +1260,10 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   if (slot == old_slot) {
     if (auto e = reserve_server(slot, check_server, server_bytes, plan.reserve_delta); e != errc::none) return e;
   } else {  // storage changed: the old reservation leaves one budget, the new one enters the other
-    const std::int64_t add = c.max_bytes > 0 ? c.max_bytes : 0;
+    const std::int64_t add = std::max<std::int64_t>(charged(c.max_bytes), 0);
     if (auto e = reserve_server(slot, check_server, add, add); e != errc::none) return e;
-    if (old_slot >= 0 && old.max_bytes > 0) st_->server->reserved[static_cast<std::size_t>(old_slot)].add(-old.max_bytes);
+    if (const std::int64_t release = charged(old.max_bytes); old_slot >= 0 && release > 0)
+      st_->server->reserved[static_cast<std::size_t>(old_slot)].add(-release);
   }
   // Apply: bucket membership follows the new config.
   bucket_add(r, -1);

@@ -23,6 +23,7 @@
 #include <range/v3/view/map.hpp>
 #include <range/v3/view/transform.hpp>
 
+#include "jsacct/charging/charging_policies.hpp"
 #include "jsacct/check/main_limits.hpp"
 #include "jsacct/check/v29_limits.hpp"
 #include "jsacct/engine/account.hpp"
@@ -50,11 +51,12 @@ struct engine_options {
 };
 
 /// The policy bundle an engine is built from.
-template <limit_checker L, tier_selector S, counter_policy P>
+template <limit_checker L, tier_selector S, counter_policy P, charging_policy C = upfront>
 struct engine_traits {
   using checker = L;
   using selector = S;
   using policy = P;
+  using charging = C;  ///< how much of a stream's max_bytes is reserved (docs/reservation-charging.md)
 };
 
 /// docs/semantics.md#diff-checked-limits `diffCheckedLimits(a = old, b = new)`: per-tier deltas of
@@ -87,16 +89,20 @@ limits_map diff_checked_limits(const limits_map& a, const limits_map& b, Operand
 /// \tparam L limit checker (main_limits by default, v29_limits for 2.9.10)
 /// \tparam S tier selector (the checker's replica tiers by default)
 /// \tparam P counter policy (atomic_counters: thread-safe; plain_counters: one thread)
+/// \tparam C reservation charging (upfront: max_bytes in full, as nats-server; on_use;
+/// fraction<N>; docs/reservation-charging.md)
 ///
 /// Thread-safety: with atomic_counters every member is safe to call
 /// concurrently; with plain_counters, one thread at a time.
-template <limit_checker L = main_limits, tier_selector S = typename L::default_tiers, counter_policy P = atomic_counters>
+template <limit_checker L = main_limits, tier_selector S = typename L::default_tiers, counter_policy P = atomic_counters,
+          charging_policy C = upfront>
 class basic_engine {
  public:
-  using traits = engine_traits<L, S, P>;
+  using traits = engine_traits<L, S, P, C>;
   using checker = L;
   using selector = S;
   using policy = P;
+  using charging = C;
   using account = account_handle<traits>;
   using reservation = stream_reservation<traits>;
   using tier = tier_ref<traits>;
@@ -163,7 +169,8 @@ class basic_engine {
   }
   /// docs/semantics.md#server-publish-check `js.limitsExceeded(type)`.
   bool limits_exceeded(storage_type s) const noexcept { return would_exceed_limits(s, 0); }
-  /// Server reserved bytes (memory, store): Σ MaxBytes of this server's streams (docs/semantics.md#reserve-release).
+  /// Server reserved bytes (memory, store): Σ MaxBytes of this server's streams (docs/semantics.md#reserve-release),
+  /// each as the charging policy charges it (docs/reservation-charging.md).
   mem_store reserved() const noexcept { return {srv_->reserved[0].load(), srv_->reserved[1].load()}; }
   /// Server used bytes (memory, store): Σ local usage of all accounts (docs/semantics.md#usage-model), unclamped.
   mem_store used() const noexcept { return {srv_->used[0].load(), srv_->used[1].load()}; }

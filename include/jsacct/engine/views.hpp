@@ -84,7 +84,8 @@ struct stream_snapshot {
   std::int64_t replicas = 1;                  ///< normalized replica count (>= 1)
   std::int64_t max_bytes = -1;                ///< normalized MaxBytes (-1 unlimited)
   /// Bytes the stream reserves against this server's budget: max_bytes when
-  /// positive, else 0 (docs/semantics.md#reserve-release).
+  /// positive, else 0 (docs/semantics.md#reserve-release), as the engine's
+  /// charging policy charges it (docs/reservation-charging.md).
   std::int64_t reserved = 0;
   /// Stored bytes recorded through the stream's handle (`stream_reservation::add_usage`).
   std::int64_t used = 0;
