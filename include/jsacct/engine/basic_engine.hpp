@@ -278,6 +278,14 @@ class basic_engine {
   /// concurrent reservations (account lock) and to the stream's usage updates
   /// (its spin lock). nats-server main does not do this (issue #2971).
   result<void> update_account_limits(std::string_view name, limits_map limits) {
+    std::vector<event> warnings;  // soft-limit flips (docs/softlimits.md), emitted without the locks
+    auto r = update_limits_collecting(name, std::move(limits), warnings);
+    for (const event& w : warnings) srv_->emit(w);
+    return r;
+  }
+
+ private:
+  result<void> update_limits_collecting(std::string_view name, limits_map limits, std::vector<event>& warnings) {
     if (limits.empty()) limits = default_account_tiers();
     std::lock_guard lk(reg_mu_);
     auto it = accounts_.find(name);
@@ -293,9 +301,11 @@ class basic_engine {
     if (!st.expired) add_positive(st.positive_limits, -1);
     st.positive_limits = detail::positive_limits(limits);
     if (!st.expired) add_positive(st.positive_limits, +1);
+    if (st.soft_any.load(std::memory_order_relaxed)) account(it->second).soft_refresh_locked(warnings);
     return {};
   }
 
+ public:
   /// docs/semantics.md#account-disable: remove the account. Its handles see `enabled() == false`; its
   /// streams' server reservations stay while their handles live (nats-server stops, not deletes,
   /// them) and are released when an owning handle dies; streams released to the engine (no handle)
