@@ -75,7 +75,9 @@ TEST_CASE("stress: concurrent updaters around a warning threshold raise and clea
 }
 
 TEST_CASE("stress: updaters that all cross upward at once raise exactly once") {
-  engine eng(jetstream_config{});
+  jetstream_config cfg;
+  cfg.max_memory = std::int64_t{1} << 40;
+  engine eng(cfg);
   std::atomic<std::uint64_t> raises{0};
   eng.set_event_sink([&](const event& e) {
     if (e.kind == event_kind::usage_warning) raises.fetch_add(1, std::memory_order_relaxed);

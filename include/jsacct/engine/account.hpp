@@ -1052,9 +1052,9 @@ class account_handle {
             out.push_back(soft_event(e, r, -1, soft_value_locked(e, r), -1));
           continue;
         }
-        const std::int64_t value = soft_value_locked(e, r);
         if (i < 2) usage_armed = true;
-        if (const int flip = w.evaluate(value); flip != 0)
+        std::int64_t value = 0;
+        if (const int flip = w.evaluate([&] { return soft_value_locked(e, r); }, value); flip != 0)
           out.push_back(soft_event(e, r, flip, value, flip > 0 ? th.raise_at : th.clear_below));
       }
       e.warn_armed.store(usage_armed, std::memory_order_relaxed);
@@ -1073,17 +1073,17 @@ class account_handle {
     for (const event& ev : out) st_->server->emit(ev);
   }
 
-  /// update_usage's soft-limit check of `e`'s usage in `slot`: one exchange
-  /// per flip; after a flip the total is read again, so the last flipper
-  /// leaves the warning matching the value it saw last.
+  /// update_usage's soft-limit check of `e`'s usage in `slot`: one
+  /// compare-exchange per flip; after a flip the total is read again (a few
+  /// rounds at most), so the last flipper leaves the warning matching the value.
   [[gnu::noinline, gnu::cold]] void watch_usage(tier_t& e, std::size_t slot) const noexcept {
     detail::tier_soft_state* soft = e.soft.load(std::memory_order_acquire);
     if (soft == nullptr) return;
     detail::soft_watch& w = soft->watch[slot];
     const auto r = static_cast<soft_resource>(slot);
     for (int rounds = 0; rounds < 4; ++rounds) {
-      const std::int64_t value = e.total(slot);
-      const int flip = w.evaluate(value);
+      std::int64_t value = 0;
+      const int flip = w.evaluate([&] { return e.total(slot); }, value);
       if (flip == 0) return;
       const std::int64_t th =
           flip > 0 ? w.raise_at.load(std::memory_order_relaxed) : w.clear_below.load(std::memory_order_relaxed);

@@ -213,17 +213,22 @@ struct soft_watch {
   std::atomic<std::int64_t> clear_below{-1};
   std::atomic<bool> raised{false};
 
-  /// The flip `value` calls for, made with one exchange so that concurrent
-  /// callers raise (or clear) once: +1 raised, -1 cleared, 0 nothing.
-  int evaluate(std::int64_t value) noexcept {
+  /// Reads the value with `read()` and makes the flip it calls for: +1
+  /// raised, -1 cleared, 0 nothing (the value goes to `value`). The flag is
+  /// read first and flipped with a compare-exchange from what was read, so
+  /// among concurrent callers one flips and raises alternate with clears;
+  /// and a value read after seeing a flip is at least as new as the value
+  /// that made it (no clear from a value that was stale before the raise).
+  template <class Read>
+  int evaluate(Read&& read, std::int64_t& value) noexcept {
+    bool up = raised.load(std::memory_order_acquire);
+    value = read();
     const std::int64_t at = raise_at.load(std::memory_order_acquire);
     if (at < 0) return 0;
-    if (value >= at) {
-      if (raised.load(std::memory_order_relaxed)) return 0;
-      return raised.exchange(true, std::memory_order_acq_rel) ? 0 : 1;
-    }
-    if (value >= clear_below.load(std::memory_order_acquire) || !raised.load(std::memory_order_relaxed)) return 0;
-    return raised.exchange(false, std::memory_order_acq_rel) ? -1 : 0;
+    if (!up && value >= at) return raised.compare_exchange_strong(up, true, std::memory_order_acq_rel) ? 1 : 0;
+    if (up && value < clear_below.load(std::memory_order_acquire))
+      return raised.compare_exchange_strong(up, false, std::memory_order_acq_rel) ? -1 : 0;
+    return 0;
   }
 };
 
