@@ -118,6 +118,7 @@ struct scenario_command {
   std::string format = "text";
   std::string progress = "auto";
   int progress_delay_ms = 1000;
+  double warn_at = 0;  ///< report --warn-at: soft-limit warning fraction (0: off)
   CLI::App* app = nullptr;
 
   void add(CLI::App& parent) {
@@ -126,6 +127,11 @@ struct scenario_command {
                                              : "replay a scenario and print every operation's result in the oracle's "
                                                "canonical form");
     add_semantics(*app, semantics);
+    if (report)
+      app->add_option("--warn-at", warn_at,
+                      "text report: warn at this fraction of every limit (0 < F <= 1), list the warnings and event counters")
+          ->check(CLI::Range(0.0, 1.0))
+          ->type_name("FRACTION");
     if (report)
       app->add_option("--format", format, "text (default), json or csv: one row per account and tier (columns below)")
           ->check(one_of({"text", "json", "csv"}))
@@ -141,15 +147,22 @@ struct scenario_command {
   template <class Engine>
   int run_with(const scenario& sc) {
     replayer<Engine> r(sc);
+    warning_log warnings;
+    if (warn_at > 0) r.on_started = [&](auto& sim) { arm_warnings(sim, warn_at, warnings); };
     const bool show = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO) == 1);
     progress_meter meter(std::cerr, show, std::chrono::milliseconds(progress_delay_ms));
-    const auto doc = r.run([&](std::size_t done, std::size_t total) { meter.update(done, total); });
+    const auto doc = r.run([&](std::size_t done, std::size_t total) {
+      warnings.ops_done = done;
+      meter.update(done, total);
+    });
     meter.finish();
     std::ostringstream out;
     if (!report)
       write_canonical(out, doc);
     else if (format == "text")
       write_report(out, sc, r, doc, semantics);
+    if (warn_at > 0 && format == "text")
+      write_warnings(out, r, warnings, warn_at);
     else if (format == "csv")
       write_csv(out, report_rows(sc, r, semantics));
     else

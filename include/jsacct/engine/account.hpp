@@ -1003,9 +1003,15 @@ class account_handle {
     }
   }
 
-  /// The event of a flip of `r` in `e` (+1 raised, -1 cleared) at `value`; counted.
-  event soft_event(const tier_t& e, soft_resource r, int flip, std::int64_t value, std::int64_t threshold) const {
+  /// Counts a flip of `r` in `e` (+1 raised, -1 cleared) at `value` and, when
+  /// an event sink is set, appends its event to `out`.
+  void soft_flip(const tier_t& e, soft_resource r, int flip, std::int64_t value, std::int64_t threshold,
+                 std::vector<event>& out) const {
     (flip > 0 ? e.counts.raised : e.counts.cleared).fetch_add(1, std::memory_order_relaxed);
+    if (st_->server->events) out.push_back(soft_event(e, r, flip, value, threshold));
+  }
+  /// The event of a flip (see soft_flip).
+  event soft_event(const tier_t& e, soft_resource r, int flip, std::int64_t value, std::int64_t threshold) const {
     const bool mem = r == soft_resource::memory_used || r == soft_resource::memory_reserved;
     std::string text = "Account \"" + st_->name + "\" tier \"" + e.name + "\": " + std::string(to_string(r)) + " " +
                        std::to_string(value) + (flip > 0 ? " reached warning level " : " fell below clear level ") +
@@ -1048,14 +1054,13 @@ class account_handle {
         w.clear_below.store(th.clear_below, std::memory_order_release);
         w.raise_at.store(th.raise_at, std::memory_order_release);
         if (!th.armed()) {  // disarmed while raised (level off, limit gone): cleared, with threshold -1
-          if (w.raised.exchange(false, std::memory_order_acq_rel))
-            out.push_back(soft_event(e, r, -1, soft_value_locked(e, r), -1));
+          if (w.raised.exchange(false, std::memory_order_acq_rel)) soft_flip(e, r, -1, soft_value_locked(e, r), -1, out);
           continue;
         }
         if (i < 2) usage_armed = true;
         std::int64_t value = 0;
         if (const int flip = w.evaluate([&] { return soft_value_locked(e, r); }, value); flip != 0)
-          out.push_back(soft_event(e, r, flip, value, flip > 0 ? th.raise_at : th.clear_below));
+          soft_flip(e, r, flip, value, flip > 0 ? th.raise_at : th.clear_below, out);
       }
       e.warn_armed.store(usage_armed, std::memory_order_relaxed);
     }
@@ -1087,6 +1092,8 @@ class account_handle {
       if (flip == 0) return;
       const std::int64_t th =
           flip > 0 ? w.raise_at.load(std::memory_order_relaxed) : w.clear_below.load(std::memory_order_relaxed);
+      (flip > 0 ? e.counts.raised : e.counts.cleared).fetch_add(1, std::memory_order_relaxed);
+      if (!st_->server->events) continue;
       JSACCT_TRY { st_->server->emit(soft_event(e, r, flip, value, th)); }
       JSACCT_CATCH_ALL {  // out of memory for the text: the flip is counted, its event is lost
       }

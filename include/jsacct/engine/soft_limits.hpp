@@ -95,6 +95,11 @@ constexpr event_kind warning_event(soft_resource r, bool raised) noexcept {
   }
 }
 
+/// Whether `k` is a soft-limit warning event (a raise or a clear).
+constexpr bool is_warning_event(event_kind k) noexcept {
+  return k >= event_kind::usage_warning && k <= event_kind::consumers_warning_cleared;
+}
+
 /// The fraction of `l` that applies to `r`.
 constexpr double fraction_of(const warning_levels& l, soft_resource r) noexcept {
   switch (r) {
