@@ -141,7 +141,7 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
                      servers > 1 ? " stored per replica" : "");
 }
 
-/// `report --warn-at`: the soft-limit warnings of a replay (docs/softlimits.md), with the op that caused each.
+/// `report --warn-at`: the soft-limit warnings of a replay (docs/soft-limits.md), with the op that caused each.
 struct warning_log {
   struct entry {
     std::size_t op;  ///< index of the op in the scenario's ops
@@ -171,37 +171,15 @@ void arm_warnings(Cluster& sim, double fraction, warning_log& log) {
 template <class R>
 void write_warnings(std::ostream& out, const R& r, const warning_log& log, double fraction) {
   const bool many = r.servers().size() > 1;
-  out << fmt::format("
-                     Soft limits
-                     : warning at{ : g} % of every limit;
-                     warning events
-                     : {} ", fraction * 100,
-                           log.entries.empty()
-                           ? std::string("none")
-                           : std::to_string(log.entries.size()));
+  out << fmt::format("\nSoft limits: warning at {:g}% of every limit; warning events: {}\n", fraction * 100,
+                     log.entries.empty() ? std::string("none") : std::to_string(log.entries.size()));
   for (const auto& e : log.entries)
     out << "  " << op_label(e.op) << (many ? fmt::format(" server {}", e.server + 1) : std::string()) << ": " << e.ev.text
-        << "
-           ";
-        std::map<std::pair<std::string, std::string>, jsacct::tier_events>
-            sums;
+        << "\n";
+  std::map<std::pair<std::string, std::string>, jsacct::tier_events> sums;
   for (const auto& s : r.servers())
     for (const auto& [name, a] : s.accts)
-      for (const auto& t : a.soft_status()) {
-        jsacct::tier_events& sum = sums[{name, t.tier}];
-        const jsacct::tier_events& v = t.events;
-        sum = jsacct::tier_events{sum.warnings_raised + v.warnings_raised,
-                                  sum.warnings_cleared + v.warnings_cleared,
-                                  sum.limit_hits + v.limit_hits,
-                                  sum.refused_memory + v.refused_memory,
-                                  sum.refused_storage + v.refused_storage,
-                                  sum.refused_streams + v.refused_streams,
-                                  sum.refused_consumers + v.refused_consumers,
-                                  sum.refused_server_memory + v.refused_server_memory,
-                                  sum.refused_server_storage + v.refused_server_storage,
-                                  sum.refused_no_limits + v.refused_no_limits,
-                                  sum.refused_other + v.refused_other};
-      }
+      for (const auto& t : a.soft_status()) sums[{name, t.tier}] += t.events;
   out << "Event counters" << (many ? " (sum over the servers)" : "") << ":\n";
   for (const auto& [key, v] : sums) {
     out << fmt::format("  account {} tier \"{}\": warnings raised {}, cleared {}; limit hits {}; refused", key.first, key.second,

@@ -309,7 +309,7 @@ class account_handle {
       if constexpr (L::repair_negative_usage) schedule_repair(e, s);
     }
     if (e.warn_armed.load(std::memory_order_relaxed)) [[unlikely]]
-      watch_usage(e, slot);  // docs/softlimits.md: off (one relaxed load) unless a warning level is set
+      watch_usage(e, slot);  // docs/soft-limits.md: off (one relaxed load) unless a warning level is set
   }
 
   /// Publish-time check before storing a message (docs/semantics.md#server-publish-check,
@@ -447,7 +447,7 @@ class account_handle {
     return {static_cast<std::uint64_t>(st_->api_total.load()), static_cast<std::uint64_t>(st_->api_errors.load())};
   }
 
-  // ---------------------------------------------------------------- soft limits (docs/softlimits.md)
+  // ---------------------------------------------------------------- soft limits (docs/soft-limits.md)
 
   /// Sets the warning levels of tier `tier_name` ("" for untiered limits),
   /// replacing the account default for it. Validated first: on error nothing
@@ -461,7 +461,7 @@ class account_handle {
     lock_t lk(st_->mu);
     tier_events out;
     if (const tier_t* e = st_->find_tier(tier_name)) e->counts.add_to(out);
-    if (const auto it = st_->stream_refusals.find(tier_name); it != st_->stream_refusals.end()) add_refusals(out, it->second);
+    if (const auto it = st_->stream_refusals.find(tier_name); it != st_->stream_refusals.end()) out += it->second;
     return out;
   }
 
@@ -480,7 +480,7 @@ class account_handle {
     for (const auto& [t, ev] : st_->stream_refusals) {
       tier_soft_status& s = m[t];
       s.tier = t;
-      add_refusals(s.events, ev);
+      s.events += ev;
     }
     std::vector<tier_soft_status> v;
     v.reserve(m.size());
@@ -894,18 +894,7 @@ class account_handle {
   }
   result<void> add_consumer_locked(detail::stream_record<P>& r, const consumer_request& q);
 
-  // ---------------------------------------------------------------- soft limits (docs/softlimits.md)
-
-  static void add_refusals(tier_events& into, const tier_events& from) noexcept {
-    into.refused_memory += from.refused_memory;
-    into.refused_storage += from.refused_storage;
-    into.refused_streams += from.refused_streams;
-    into.refused_consumers += from.refused_consumers;
-    into.refused_server_memory += from.refused_server_memory;
-    into.refused_server_storage += from.refused_server_storage;
-    into.refused_no_limits += from.refused_no_limits;
-    into.refused_other += from.refused_other;
-  }
+  // ---------------------------------------------------------------- soft limits (docs/soft-limits.md)
 
   /// Counts a refused create, update or consumer add of `c` against the tier
   /// whose limits applied (the untiered "" or the selector tier).

@@ -278,7 +278,7 @@ class basic_engine {
   /// concurrent reservations (account lock) and to the stream's usage updates
   /// (its spin lock). nats-server main does not do this (issue #2971).
   result<void> update_account_limits(std::string_view name, limits_map limits) {
-    std::vector<event> warnings;  // soft-limit flips (docs/softlimits.md), emitted without the locks
+    std::vector<event> warnings;  // soft-limit flips (docs/soft-limits.md), emitted without the locks
     auto r = update_limits_collecting(name, std::move(limits), warnings);
     for (const event& w : warnings) srv_->emit(w);
     return r;

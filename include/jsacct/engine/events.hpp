@@ -22,7 +22,7 @@ enum class event_kind : std::uint8_t {
   usage_repaired,        ///< drift repair moved local usage to the recomputed value (docs/semantics.md#drift-repair)
   remote_tiers_refused,  ///< a peer's usage update named more new tiers than remote_tier_caps allow
   remote_usage_expired,  ///< a silent peer's contribution left the totals (sweep_remote_usage)
-  // Soft limits (docs/softlimits.md): before = the value, after = the threshold crossed.
+  // Soft limits (docs/soft-limits.md): before = the value, after = the threshold crossed.
   usage_warning,                ///< bytes used (local + remote) reached the warning level of the tier's limit
   usage_warning_cleared,        ///< bytes used fell below the clear level
   reservation_warning,          ///< bytes reserved (Σ MaxBytes) reached the warning level

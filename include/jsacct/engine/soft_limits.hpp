@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Soft limits (docs/softlimits.md): a warning fraction per limit, raised and
+/// Soft limits (docs/soft-limits.md): a warning fraction per limit, raised and
 /// cleared with hysteresis, and per-tier event counters in the manner of
 /// cgroup `memory.events` (warnings, limit hits, refusals by reason).
 #pragma once
@@ -153,6 +153,21 @@ struct tier_events {
   std::uint64_t refused_no_limits = 0;       ///< the tier has no limits (10120)
   std::uint64_t refused_other = 0;           ///< any other refusal (bad config, caps, ...)
   friend bool operator==(const tier_events&, const tier_events&) = default;
+  /// Adds every counter of `o` (sums over tiers, servers or sources).
+  tier_events& operator+=(const tier_events& o) noexcept {
+    warnings_raised += o.warnings_raised;
+    warnings_cleared += o.warnings_cleared;
+    limit_hits += o.limit_hits;
+    refused_memory += o.refused_memory;
+    refused_storage += o.refused_storage;
+    refused_streams += o.refused_streams;
+    refused_consumers += o.refused_consumers;
+    refused_server_memory += o.refused_server_memory;
+    refused_server_storage += o.refused_server_storage;
+    refused_no_limits += o.refused_no_limits;
+    refused_other += o.refused_other;
+    return *this;
+  }
 };
 
 /// A tier's counters and which warnings are raised now.

@@ -86,7 +86,7 @@ struct alignas(cache_line) tier_entry {
   /// A drift repair of this tier and storage is queued or about to run: at most
   /// one waits per account, tier and storage (docs/semantics.md#drift-repair).
   std::array<std::atomic<bool>, 2> repair_pending{};
-  /// A usage warning level is armed in this tier (docs/softlimits.md): the one
+  /// A usage warning level is armed in this tier (docs/soft-limits.md): the one
   /// load soft limits add to a usage update, on the line it writes anyway.
   std::atomic<bool> warn_armed{false};
   // Read by publish checks, written rarely (limit changes, remote updates):
@@ -104,7 +104,7 @@ struct alignas(cache_line) tier_entry {
   std::size_t remote_nodes = 0;       ///< peers holding a (non-zero) contribution to this tier
   std::size_t reservation_holds = 0;  ///< peers with a reservation declared in this tier
   bool pinned = false;                ///< used locally (a tier_ref or a stream has its address): kept for the account's life
-  // Soft limits (docs/softlimits.md), cold: the state is allocated under the
+  // Soft limits (docs/soft-limits.md), cold: the state is allocated under the
   // account mutex when a warning level first applies, and kept.
   std::atomic<tier_soft_state*> soft{nullptr};
   std::unique_ptr<tier_soft_state> soft_owner;
@@ -576,7 +576,7 @@ struct account_state {
   /// Peers' reports, declarations and removals: null until the account hears of a peer.
   std::unique_ptr<cluster_state<P>> cluster;
   std::int64_t consumers = 0;
-  // Soft limits (docs/softlimits.md), guarded by `mu`.
+  // Soft limits (docs/soft-limits.md), guarded by `mu`.
   std::atomic<bool> soft_any{false};  ///< a warning level was set: creates, deletes and limit changes re-evaluate
   std::map<std::string, warning_levels, std::less<>> soft_levels;   ///< per tier
   std::optional<warning_levels> soft_default;                       ///< for tiers without their own

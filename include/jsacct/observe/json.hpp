@@ -296,7 +296,7 @@ void from_json(const J& j, jetstream_config& c) {
   json_detail::get_opt(j, "strict", c.strict);
 }
 
-// ------------------------------------------------------------------ soft limits (docs/softlimits.md)
+// ------------------------------------------------------------------ soft limits (docs/soft-limits.md)
 
 /// tier_events: every counter, always, in declaration order.
 template <json_value J>

@@ -31,7 +31,7 @@
 /// | `jsacct_account_api_requests_total` | counter | `account` |
 /// | `jsacct_account_api_errors_total` | counter | `account` |
 ///
-/// Soft-limit series (`write_prometheus_soft_limits`, docs/softlimits.md),
+/// Soft-limit series (`write_prometheus_soft_limits`, docs/soft-limits.md),
 /// for the accounts passed in, one series per tier of `account_handle::soft_status()`:
 ///
 /// | metric | type | labels |
