@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Soft limits (docs/softlimits.md) on the usage hot path: account_handle::update_usage
+// Soft limits (docs/soft-limits.md) on the usage hot path: account_handle::update_usage
 // (tier with limits, file, ±128 alternating) with no warning levels (the
 // default: one relaxed load of the tier's armed flag), with a level armed but
 // far below it (the out-of-line check runs and finds nothing to flip), and

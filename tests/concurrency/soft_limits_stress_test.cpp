@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Soft limits under concurrent updaters (docs/softlimits.md): a warning flips
+// Soft limits under concurrent updaters (docs/soft-limits.md): a warning flips
 // with one exchange, so raises and clears alternate whatever the interleaving,
 // every flip is counted and emitted once, and the last state matches the value.
 #include <doctest/doctest.h>

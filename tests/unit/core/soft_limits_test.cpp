@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// docs/softlimits.md: warning levels, thresholds with hysteresis, warning
+// docs/soft-limits.md: warning levels, thresholds with hysteresis, warning
 // events and the per-tier event counters.
 #include "core_helpers.hpp"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// observe/json.hpp: tier_events and tier_soft_status as JSON (docs/softlimits.md).
+// observe/json.hpp: tier_events and tier_soft_status as JSON (docs/soft-limits.md).
 #include <doctest/doctest.h>
 
 #include <string>

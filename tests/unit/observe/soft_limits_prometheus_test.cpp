@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// observe/prometheus.hpp: the soft-limit series (docs/softlimits.md) of an
+// observe/prometheus.hpp: the soft-limit series (docs/soft-limits.md) of an
 // engine whose counters are known, line by line.
 #include <doctest/doctest.h>
 
