@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "jsacct/engine/events.hpp"
 #include "jsacct/error.hpp"
