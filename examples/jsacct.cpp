@@ -161,12 +161,11 @@ struct scenario_command {
       write_canonical(out, doc);
     else if (format == "text")
       write_report(out, sc, r, doc, semantics);
-    if (warn_at > 0 && format == "text")
-      write_warnings(out, r, warnings, warn_at);
     else if (format == "csv")
       write_csv(out, report_rows(sc, r, semantics));
     else
       write_json_rows(out, report_rows(sc, r, semantics));
+    if (report && format == "text" && warn_at > 0) write_warnings(out, r, warnings, warn_at);
     std::cout << out.str();
     return exit_ok;
   }
