@@ -284,12 +284,7 @@ class account_handle {
   /// A tier of this account, created on first use (takes the account lock once).
   tier_ref<T> tier(std::string_view name) {
     lock_t lk(st_->mu);
-    tier_t* e = st_->tier(name);
-    if (st_->soft_any.load(std::memory_order_relaxed) && e->soft.load(std::memory_order_relaxed) == nullptr) {
-      lk.unlock();
-      soft_after_change();  // a new tier gets the default warning levels
-    }
-    return tier_ref<T>(e);
+    return tier_ref<T>(st_->tier(name));
   }
   /// A handle for peer `node`'s usage updates (apply_usage_update with a
   /// peer_handle, docs/cluster.md#peer-handles). No lock, creates nothing.
@@ -902,33 +897,7 @@ class account_handle {
     JSACCT_TRY {
       lock_t lk(st_->mu);
       const std::string t = st_->untiered_tier() != nullptr ? std::string() : bucket_of(c);
-      tier_events& ev = st_->stream_refusals[t];
-      switch (detail::reason_of(why, usage_slot(c.storage))) {
-        case detail::refusal_reason::memory:
-          ++ev.refused_memory;
-          break;
-        case detail::refusal_reason::storage:
-          ++ev.refused_storage;
-          break;
-        case detail::refusal_reason::streams:
-          ++ev.refused_streams;
-          break;
-        case detail::refusal_reason::consumers:
-          ++ev.refused_consumers;
-          break;
-        case detail::refusal_reason::server_memory:
-          ++ev.refused_server_memory;
-          break;
-        case detail::refusal_reason::server_storage:
-          ++ev.refused_server_storage;
-          break;
-        case detail::refusal_reason::no_limits:
-          ++ev.refused_no_limits;
-          break;
-        default:
-          ++ev.refused_other;
-          break;
-      }
+      ++detail::refusals_of(st_->stream_refusals[t], detail::reason_of(why, usage_slot(c.storage)));
     }
     JSACCT_CATCH_ALL {  // out of memory for a new tier's counters: the refusal stands, uncounted
     }
@@ -1067,6 +1036,13 @@ class account_handle {
     for (const event& ev : out) st_->server->emit(ev);
   }
 
+  /// soft_after_change for noexcept callers: out of memory leaves the warnings
+  /// as they were until the next re-evaluation.
+  void soft_after_change_quiet() noexcept {
+    JSACCT_TRY { soft_after_change(); }
+    JSACCT_CATCH_ALL {}
+  }
+
   /// update_usage's soft-limit check of `e`'s usage in `slot`: one
   /// compare-exchange per flip; after a flip the total is read again (a few
   /// rounds at most), so the last flipper leaves the warning matching the value.
@@ -1183,6 +1159,8 @@ class [[nodiscard]] stream_reservation {
       // Also after the account was disabled: the dying handle releases the server
       // reservation, which main keeps until a restart (docs/semantics.md#diff-disabled-handle-release).
       if (!rec_->deleted.load(std::memory_order_relaxed)) acct_.unregister_locked(*rec_);
+      lk.unlock();
+      acct_.soft_after_change_quiet();  // reservation and stream-count warnings may clear
     }
     rec_.reset();
     owns_ = false;

@@ -208,6 +208,28 @@ constexpr refusal_reason reason_of(errc e, std::size_t slot) noexcept {
   }
 }
 
+/// The refusal counter of `e` for reason `r`.
+constexpr std::uint64_t& refusals_of(tier_events& e, refusal_reason r) noexcept {
+  switch (r) {
+    case refusal_reason::memory:
+      return e.refused_memory;
+    case refusal_reason::storage:
+      return e.refused_storage;
+    case refusal_reason::streams:
+      return e.refused_streams;
+    case refusal_reason::consumers:
+      return e.refused_consumers;
+    case refusal_reason::server_memory:
+      return e.refused_server_memory;
+    case refusal_reason::server_storage:
+      return e.refused_server_storage;
+    case refusal_reason::no_limits:
+      return e.refused_no_limits;
+    default:
+      return e.refused_other;
+  }
+}
+
 /// tier_events as relaxed atomics: counted from lock-free refusal paths.
 struct tier_event_counters {
   std::atomic<std::uint64_t> raised{0}, cleared{0}, limit_hits{0};
@@ -220,10 +242,7 @@ struct tier_event_counters {
     into.warnings_raised += get(raised);
     into.warnings_cleared += get(cleared);
     into.limit_hits += get(limit_hits);
-    std::uint64_t* const out[8] = {&into.refused_memory,    &into.refused_storage,       &into.refused_streams,
-                                   &into.refused_consumers, &into.refused_server_memory, &into.refused_server_storage,
-                                   &into.refused_no_limits, &into.refused_other};
-    for (std::size_t i = 0; i < refused.size(); ++i) *out[i] += get(refused[i]);
+    for (std::size_t i = 0; i < refused.size(); ++i) refusals_of(into, static_cast<refusal_reason>(i)) += get(refused[i]);
   }
 };
 

@@ -343,3 +343,36 @@ TEST_CASE("soft limits: refusals are counted by reason; publish refusals are lim
   CHECK(err(other.create_stream(file("x", -1, 9))) == errc::stream_invalid_config);  // replicas > 5: other
   CHECK(other.events("").refused_other == 1);
 }
+
+TEST_CASE("soft limits: a stream released by its owning handle clears the reservation warning it raised") {
+  fixture f;
+  auto acc = enable(f.eng, "a", untiered(lim(-1, 1000)));
+  REQUIRE(acc.set_warning_levels("", {0, 0.5, 0, 0, 0}).ok());
+  {
+    auto s = create(acc, file("s", 500));
+    REQUIRE(f.warnings().size() == 1);
+    CHECK(f.warnings()[0].kind == event_kind::reservation_warning);
+  }  // the handle dies: the stream and its reservation leave
+  REQUIRE(f.warnings().size() == 2);
+  CHECK(f.warnings()[1].kind == event_kind::reservation_warning_cleared);
+  CHECK(f.warnings()[1].before == 0);
+  CHECK(f.warnings()[1].after == 500);
+}
+
+TEST_CASE("soft limits: a tier that gains limits later is armed by the limits change") {
+  fixture f;
+  auto acc = enable(f.eng, "a", limits_map{{"R1", lim(-1, 1000)}});
+  REQUIRE(acc.set_default_warning_levels({0, 0.5, 0, 0, 0}).ok());
+  const auto t = acc.tier("R3");  // no limits yet: disarmed
+  acc.update_usage(t, storage_type::file, 600);
+  CHECK(f.warnings().empty());
+  REQUIRE(f.eng.update_account_limits("a", limits_map{{"R1", lim(-1, 1000)}, {"R3", lim(-1, 1000)}}).ok());
+  REQUIRE(f.warnings().size() == 1);  // 600 >= 500 at once
+  CHECK(f.warnings()[0].tier == "R3");
+  acc.update_usage(t, storage_type::file, -200);
+  REQUIRE(f.warnings().size() == 2);
+  CHECK(f.warnings()[1].kind == event_kind::usage_warning_cleared);
+  // Disabled accounts refuse new levels.
+  REQUIRE(f.eng.disable_account("a").ok());
+  CHECK(err(acc.set_warning_levels("R1", {})) == errc::not_enabled_for_account);
+}
