@@ -129,6 +129,7 @@ struct scenario_command {
   std::string progress = "auto";
   std::string limit_change = "apply";
   int progress_delay_ms = 1000;
+  double warn_at = 0;  ///< report --warn-at: soft-limit warning fraction (0: off)
   CLI::App* app = nullptr;
 
   void add(CLI::App& parent) {
@@ -137,6 +138,11 @@ struct scenario_command {
                                              : "replay a scenario and print every operation's result in the oracle's "
                                                "canonical form");
     add_semantics(*app, semantics);
+    if (report)
+      app->add_option("--warn-at", warn_at,
+                      "text report: warn at this fraction of every limit (0 < F <= 1), list the warnings and event counters")
+          ->check(CLI::Range(0.0, 1.0))
+          ->type_name("FRACTION");
     if (report)
       app->add_option("--format", format, "text (default), json or csv: one row per account and tier (columns below)")
           ->check(one_of({"text", "json", "csv"}))
@@ -164,9 +170,14 @@ struct scenario_command {
   template <class Engine>
   int run_with(const scenario& sc) {
     replayer<Engine> r(sc, jsacct::parse_limit_change_policy(limit_change).value_or(jsacct::limit_change_policy::apply));
+    warning_log warnings;
+    if (warn_at > 0) r.on_started = [&](auto& sim) { arm_warnings(sim, warn_at, warnings); };
     const bool show = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO) == 1);
     progress_meter meter(std::cerr, show, std::chrono::milliseconds(progress_delay_ms));
-    const auto doc = r.run([&](std::size_t done, std::size_t total) { meter.update(done, total); });
+    const auto doc = r.run([&](std::size_t done, std::size_t total) {
+      warnings.ops_done = done;
+      meter.update(done, total);
+    });
     meter.finish();
     std::ostringstream out;
     if (!report)
@@ -177,6 +188,7 @@ struct scenario_command {
       write_csv(out, report_rows(sc, r, semantics));
     else
       write_json_rows(out, report_rows(sc, r, semantics));
+    if (report && format == "text" && warn_at > 0) write_warnings(out, r, warnings, warn_at);
     std::cout << out.str();
     return exit_ok;
   }

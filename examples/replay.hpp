@@ -61,12 +61,16 @@ class replayer {
       return doc;
     }
     doc["startup"] = json{{"ok", true}};
+    if (on_started) on_started(sim_);
     for (const auto& op : sc.ops) {
       doc["results"].push_back(exec(op));
       if (on_op) on_op(op.index + 1, sc.ops.size());
     }
     return doc;
   }
+
+  /// Called once the servers are up, before the first op (`report --warn-at`).
+  std::function<void(cluster_type&)> on_started;
 
   const std::vector<decision>& rejections() const { return sim_.rejections; }
   /// The account_update ops run, in order.

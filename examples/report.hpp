@@ -9,10 +9,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <jsacct/jsacct.hpp>
@@ -180,6 +184,64 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
   out << fmt::format("  {}, {}, {}, {} ({}{})\n", count_of(enabled, "account"), count_of(n_streams, "stream"),
                      count_of(n_consumers, "consumer"), count_of(messages, "message"), iec_bytes(bytes),
                      servers > 1 ? " stored per replica" : "");
+}
+
+/// `report --warn-at`: the soft-limit warnings of a replay (docs/soft-limits.md), with the op that caused each.
+struct warning_log {
+  struct entry {
+    std::size_t op;  ///< index of the op in the scenario's ops
+    std::size_t server;
+    jsacct::event ev;
+  };
+  std::vector<entry> entries;
+  std::size_t ops_done = 0;  ///< kept current by the caller: the next event belongs to op #ops_done+1
+};
+
+/// Sets `fraction` on every tier and resource of every enabled account on
+/// every server, and records their warning events in `log`.
+template <class Cluster>
+void arm_warnings(Cluster& sim, double fraction, warning_log& log) {
+  for (std::size_t i = 0; i < sim.servers.size(); ++i) {
+    auto& s = sim.servers[i];
+    s.eng->set_event_sink([&log, i](const jsacct::event& e) {
+      if (jsacct::is_warning_event(e.kind)) log.entries.push_back({log.ops_done, i, e});
+    });
+    for (auto& entry : s.accts)
+      if (auto r = entry.second.set_default_warning_levels(jsacct::warn_all_at(fraction)); !r)
+        throw std::runtime_error("--warn-at on account " + entry.first + ": " + r.error().text());
+  }
+}
+
+/// The warning events and, per account and tier (summed over the servers), the event counters.
+template <class R>
+void write_warnings(std::ostream& out, const R& r, const warning_log& log, double fraction) {
+  const bool many = r.servers().size() > 1;
+  out << fmt::format("\nSoft limits: warning at {:g}% of every limit; warning events: {}\n", fraction * 100,
+                     log.entries.empty() ? std::string("none") : std::to_string(log.entries.size()));
+  for (const auto& e : log.entries)
+    out << "  " << op_label(e.op) << (many ? fmt::format(" server {}", e.server + 1) : std::string()) << ": " << e.ev.text
+        << "\n";
+  std::map<std::pair<std::string, std::string>, jsacct::tier_events> sums;
+  for (const auto& s : r.servers())
+    for (const auto& [name, a] : s.accts)
+      for (const auto& t : a.soft_status()) sums[{name, t.tier}] += t.events;
+  out << "Event counters" << (many ? " (sum over the servers)" : "") << ":\n";
+  for (const auto& [key, v] : sums) {
+    out << fmt::format("  account {} tier \"{}\": warnings raised {}, cleared {}; limit hits {}; refused", key.first, key.second,
+                       v.warnings_raised, v.warnings_cleared, v.limit_hits);
+    const std::pair<const char*, std::uint64_t> reasons[] = {{"memory", v.refused_memory},
+                                                             {"storage", v.refused_storage},
+                                                             {"streams", v.refused_streams},
+                                                             {"consumers", v.refused_consumers},
+                                                             {"server_memory", v.refused_server_memory},
+                                                             {"server_storage", v.refused_server_storage},
+                                                             {"no_limits", v.refused_no_limits},
+                                                             {"other", v.refused_other}};
+    std::string listed;
+    for (const auto& [why, n] : reasons)
+      if (n != 0) listed += fmt::format("{} {} {}", listed.empty() ? "" : ",", why, n);
+    out << (listed.empty() ? " none" : listed) << "\n";
+  }
 }
 
 }  // namespace jsacct_cli

@@ -19,6 +19,7 @@
 #include "jsacct/engine/events.hpp"
 #include "jsacct/engine/limit_change.hpp"
 #include "jsacct/engine/reconcile.hpp"
+#include "jsacct/engine/soft_limits.hpp"
 #include "jsacct/engine/views.hpp"
 #include "jsacct/error.hpp"
 #include "jsacct/friendly_bytes.hpp"

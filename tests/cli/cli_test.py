@@ -64,6 +64,7 @@ def main(argv):
                          (["report", "--format", "xml", demo], '--format: "xml" (allowed: text, json, csv)'),
                          (["replay", "--semantics", "v3", demo], '"v3" (allowed: main, v2.9)'),
                          (["validate", "--probe-disk", "-1", demo], '"-1" (allowed: a byte count'),
+                         (["report", "--warn-at", "1.5", demo], "--warn-at: Value 1.5 not in range"),
                          (["replay", demo, demo], "not expected"), ([], "A subcommand is required")):
         p = run(cli, args)
         lines = p.stderr.splitlines()
@@ -130,6 +131,15 @@ def main(argv):
     refused = [r["i"] for r in results if r.get("ok") is False]
     shown = [int(m) - 1 for m in re.findall(r"^  op #(\d+) ", text, re.M)]
     check("op #N is ops[N-1]", shown == refused and refused, f"{shown} vs {refused}")
+
+    # report --warn-at (docs/soft-limits.md): the same report, then the warnings and the counters.
+    check("no soft-limit section without --warn-at", "Soft limits:" not in text and "Event counters" not in text, text[-400:])
+    warned = run(cli, ["report", "--warn-at", "0.5", demo])
+    check("--warn-at appends warnings and counters", warned.returncode == 0 and warned.stdout.startswith(text)
+          and "\nSoft limits: warning at 50% of every limit; warning events: " in warned.stdout
+          and re.search(r'^  op #\d+: Account "ORDERS" tier "": storage_reserved \d+ reached warning level \d+$', warned.stdout, re.M)
+          and re.search(r'^  account ORDERS tier "": warnings raised \d+, cleared \d+; limit hits \d+; refused ', warned.stdout, re.M),
+          warned.stdout[len(text):])
     check("publish refusal counts messages", "(18 of 150 messages refused)" in text, text)
 
     reservation_policies(cli, demo, cluster)

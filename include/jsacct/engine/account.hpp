@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <range/v3/range/conversion.hpp>
 #include <range/v3/view/map.hpp>
@@ -25,6 +26,7 @@
 
 #include "jsacct/charging/charging_policies.hpp"
 #include "jsacct/engine/limit_change.hpp"
+#include "jsacct/engine/soft_limits.hpp"
 #include "jsacct/engine/state.hpp"
 #include "jsacct/engine/stream_caps.hpp"
 #include "jsacct/engine/views.hpp"
@@ -309,6 +311,8 @@ class account_handle {
       st_->underflows.add(1);  // counted, never hidden (docs/cluster.md#reconciliation)
       if constexpr (L::repair_negative_usage) schedule_repair(e, s);
     }
+    if (e.warn_armed.load(std::memory_order_relaxed)) [[unlikely]]
+      watch_usage(e, slot);  // docs/soft-limits.md: off (one relaxed load) unless a warning level is set
   }
 
   /// Publish-time check before storing a message (docs/semantics.md#server-publish-check,
@@ -449,6 +453,47 @@ class account_handle {
     return {static_cast<std::uint64_t>(st_->api_total.load()), static_cast<std::uint64_t>(st_->api_errors.load())};
   }
 
+  // ---------------------------------------------------------------- soft limits (docs/soft-limits.md)
+
+  /// Sets the warning levels of tier `tier_name` ("" for untiered limits),
+  /// replacing the account default for it. Validated first: on error nothing
+  /// changes. The new thresholds apply at once (warnings may rise or clear now).
+  result<void> set_warning_levels(std::string_view tier_name, const warning_levels& l) { return set_levels(&tier_name, l); }
+  /// Sets the warning levels of every tier without levels of its own.
+  result<void> set_default_warning_levels(const warning_levels& l) { return set_levels(nullptr, l); }
+
+  /// The event counters of tier `tier_name` (zero for a tier never seen).
+  tier_events events(std::string_view tier_name) const {
+    lock_t lk(st_->mu);
+    tier_events out;
+    if (const tier_t* e = st_->find_tier(tier_name)) e->counts.add_to(out);
+    if (const auto it = st_->stream_refusals.find(tier_name); it != st_->stream_refusals.end()) out += it->second;
+    return out;
+  }
+
+  /// Counters and raised warnings of every tier that has an entry or a
+  /// counted refusal, sorted by tier name.
+  std::vector<tier_soft_status> soft_status() const {
+    lock_t lk(st_->mu);
+    std::map<std::string, tier_soft_status, std::less<>> m;
+    for (const auto& e : st_->tiers) {
+      tier_soft_status& s = m[e->name];
+      s.tier = e->name;
+      e->counts.add_to(s.events);
+      if (const detail::tier_soft_state* soft = e->soft.load(std::memory_order_acquire))
+        for (std::size_t i = 0; i < soft_resource_count; ++i) s.raised[i] = soft->watch[i].raised.load(std::memory_order_acquire);
+    }
+    for (const auto& [t, ev] : st_->stream_refusals) {
+      tier_soft_status& s = m[t];
+      s.tier = t;
+      s.events += ev;
+    }
+    std::vector<tier_soft_status> v;
+    v.reserve(m.size());
+    for (auto& [_, s] : m) v.push_back(std::move(s));
+    return v;
+  }
+
   // ---------------------------------------------------------------- streams (docs/semantics.md#stream-flows)
 
   /// The standalone stream-create flow of docs/semantics.md#stream-create (steps 2–8, the accounting
@@ -459,6 +504,7 @@ class account_handle {
   result<stream_reservation<T>> create_stream(const stream_config& raw, const create_options& o = {}) {
     auto r = create_stream_impl(raw, o);
     if (!r) note_refusal(raw, r.error());
+    soft_after_change();
     return r;
   }
 
@@ -596,6 +642,8 @@ class account_handle {
   }
 
   errc refused(event_kind k, const tier_t& e, storage_type s, errc why) const noexcept {
+    e.counts.limit_hits.fetch_add(1, std::memory_order_relaxed);
+    e.counts.count_refusal(detail::reason_of(why, usage_slot(s)));
     const auto& srv = *st_->server;
     if (srv.events) {
       JSACCT_TRY { srv.events(event{k, st_->name, e.name, s, 0, 0, why, std::string(find_error(why)->description)}); }
@@ -883,6 +931,7 @@ class account_handle {
   /// Report a refused create/update (after the account lock is released).
   void note_refusal(const stream_config& c, const api_error& e) const noexcept {
     const auto& srv = *st_->server;
+    count_stream_refusal(c, e.id());
     if (!srv.events) return;
     JSACCT_TRY {
       const auto t = srv.selector.tier_of(c);
@@ -893,6 +942,182 @@ class account_handle {
     }
   }
   result<void> add_consumer_locked(detail::stream_record<P>& r, const consumer_request& q);
+
+  // ---------------------------------------------------------------- soft limits (docs/soft-limits.md)
+
+  /// Counts a refused create, update or consumer add of `c` against the tier
+  /// whose limits applied (the untiered "" or the selector tier).
+  void count_stream_refusal(const stream_config& c, errc why) const noexcept {
+    JSACCT_TRY {
+      lock_t lk(st_->mu);
+      const std::string t = st_->untiered_tier() != nullptr ? std::string() : bucket_of(c);
+      ++detail::refusals_of(st_->stream_refusals[t], detail::reason_of(why, usage_slot(c.storage)));
+    }
+    JSACCT_CATCH_ALL {  // out of memory for a new tier's counters: the refusal stands, uncounted
+    }
+  }
+
+  result<void> set_levels(const std::string_view* tier_name, const warning_levels& l) {
+    if (auto v = validate_warning_levels(l); !v) return v;
+    {
+      lock_t lk(st_->mu);
+      if (st_->removed) return errc::not_enabled_for_account;
+      if (tier_name != nullptr)
+        st_->soft_levels.insert_or_assign(std::string(*tier_name), l);
+      else
+        st_->soft_default = l;
+      st_->soft_any.store(true, std::memory_order_relaxed);
+    }
+    soft_after_change();
+    return {};
+  }
+
+  /// The value `r` watches in tier `e`. Caller holds `mu`.
+  std::int64_t soft_value_locked(const tier_t& e, soft_resource r) const noexcept {
+    const bool all = e.name.empty();  // untiered limits cover every stream
+    switch (r) {
+      case soft_resource::memory_used:
+        return e.total(0);
+      case soft_resource::storage_used:
+        return e.total(1);
+      case soft_resource::memory_reserved:
+      case soft_resource::storage_reserved: {
+        const auto [m, f] = reserved_storage_locked(e.name);
+        return static_cast<std::int64_t>(r == soft_resource::memory_reserved ? m : f);
+      }
+      case soft_resource::streams: {
+        if (all) return static_cast<std::int64_t>(st_->streams.size());
+        const detail::reservation_bucket* bk = st_->find_bucket(e.name);
+        return bk == nullptr ? 0 : bk->streams;
+      }
+      default: {
+        std::int64_t most = 0;
+        for (const auto& [_, rec] : st_->streams)
+          if (all || rec->bucket->name == e.name) most = std::max(most, rec->limitable_consumers);
+        return most;
+      }
+    }
+  }
+
+  /// The limit `r` is watched against.
+  static std::int64_t soft_limit_of(const account_limits& l, soft_resource r) noexcept {
+    switch (r) {
+      case soft_resource::memory_used:
+      case soft_resource::memory_reserved:
+        return l.max_memory;
+      case soft_resource::storage_used:
+      case soft_resource::storage_reserved:
+        return l.max_store;
+      case soft_resource::streams:
+        return l.max_streams;
+      default:
+        return l.max_consumers;
+    }
+  }
+
+  /// Counts a flip of `r` in `e` (+1 raised, -1 cleared) at `value` and, when
+  /// an event sink is set, appends its event to `out`.
+  void soft_flip(const tier_t& e, soft_resource r, int flip, std::int64_t value, std::int64_t threshold,
+                 std::vector<event>& out) const {
+    (flip > 0 ? e.counts.raised : e.counts.cleared).fetch_add(1, std::memory_order_relaxed);
+    if (st_->server->events) out.push_back(soft_event(e, r, flip, value, threshold));
+  }
+  /// The event of a flip (see soft_flip).
+  event soft_event(const tier_t& e, soft_resource r, int flip, std::int64_t value, std::int64_t threshold) const {
+    const bool mem = r == soft_resource::memory_used || r == soft_resource::memory_reserved;
+    std::string text = "Account \"" + st_->name + "\" tier \"" + e.name + "\": " + std::string(to_string(r)) + " " +
+                       std::to_string(value) + (flip > 0 ? " reached warning level " : " fell below clear level ") +
+                       std::to_string(threshold);
+    return event{warning_event(r, flip > 0),
+                 st_->name,
+                 e.name,
+                 mem ? storage_type::memory : storage_type::file,
+                 value,
+                 threshold,
+                 errc::none,
+                 std::move(text)};
+  }
+
+  /// Recomputes every tier's thresholds from its levels and limits and
+  /// evaluates every watched value; the flips' events go to `out`. Caller holds `mu`.
+  void soft_refresh_locked(std::vector<event>& out) {
+    for (const auto& ep : st_->tiers) {
+      tier_t& e = *ep;
+      const warning_levels* lv = nullptr;
+      if (const auto it = st_->soft_levels.find(e.name); it != st_->soft_levels.end())
+        lv = &it->second;
+      else if (st_->soft_default)
+        lv = &*st_->soft_default;
+      detail::tier_soft_state* soft = e.soft.load(std::memory_order_relaxed);
+      if (soft == nullptr) {
+        if (lv == nullptr) continue;
+        e.soft_owner = std::make_unique<detail::tier_soft_state>();
+        soft = e.soft_owner.get();
+        e.soft.store(soft, std::memory_order_release);
+      }
+      const warning_levels levels = lv != nullptr ? *lv : warning_levels{};
+      soft->levels = levels;
+      const account_limits lim = e.limits.load();
+      bool usage_armed = false;
+      for (std::size_t i = 0; i < soft_resource_count; ++i) {
+        const auto r = static_cast<soft_resource>(i);
+        detail::soft_watch& w = soft->watch[i];
+        const warning_threshold th = threshold_of(soft_limit_of(lim, r), fraction_of(levels, r), levels.hysteresis);
+        w.clear_below.store(th.clear_below, std::memory_order_release);
+        w.raise_at.store(th.raise_at, std::memory_order_release);
+        if (!th.armed()) {  // disarmed while raised (level off, limit gone): cleared, with threshold -1
+          if (w.raised.exchange(false, std::memory_order_acq_rel)) soft_flip(e, r, -1, soft_value_locked(e, r), -1, out);
+          continue;
+        }
+        if (i < 2) usage_armed = true;
+        std::int64_t value = 0;
+        if (const int flip = w.evaluate([&] { return soft_value_locked(e, r); }, value); flip != 0)
+          soft_flip(e, r, flip, value, flip > 0 ? th.raise_at : th.clear_below, out);
+      }
+      e.warn_armed.store(usage_armed, std::memory_order_relaxed);
+    }
+  }
+
+  /// After a change that may move a watched value or threshold: re-evaluate
+  /// (under the lock) and emit the flips (after it). Nothing without levels.
+  void soft_after_change() {
+    if (!st_->soft_any.load(std::memory_order_relaxed)) return;
+    std::vector<event> out;
+    {
+      lock_t lk(st_->mu);
+      soft_refresh_locked(out);
+    }
+    for (const event& ev : out) st_->server->emit(ev);
+  }
+
+  /// soft_after_change for noexcept callers: out of memory leaves the warnings
+  /// as they were until the next re-evaluation.
+  void soft_after_change_quiet() noexcept {
+    JSACCT_TRY { soft_after_change(); }
+    JSACCT_CATCH_ALL {}
+  }
+
+  /// update_usage's soft-limit check of `e`'s usage in `slot`: one
+  /// compare-exchange per flip; after a flip the total is read again (a few
+  /// rounds at most), so the last flipper leaves the warning matching the value.
+  [[gnu::noinline, gnu::cold]] void watch_usage(tier_t& e, std::size_t slot) const noexcept {
+    detail::tier_soft_state* soft = e.soft.load(std::memory_order_acquire);
+    if (soft == nullptr) return;
+    detail::soft_watch& w = soft->watch[slot];
+    const auto r = static_cast<soft_resource>(slot);
+    for (int rounds = 0; rounds < 4; ++rounds) {
+      std::int64_t value = 0;
+      const int flip = w.evaluate([&] { return e.total(slot); }, value);
+      if (flip == 0) return;
+      const std::int64_t th =
+          flip > 0 ? w.raise_at.load(std::memory_order_relaxed) : w.clear_below.load(std::memory_order_relaxed);
+      (flip > 0 ? e.counts.raised : e.counts.cleared).fetch_add(1, std::memory_order_relaxed);
+      if (!st_->server->events) continue;
+      JSACCT_TRY { st_->server->emit(soft_event(e, r, flip, value, th)); }
+      JSACCT_CATCH_ALL {  // out of memory for the text: the flip is counted, its event is lost
+      }
+    }
+  }
 
   /// Queues a drift repair of `e`'s `s` usage unless one is pending already: a
   /// usage that stays negative queues one task, not one per update.
@@ -988,6 +1213,8 @@ class [[nodiscard]] stream_reservation {
       // Also after the account was disabled: the dying handle releases the server
       // reservation, which main keeps until a restart (docs/semantics.md#diff-disabled-handle-release).
       if (!rec_->deleted.load(std::memory_order_relaxed)) acct_.unregister_locked(*rec_);
+      lk.unlock();
+      acct_.soft_after_change_quiet();  // reservation and stream-count warnings may clear
     }
     rec_.reset();
     owns_ = false;
@@ -1020,15 +1247,22 @@ class [[nodiscard]] stream_reservation {
       r = acct_.update_stream_locked(*rec_, raw_new, o);
     }
     if (!r) acct_.note_refusal(raw_new, r.error());
+    acct_.soft_after_change();
     return r;
   }
 
   /// docs/semantics.md#max-consumers: create a consumer on this stream (10026 at the effective cap, 10120 without limits).
   result<void> add_consumer(const consumer_request& q) {
-    lock_t lk(acct_.st_->mu);
-    if (acct_.st_->removed) return errc::not_enabled_for_account;
-    if (rec_->deleted.load(std::memory_order_relaxed)) return errc::stream_not_found;
-    return acct_.add_consumer_locked(*rec_, q);
+    result<void> r;
+    {
+      lock_t lk(acct_.st_->mu);
+      if (acct_.st_->removed) return errc::not_enabled_for_account;
+      if (rec_->deleted.load(std::memory_order_relaxed)) return errc::stream_not_found;
+      r = acct_.add_consumer_locked(*rec_, q);
+    }
+    if (!r) acct_.count_stream_refusal(rec_->cfg, r.error().id());
+    acct_.soft_after_change();
+    return r;
   }
   /// A consumer of this stream was deleted (nothing once the stream was deleted).
   void remove_consumer(bool limitable = true) {
@@ -1038,6 +1272,8 @@ class [[nodiscard]] stream_reservation {
     if (limitable && rec_->limitable_consumers > 0) rec_->limitable_consumers -= 1;
     rec_->tier.load()->consumers -= 1;
     acct_.st_->consumers -= 1;
+    lk.unlock();
+    acct_.soft_after_change();
   }
   std::int64_t consumers() const noexcept { return rec_->consumers; }
 
@@ -1227,6 +1463,8 @@ result<void> account_handle<T>::delete_stream(std::string_view name) {
   auto it = st_->streams.find(name);
   if (it == st_->streams.end()) return errc::stream_not_found;
   unregister_locked(*it->second);
+  lk.unlock();
+  soft_after_change();
   return {};
 }
 

@@ -301,6 +301,27 @@ class basic_engine {
   /// the new limits. Any change drops the allowance of an earlier keep_existing.
   result<limit_change_report> change_account_limits(std::string_view name, limits_map limits,
                                                     limit_change_policy on_over = limit_change_policy::apply) {
+    std::vector<event> warnings;  // soft-limit flips (docs/soft-limits.md), emitted without the locks
+    auto r = change_limits_collecting(name, std::move(limits), on_over, warnings);
+    for (const event& w : warnings) srv_->emit(w);
+    return r;
+  }
+
+  /// What change_account_limits(name, limits) would find over the new limits,
+  /// without changing anything (the report's policy is `apply`). 10039 when the
+  /// account is not enabled.
+  result<limit_change_report> preview_limit_change(std::string_view name, limits_map limits) const {
+    if (limits.empty()) limits = default_account_tiers();
+    std::lock_guard lk(reg_mu_);
+    auto it = accounts_.find(name);
+    if (it == accounts_.end()) return errc::not_enabled_for_account;
+    std::lock_guard alk(it->second->mu);
+    return detail::limit_change_report_of(*it->second, limits, limit_change_policy::apply);
+  }
+
+ private:
+  result<limit_change_report> change_limits_collecting(std::string_view name, limits_map limits, limit_change_policy on_over,
+                                                       std::vector<event>& warnings) {
     if (limits.empty()) limits = default_account_tiers();
     std::lock_guard lk(reg_mu_);
     auto it = accounts_.find(name);
@@ -319,21 +340,11 @@ class basic_engine {
     if (!st.expired) add_positive(st.positive_limits, -1);
     st.positive_limits = detail::positive_limits(limits);
     if (!st.expired) add_positive(st.positive_limits, +1);
+    if (st.soft_any.load(std::memory_order_relaxed)) account(it->second).soft_refresh_locked(warnings);
     return report;
   }
 
-  /// What change_account_limits(name, limits) would find over the new limits,
-  /// without changing anything (the report's policy is `apply`). 10039 when the
-  /// account is not enabled.
-  result<limit_change_report> preview_limit_change(std::string_view name, limits_map limits) const {
-    if (limits.empty()) limits = default_account_tiers();
-    std::lock_guard lk(reg_mu_);
-    auto it = accounts_.find(name);
-    if (it == accounts_.end()) return errc::not_enabled_for_account;
-    std::lock_guard alk(it->second->mu);
-    return detail::limit_change_report_of(*it->second, limits, limit_change_policy::apply);
-  }
-
+ public:
   /// docs/semantics.md#account-disable: remove the account. Its handles see `enabled() == false`; its
   /// streams' server reservations stay while their handles live (nats-server stops, not deletes,
   /// them) and are released when an owning handle dies; streams released to the engine (no handle)

@@ -22,6 +22,15 @@ enum class event_kind : std::uint8_t {
   usage_repaired,        ///< drift repair moved local usage to the recomputed value (docs/semantics.md#drift-repair)
   remote_tiers_refused,  ///< a peer's usage update named more new tiers than remote_tier_caps allow
   remote_usage_expired,  ///< a silent peer's contribution left the totals (sweep_remote_usage)
+  // Soft limits (docs/soft-limits.md): before = the value, after = the threshold crossed.
+  usage_warning,                ///< bytes used (local + remote) reached the warning level of the tier's limit
+  usage_warning_cleared,        ///< bytes used fell below the clear level
+  reservation_warning,          ///< bytes reserved (Σ MaxBytes) reached the warning level
+  reservation_warning_cleared,  ///< bytes reserved fell below the clear level
+  streams_warning,              ///< the tier's stream count reached the warning level of max_streams
+  streams_warning_cleared,      ///< and fell below the clear level
+  consumers_warning,            ///< a stream's consumer count reached the warning level of max_consumers
+  consumers_warning_cleared,    ///< and fell below the clear level
 };
 
 /// One event. `text` follows nats-server's log wording where one exists.
@@ -31,9 +40,9 @@ struct event {
   std::string tier;
   storage_type storage = storage_type::file;
   std::int64_t before = 0;  ///< usage_repaired: tracked value; remote_tiers_refused: records refused;
-                            ///< remote_usage_expired: the peer's tiers dropped; others: 0
+                            ///< remote_usage_expired: the peer's tiers dropped; warnings: the value; others: 0
   std::int64_t after = 0;   ///< usage_repaired: recomputed value; remote_tiers_refused: records in the update;
-                            ///< remote_usage_expired: sweeps the peer was silent
+                            ///< remote_usage_expired: sweeps the peer was silent; warnings: the threshold
   errc error = errc::none;
   std::string text;
 };

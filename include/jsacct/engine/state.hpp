@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "jsacct/concepts/usage_counter.hpp"
 #include "jsacct/detail/arith.hpp"
 #include "jsacct/engine/events.hpp"
+#include "jsacct/engine/soft_limits.hpp"
 #include "jsacct/error.hpp"
 #include "jsacct/storage/backends.hpp"
 #include "jsacct/tier/tier_name.hpp"
@@ -84,6 +86,9 @@ struct alignas(cache_line) tier_entry {
   /// A drift repair of this tier and storage is queued or about to run: at most
   /// one waits per account, tier and storage (docs/semantics.md#drift-repair).
   std::array<std::atomic<bool>, 2> repair_pending{};
+  /// A usage warning level is armed in this tier (docs/soft-limits.md): the one
+  /// load soft limits add to a usage update, on the line it writes anyway.
+  std::atomic<bool> warn_armed{false};
   // Read by publish checks, written rarely (limit changes, remote updates):
   // this line holds remote, the flags and the limits' first four words.
   alignas(cache_line) std::array<counter, 2> remote{};  ///< Σ remote nodes' local values
@@ -103,6 +108,11 @@ struct alignas(cache_line) tier_entry {
   /// the last limits change still reserve here (docs/limit-changes.md). Written under the
   /// account mutex; read only by a publish check the limit refused.
   std::array<counter, 2> kept{};
+  // Soft limits (docs/soft-limits.md), cold: the state is allocated under the
+  // account mutex when a warning level first applies, and kept.
+  std::atomic<tier_soft_state*> soft{nullptr};
+  std::unique_ptr<tier_soft_state> soft_owner;
+  mutable tier_event_counters counts;  ///< warnings and publish refusals (counted from const checks)
 
   std::int64_t total(std::size_t slot) const noexcept { return wrap_add(local[slot].load(), remote[slot].load()); }
 
@@ -573,6 +583,11 @@ struct account_state {
   /// Peers' reports, declarations and removals: null until the account hears of a peer.
   std::unique_ptr<cluster_state<P>> cluster;
   std::int64_t consumers = 0;
+  // Soft limits (docs/soft-limits.md), guarded by `mu`.
+  std::atomic<bool> soft_any{false};  ///< a warning level was set: creates, deletes and limit changes re-evaluate
+  std::map<std::string, warning_levels, std::less<>> soft_levels;   ///< per tier
+  std::optional<warning_levels> soft_default;                       ///< for tiers without their own
+  std::map<std::string, tier_events, std::less<>> stream_refusals;  ///< create/update/consumer refusals by tier
   std::array<int128, 2>
       positive_limits{};  ///< Σ positive MaxMemory / MaxStore over tiers (docs/semantics.md#sufficient-resources)
   bool expired = false;

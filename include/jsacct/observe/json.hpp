@@ -43,6 +43,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jsacct/engine/soft_limits.hpp"
 #include "jsacct/observe/utf8.hpp"
 #include "jsacct/types.hpp"
 
@@ -293,6 +294,53 @@ void from_json(const J& j, jetstream_config& c) {
   json_detail::get_opt(j, "compress_ok", c.compress_ok);
   json_detail::get_opt(j, "unique_tag", c.unique_tag);
   json_detail::get_opt(j, "strict", c.strict);
+}
+
+// ------------------------------------------------------------------ soft limits (docs/soft-limits.md)
+
+/// tier_events: every counter, always, in declaration order.
+template <json_value J>
+void to_json(J& j, const tier_events& e) {
+  j = J::object();
+  j["warnings_raised"] = e.warnings_raised;
+  j["warnings_cleared"] = e.warnings_cleared;
+  j["limit_hits"] = e.limit_hits;
+  j["refused_memory"] = e.refused_memory;
+  j["refused_storage"] = e.refused_storage;
+  j["refused_streams"] = e.refused_streams;
+  j["refused_consumers"] = e.refused_consumers;
+  j["refused_server_memory"] = e.refused_server_memory;
+  j["refused_server_storage"] = e.refused_server_storage;
+  j["refused_no_limits"] = e.refused_no_limits;
+  j["refused_other"] = e.refused_other;
+}
+
+template <json_value J>
+void from_json(const J& j, tier_events& e) {
+  e = tier_events{};
+  json_detail::get_opt(j, "warnings_raised", e.warnings_raised);
+  json_detail::get_opt(j, "warnings_cleared", e.warnings_cleared);
+  json_detail::get_opt(j, "limit_hits", e.limit_hits);
+  json_detail::get_opt(j, "refused_memory", e.refused_memory);
+  json_detail::get_opt(j, "refused_storage", e.refused_storage);
+  json_detail::get_opt(j, "refused_streams", e.refused_streams);
+  json_detail::get_opt(j, "refused_consumers", e.refused_consumers);
+  json_detail::get_opt(j, "refused_server_memory", e.refused_server_memory);
+  json_detail::get_opt(j, "refused_server_storage", e.refused_server_storage);
+  json_detail::get_opt(j, "refused_no_limits", e.refused_no_limits);
+  json_detail::get_opt(j, "refused_other", e.refused_other);
+}
+
+/// `{"tier": …, "events": {…}, "warnings": [raised resources, in soft_resource order]}`.
+template <json_value J>
+void to_json(J& j, const tier_soft_status& s) {
+  j = J::object();
+  j["tier"] = to_valid_utf8(s.tier);
+  j["events"] = s.events;
+  J raised = J::array();
+  for (std::size_t i = 0; i < soft_resource_count; ++i)
+    if (s.raised[i]) raised.push_back(std::string(to_string(static_cast<soft_resource>(i))));
+  j["warnings"] = std::move(raised);
 }
 
 // ------------------------------------------------------------------ /jsz

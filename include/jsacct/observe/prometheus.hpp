@@ -31,6 +31,17 @@
 /// | `jsacct_account_api_requests_total` | counter | `account` |
 /// | `jsacct_account_api_errors_total` | counter | `account` |
 ///
+/// Soft-limit series (`write_prometheus_soft_limits`, docs/soft-limits.md),
+/// for the accounts passed in, one series per tier of `account_handle::soft_status()`:
+///
+/// | metric | type | labels |
+/// |---|---|---|
+/// | `jsacct_account_warnings_total` | counter | `account`, `tier`, `event` (`raised`, `cleared`) |
+/// | `jsacct_account_limit_hits_total` | counter | `account`, `tier` |
+/// | `jsacct_account_refusals_total` | counter | `account`, `tier`, `reason` (`memory`, `storage`, `streams`, `consumers`,
+/// `server_memory`, `server_storage`, `no_limits`, `other`) | | `jsacct_account_warning` | gauge | `account`, `tier`, `resource`
+/// (`memory_used`, …, see `soft_resource`): 1 while raised |
+///
 /// `tier` is the tier name of a tiered account (`"R1"`, …, or whatever a
 /// custom tier selector names), and `""` for an untiered account (whose
 /// numbers are the account totals). `storage` is `"memory"` or `"file"`.
@@ -66,6 +77,7 @@
 #include <range/v3/view/join.hpp>
 #include <range/v3/view/transform.hpp>
 
+#include "jsacct/engine/soft_limits.hpp"
 #include "jsacct/observe/utf8.hpp"
 #include "jsacct/types.hpp"
 
@@ -228,6 +240,41 @@ inline void write_prometheus(std::string& out, const server_stats& server, const
   ranges::copy(families | ranges::views::indirect | ranges::views::filter([](const family& f) { return !f.samples.empty(); }) |
                    ranges::views::transform(&family::text) | ranges::views::join,
                std::back_inserter(out));
+}
+
+/// One account's soft-limit state: (name, `account_handle::soft_status()`).
+using named_soft_status = std::pair<std::string, std::vector<tier_soft_status>>;
+
+/// Appends the soft-limit series (see the table above) of `accounts`; nothing
+/// when no account has a tier. Label values are escaped as in write_prometheus.
+inline void write_prometheus_soft_limits(std::string& out, std::span<const named_soft_status> accounts) {
+  using prom_detail::family;
+  family warnings{"jsacct_account_warnings_total", "counter", "Soft-limit warnings raised and cleared in the account tier."};
+  family hits{"jsacct_account_limit_hits_total", "counter", "Publishes refused by a limit in the account tier."};
+  family refusals{"jsacct_account_refusals_total", "counter",
+                  "Publishes, stream creates and updates and consumer adds refused in the account tier, by reason."};
+  family raised{"jsacct_account_warning", "gauge", "1 while the soft-limit warning of the resource is raised."};
+  for (const auto& [name, tiers] : accounts)
+    for (const tier_soft_status& t : tiers) {
+      const tier_events& e = t.events;
+      warnings.add({{"account", name}, {"tier", t.tier}, {"event", "raised"}}, e.warnings_raised);
+      warnings.add({{"account", name}, {"tier", t.tier}, {"event", "cleared"}}, e.warnings_cleared);
+      hits.add({{"account", name}, {"tier", t.tier}}, e.limit_hits);
+      const std::pair<std::string_view, std::uint64_t> reasons[] = {{"memory", e.refused_memory},
+                                                                    {"storage", e.refused_storage},
+                                                                    {"streams", e.refused_streams},
+                                                                    {"consumers", e.refused_consumers},
+                                                                    {"server_memory", e.refused_server_memory},
+                                                                    {"server_storage", e.refused_server_storage},
+                                                                    {"no_limits", e.refused_no_limits},
+                                                                    {"other", e.refused_other}};
+      for (const auto& [reason, n] : reasons) refusals.add({{"account", name}, {"tier", t.tier}, {"reason", reason}}, n);
+      for (std::size_t i = 0; i < soft_resource_count; ++i)
+        raised.add({{"account", name}, {"tier", t.tier}, {"resource", to_string(static_cast<soft_resource>(i))}},
+                   t.raised[i] ? 1 : 0);
+    }
+  for (const family* f : {&warnings, &hits, &refusals, &raised})
+    if (!f->samples.empty()) out += f->text();
 }
 
 /// The exposition as a string (see `write_prometheus`).
