@@ -954,16 +954,23 @@ class account_handle {
   std::vector<contributor> contributors_locked(bool untiered, std::string_view bucket, int slot, std::string_view exclude,
                                                bool server) const {
     const bool mix = !server && !untiered && L::tiered_sum_ignores_storage;
-    std::vector<contributor> v;
+    // Names are copied for the 5 kept only.
+    std::vector<std::pair<std::int64_t, const std::string*>> all;
     for (const auto& [n, r] : st_->streams) {
       const stream_config& sc = r->cfg;
       const int s = reservation_slot(sc.storage);
-      if (n == exclude || s < 0 || (!mix && s != slot) || sc.max_bytes <= 0) continue;
+      if (sc.name == exclude || s < 0 || (!mix && s != slot) || sc.max_bytes <= 0) continue;
       if (!server && !untiered && r->bucket->name != bucket) continue;
       const std::int64_t f = server ? sc.max_bytes : L::footprint(untiered, sc.replicas, sc.max_bytes);
-      if (f > 0) v.push_back(contributor{std::string(n), f});
+      if (f > 0) all.emplace_back(f, &sc.name);
     }
-    detail::keep_largest(v);
+    const auto kept = std::min<std::size_t>(all.size(), 5);
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(kept), all.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+    });
+    std::vector<contributor> v;
+    v.reserve(kept);
+    for (std::size_t i = 0; i < kept; ++i) v.push_back(contributor{*all[i].second, all[i].first});
     return v;
   }
 
@@ -1246,18 +1253,19 @@ class [[nodiscard]] stream_reservation {
   /// max_msgs / max_bytes under discard new). No event; allocates only for a refusal.
   std::optional<explanation> explain_publish(msg_lengths m) const {
     const stream_config& c = rec_->cfg;
-    explanation w;
-    w.level = limit_level::stream;
-    w.source = limit_source::stream_config;
-    w.account = acct_.name();
-    w.stream = c.name;
-    if (rec_->deleted.load(std::memory_order_acquire)) {
-      w.code = errc::stream_not_found;
+    auto stream_why = [&](errc code) {  // built on a refusal only
+      explanation w;
+      w.code = code;
+      w.level = limit_level::stream;
+      w.source = limit_source::stream_config;
+      w.account = acct_.name();
+      w.stream = c.name;
       return w;
-    }
+    };
+    if (rec_->deleted.load(std::memory_order_acquire)) return stream_why(errc::stream_not_found);
     const int128 raw = static_cast<int128>(m.header) + m.payload;
     if (exceeds_max_msg_size(c.max_msg_size, m)) {
-      w.code = errc::stream_message_exceeds_maximum;
+      explanation w = stream_why(errc::stream_message_exceeds_maximum);
       w.resource = limit_resource::message_size;
       w.requested = saturate_cast(raw);
       w.limit = c.max_msg_size;
@@ -1270,7 +1278,7 @@ class [[nodiscard]] stream_reservation {
     const stream_totals now{clamp_count(rec_->msgs.load()), clamp_count(rec_->bytes.load())};
     const publish_verdict v = check_stream_caps(c, now, m, std::nullopt, caps_rules);
     if (v.accepted()) return std::nullopt;
-    w.code = v.error;
+    explanation w = stream_why(v.error);
     w.tier = std::string(tier().name());
     if (v.text == err_max_msgs_text) {
       w.resource = limit_resource::stream_messages;
