@@ -162,8 +162,16 @@ json consumer_create(simulated_cluster<Engine>& sim, const op_spec& op, json& re
     std::int64_t maxc = s.cfg.max_consumers;
     if (auto sel = leader.select_limits(s.cfg.accounting()))
       if (maxc <= 0 || (sel->limits.max_consumers > 0 && sel->limits.max_consumers < maxc)) maxc = sel->limits.max_consumers;
-    if (maxc > 0 && static_cast<std::int64_t>(s.consumers.size()) >= maxc)
-      return sim.fail(rec, op, op_error::of(jsacct::errc::maximum_consumers_limit), target), rec;
+    if (maxc > 0 && static_cast<std::int64_t>(s.consumers.size()) >= maxc) {
+      auto sel = leader.select_limits(s.cfg.accounting());
+      auto w = limit_why(jsacct::errc::maximum_consumers_limit, jsacct::limit_resource::consumers, op.account,
+                         sel ? sel->tier : std::string(), s.cfg.name, 1, static_cast<std::int64_t>(s.consumers.size()), maxc);
+      if (maxc == s.cfg.max_consumers) {
+        w.level = jsacct::limit_level::stream;
+        w.source = jsacct::limit_source::stream_config;
+      }
+      return sim.fail(rec, op, with_why(op_error::of(jsacct::errc::maximum_consumers_limit), std::move(w)), target), rec;
+    }
   }
   jsacct::consumer_request q;
   q.replicas = c.effective_replicas;

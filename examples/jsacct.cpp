@@ -39,6 +39,7 @@
 #include <jsacct/persist/usage_snapshot.hpp>
 #include <nlohmann/json.hpp>
 
+#include "explain_command.hpp"
 #include "input_file.hpp"
 #include "progress.hpp"
 #include "replay.hpp"
@@ -216,6 +217,51 @@ struct scenario_command {
   }
 };
 
+/// `explain`: replay up to one op and explain its outcome (docs/explanations.md#cli).
+struct explain_cmd {
+  std::string semantics = "main";
+  std::string file;
+  std::string op;
+  CLI::App* app = nullptr;
+
+  void add(CLI::App& parent) {
+    app = parent.add_subcommand("explain",
+                                "replay a scenario up to and including one op and print the op, its outcome and, when a "
+                                "limit refused it, why (every field of the explanation)");
+    add_semantics(*app, semantics);
+    app->add_option("SCENARIO.json", file, "scenario file (JSON), - for standard input")->required()->type_name("");
+    app->add_option("OP", op,
+                    "the op: N (or #N), numbered as `jsacct report` numbers them: op #N is the N-th entry of "
+                    "the scenario's ops, counting from 1")
+        ->required()
+        ->type_name("");
+    app->footer(exit_codes_text);
+  }
+
+  int run() {
+    scenario sc;
+    try {
+      sc = load_scenario(file);
+    } catch (const input_error& e) {
+      report_input_error(file, e);
+      return exit_bad_input;
+    }
+    const auto n = parse_op_number(op);
+    if (!n || *n > sc.ops.size()) {
+      std::cerr << "jsacct: OP: \"" << one_line(op) << "\" is not an op of " << (file == "-" ? "<stdin>" : file)
+                << " (allowed: 1 to " << sc.ops.size() << ", op #N is the N-th entry of its ops)\n";
+      return exit_bad_input;
+    }
+    std::ostringstream out;
+    if (semantics == "v2.9")
+      explain_op<jsacct::engine_v29>(out, std::move(sc), *n);
+    else
+      explain_op<jsacct::engine>(out, std::move(sc), *n);
+    std::cout << out.str();
+    return exit_ok;
+  }
+};
+
 /// `validate`: server options checked and resolved as nats-server does.
 struct validate_cmd {
   std::string semantics = "main";
@@ -365,12 +411,14 @@ int main(int argc, char** argv) {
   report.report = true;
   validate_cmd validate;
   snapshot_cmd snapshot;
+  explain_cmd explain;
   replay.add(app);
   report.add(app);
   validate.add(app);
   snapshot.add(app);
+  explain.add(app);
   if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
-    std::cerr << "jsacct: unknown command \"" << one_line(argv[1]) << "\" (allowed: replay, report, validate, snapshot)\n"
+    std::cerr << "jsacct: unknown command \"" << one_line(argv[1]) << "\" (allowed: replay, report, validate, snapshot, explain)\n"
               << CLI::Formatter().make_usage(&app, "jsacct") << "Run 'jsacct --help' for the options and exit codes.\n";
     return exit_bad_input;
   }
@@ -384,6 +432,7 @@ int main(int argc, char** argv) {
     if (replay.app->parsed()) return replay.run();
     if (report.app->parsed()) return report.run();
     if (snapshot.app->parsed()) return snapshot.run();
+    if (explain.app->parsed()) return explain.run();
     return validate.run();
   } catch (const std::bad_alloc&) {
     std::cerr << "jsacct: out of memory\n";

@@ -158,6 +158,7 @@ void write_report(std::ostream& out, const scenario& sc, const R& r, const json&
     out << ": " << d.error.description;
     if (d.error.err_code != 0) out << " (" << d.error.err_code << ")";
     out << "\n";
+    if (const jsacct::explanation* w = d.why()) out << "      why: " << w->text() << "\n";  // docs/explanations.md
   }
   write_limit_changes(out, r);
   const json s = r.server_info_json();

@@ -6,7 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include <jsacct/jsacct.hpp>
 #include <nlohmann/json.hpp>
@@ -15,14 +18,61 @@ namespace jsacct_cli {
 
 using json = nlohmann::json;
 
-/// A rejected op as the server reports it.
+/// A rejected op as the server reports it, and why (docs/explanations.md) when a limit refused it.
+/// `why` never reaches the replay output (to_json).
 struct op_error {
   int code = 0;
   int err_code = 0;
   std::string description;
-  static op_error of(const jsacct::api_error& e) { return {e.code(), e.err_code(), e.description()}; }
+  std::shared_ptr<const jsacct::explanation> why{};
+  static op_error of(const jsacct::api_error& e) { return {e.code(), e.err_code(), e.description(), e.why_ptr()}; }
   json to_json() const { return json{{"code", code}, {"err_code", err_code}, {"description", description}}; }
 };
+
+/// `e` with the explanation `w` attached, when there is one.
+inline op_error with_why(op_error e, std::optional<jsacct::explanation> w) {
+  if (w) e.why = std::make_shared<const jsacct::explanation>(std::move(*w));
+  return e;
+}
+
+/// The explanation of a refusal the CLI's own flow finds (the clustered meta leader's
+/// counts, the per-stream caps it checks before the engine): limits of `tier` ("" untiered).
+inline jsacct::explanation limit_why(jsacct::errc code, jsacct::limit_resource res, const std::string& account,
+                                     const std::string& tier, const std::string& stream, std::int64_t requested,
+                                     std::int64_t used, std::int64_t limit) {
+  jsacct::explanation w;
+  w.code = code;
+  w.level = tier.empty() ? jsacct::limit_level::account : jsacct::limit_level::tier;
+  w.source = tier.empty() ? jsacct::limit_source::account_config : jsacct::limit_source::tier_config;
+  w.resource = res;
+  w.account = account;
+  w.tier = tier;
+  w.stream = stream;
+  w.requested = requested;
+  w.used = used;
+  w.limit = limit;
+  return w;
+}
+
+/// 10113 / 10122 found by the CLI for a stream config `c` under `sel`'s limits.
+template <class Selected>
+op_error max_bytes_error(jsacct::errc code, const std::string& account, const Selected& sel, const jsacct::stream_config& c) {
+  const bool required = code == jsacct::errc::stream_max_bytes_required;
+  const std::int64_t cap =
+      c.storage == jsacct::storage_type::memory ? sel.limits.memory_max_stream_bytes : sel.limits.store_max_stream_bytes;
+  return with_why(
+      op_error::of(code),
+      limit_why(code, required ? jsacct::limit_resource::max_bytes_required : jsacct::limit_resource::stream_max_bytes, account,
+                sel.tier, c.name, c.max_bytes, 0, required ? 0 : cap));
+}
+
+/// 10027 found by the CLI: `count` streams counted in the tier already.
+template <class Selected>
+op_error max_streams_error(const std::string& account, const Selected& sel, const std::string& stream, std::int64_t count) {
+  return with_why(op_error::of(jsacct::errc::maximum_streams_limit),
+                  limit_why(jsacct::errc::maximum_streams_limit, jsacct::limit_resource::streams, account, sel.tier, stream, 1,
+                            count, sel.limits.max_streams));
+}
 
 /// Server texts the stream layer produces (nats-server 2.9.10, verified with the oracle).
 namespace srv_err {

@@ -46,6 +46,8 @@ struct decision {
   std::string op, account, target;
   op_error error;
   std::uint64_t count = 1;
+  /// Why a limit refused it (docs/explanations.md), or nullptr.
+  const jsacct::explanation* why() const noexcept { return error.why.get(); }
 };
 
 template <class Engine>
@@ -203,11 +205,53 @@ class simulated_cluster {
     return {count, L::finish_sum(res)};
   }
 
+  /// The largest of those reservations (docs/explanations.md#fields), for a refusal's
+  /// explanation; `own` (an update's own reservation) is listed under `c`'s name.
+  std::vector<jsacct::contributor> cluster_contributors(const account_rt& a, const std::string& tier, const full_stream_config& c,
+                                                        std::int64_t own = 0) const {
+    std::vector<jsacct::contributor> v;
+    const bool untiered = tier.empty();
+    for (const auto& [n, s] : a.streams) {
+      const bool same_tier =
+          untiered || (v29 ? s.cfg.replicas == c.replicas
+                           : std::max<std::int64_t>(1, s.cfg.replicas) == std::max<std::int64_t>(1, c.replicas));
+      if (!same_tier || n == c.name || s.cfg.max_bytes <= 0 || s.cfg.storage != c.storage) continue;
+      v.push_back({n, L::footprint(untiered, s.cfg.replicas, s.cfg.max_bytes)});
+    }
+    if (own > 0) v.push_back({c.name, own});
+    std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
+      return x.reserved != y.reserved ? x.reserved > y.reserved : x.stream < y.stream;
+    });
+    if (v.size() > 5) v.resize(5);
+    return v;
+  }
+
+  /// A select_limits error for `c`, with a 10120 explained: no limits for the tier `c` selects.
+  op_error selection_error(const jsacct::api_error& e, const std::string& account, const jsacct::stream_config& c) const {
+    if (e.why() != nullptr || e.id() != jsacct::errc::no_limits) return op_error::of(e);
+    const std::string tier(std::string_view(typename Engine::selector{}.tier_of(c)));
+    auto w = limit_why(
+        e.id(), c.storage == jsacct::storage_type::memory ? jsacct::limit_resource::memory : jsacct::limit_resource::storage,
+        account, tier, c.name, 0, 0, 0);
+    w.level = jsacct::limit_level::tier;
+    w.source = jsacct::limit_source::tier_config;
+    return with_why(op_error::of(e), std::move(w));
+  }
+
+  /// The meta leader's check_limits refusal `e`, explained with the cluster's assignments as contributors.
+  op_error cluster_limits_error(account& acc, const account_rt& a, const jsacct::selected_limits& sel,
+                                const jsacct::stream_config& c, const full_stream_config& full, bool check_server,
+                                std::int64_t reserved, std::int64_t offset, std::int64_t own = 0) const {
+    auto w = acc.explain_limits(sel, c, check_server, reserved, offset);
+    if (w && w->level != jsacct::limit_level::server) w->contributors = cluster_contributors(a, sel.tier, full, own);
+    return with_why(op_error::of(acc.check_limits(sel, c, check_server, reserved, offset)), std::move(w));
+  }
+
   /// Record a refusal in the op's result and in the rejection log.
   void fail(json& rec, const op_spec& op, const op_error& e, const std::string& target = {}) {
     rec["ok"] = false;
     rec["error"] = e.to_json();
-    rejections.push_back(decision{op.index, op.op, op.account, target, e, 1});
+    rejections.push_back(decision{op.index, op.op, op.account, target, e, 1});  // with e.why
   }
 
   /// The engine limits of an account's `jetstream` block (or an account_update's `limits`).

@@ -37,9 +37,10 @@ std::optional<op_error> raw_precheck(Account& acc, const jsacct::stream_config& 
   auto sel = acc.select_limits(raw);
   if (!sel) return op_error::of(sel.error());
   if (sel->limits.max_streams > 0 && acc.count_streams(sel->tier, raw) >= sel->limits.max_streams)
-    return op_error::of(jsacct::errc::maximum_streams_limit);
-  if (auto e = acc.check_limits(*sel, raw, true, acc.tiered_reservation(sel->tier, raw), 0); e != jsacct::errc::none)
-    return op_error::of(e);
+    return max_streams_error(acc.name(), *sel, raw.name, acc.count_streams(sel->tier, raw));
+  const std::int64_t reserved = acc.tiered_reservation(sel->tier, raw);
+  if (auto e = acc.check_limits(*sel, raw, true, reserved, 0); e != jsacct::errc::none)
+    return with_why(op_error::of(e), acc.explain_limits(*sel, raw, true, reserved, 0));
   return std::nullopt;
 }
 
@@ -115,8 +116,10 @@ std::optional<op_error> precheck_until_overlap(const simulated_cluster<Engine>& 
   if (auto e = raw_precheck(acc, charged<Engine>(raw))) return e;
   const auto norm = c.accounting();
   const auto [required, cap] = acc.max_bytes_limits(norm);
-  if (required && norm.max_bytes <= 0) return op_error::of(jsacct::errc::stream_max_bytes_required);
-  if (cap > 0 && norm.max_bytes > cap) return op_error::of(jsacct::errc::stream_max_stream_bytes_exceeded);
+  if (required && norm.max_bytes <= 0)
+    return max_bytes_error(jsacct::errc::stream_max_bytes_required, acc.name(), *acc.select_limits(norm), norm);
+  if (cap > 0 && norm.max_bytes > cap)
+    return max_bytes_error(jsacct::errc::stream_max_stream_bytes_exceeded, acc.name(), *acc.select_limits(norm), norm);
   if (!sim.sc.cluster() && norm.replicas > 1) return op_error::of(jsacct::errc::stream_replicas_not_supported);
   if (exists) return op_error::of(jsacct::errc::stream_name_exist);
   return std::nullopt;
@@ -145,9 +148,15 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   if (norm.replicas < 0) return sim.fail(rec, op, op_error::of(jsacct::errc::replicas_count_negative), name), rec;
   if (norm.replicas > 5) return sim.fail(rec, op, srv_err::invalid_config("maximum replicas is 5"), name), rec;
   const auto [required, cap] = meta.max_bytes_limits(norm);
-  if (required && norm.max_bytes <= 0) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_max_bytes_required), name), rec;
+  if (required && norm.max_bytes <= 0)
+    return sim.fail(rec, op,
+                    max_bytes_error(jsacct::errc::stream_max_bytes_required, op.account, *meta.select_limits(norm), norm), name),
+           rec;
   if (cap > 0 && norm.max_bytes > cap)
-    return sim.fail(rec, op, op_error::of(jsacct::errc::stream_max_stream_bytes_exceeded), name), rec;
+    return sim.fail(rec, op,
+                    max_bytes_error(jsacct::errc::stream_max_stream_bytes_exceeded, op.account, *meta.select_limits(norm), norm),
+                    name),
+           rec;
   // 2. Existing assignment.
   auto existing = a.streams.find(name);
   if (existing != a.streams.end() && !same) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_name_exist), name), rec;
@@ -159,12 +168,12 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   if (!same && sim.overlaps_other(a, c)) return sim.fail(rec, op, srv_err::overlap(), name), rec;
   // 3. Meta leader limits check with the account's assignments.
   auto sel = meta.select_limits(norm);
-  if (!sel) return sim.fail(rec, op, op_error::of(sel.error()), name), rec;
+  if (!sel) return sim.fail(rec, op, sim.selection_error(sel.error(), op.account, norm), name), rec;
   const auto [count, reserved] = sim.cluster_count_and_reservation(a, sel->tier, c);
   if (sel->limits.max_streams > 0 && count >= sel->limits.max_streams)
-    return sim.fail(rec, op, op_error::of(jsacct::errc::maximum_streams_limit), name), rec;
+    return sim.fail(rec, op, max_streams_error(op.account, *sel, name, count), name), rec;
   if (auto e = meta.check_limits(*sel, charged_norm, false, reserved, 0); e != jsacct::errc::none)
-    return sim.fail(rec, op, op_error::of(e), name), rec;
+    return sim.fail(rec, op, sim.cluster_limits_error(meta, a, *sel, charged_norm, c, false, reserved, 0), name), rec;
   if (same) {
     rec["ok"] = true;
     rec["result"] = stream_result(existing->second);
@@ -195,7 +204,8 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   if (v29) {  // 2.9.10: every peer re-runs the account check and its own server check
     for (int p : order)
       if (auto e = sim.acct_on(p, op.account).check_limits(*sel, charged_norm, true, reserved, 0); e != jsacct::errc::none)
-        return sim.fail(rec, op, op_error::of(e), name), rec;
+        return sim.fail(rec, op, sim.cluster_limits_error(sim.acct_on(p, op.account), a, *sel, charged_norm, c, true, reserved, 0), name),
+               rec;
   }
   typename simulated_cluster<Engine>::stream_rt s;
   s.cfg = as_assigned(c);
@@ -239,9 +249,17 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
   if (norm.replicas < 0) return sim.fail(rec, op, op_error::of(jsacct::errc::replicas_count_negative), name), rec;
   if (norm.replicas > 5) return sim.fail(rec, op, srv_err::invalid_config("maximum replicas is 5"), name), rec;
   const auto [required, cap] = leader.max_bytes_limits(norm);
-  if (required && norm.max_bytes <= 0) return sim.fail(rec, op, op_error::of(jsacct::errc::stream_max_bytes_required), name), rec;
+  if (required && norm.max_bytes <= 0)
+    return sim.fail(rec, op,
+                    max_bytes_error(jsacct::errc::stream_max_bytes_required, op.account, *leader.select_limits(norm), norm),
+                    name),
+           rec;
   if (cap > 0 && norm.max_bytes > cap)
-    return sim.fail(rec, op, op_error::of(jsacct::errc::stream_max_stream_bytes_exceeded), name), rec;
+    return sim.fail(
+               rec, op,
+               max_bytes_error(jsacct::errc::stream_max_stream_bytes_exceeded, op.account, *leader.select_limits(norm), norm),
+               name),
+           rec;
   if (c.max_consumers != s.cfg.max_consumers)
     return sim.fail(rec, op, srv_err::invalid_config("stream configuration update can not change MaxConsumers"), name), rec;
   if (c.storage != s.cfg.storage)
@@ -263,7 +281,7 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
     auto sel = leader.select_limits(norm);
     if (!sel && L::update_falls_back_to_old_tier && norm.replicas != s.cfg.accounting().replicas)
       sel = leader.select_limits(s.cfg.accounting());  // docs/semantics.md#stream-update step 3
-    if (!sel) return sim.fail(rec, op, op_error::of(sel.error()), name), rec;
+    if (!sel) return sim.fail(rec, op, sim.selection_error(sel.error(), op.account, norm), name), rec;
     const auto [count, others] = sim.cluster_count_and_reservation(a, sel->tier, c);
     (void)count;
     const jsacct::update_plan plan = L::plan_update(sel->untiered(), charged<Engine>(s.cfg.accounting()), charged<Engine>(norm));
@@ -273,19 +291,23 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
     for (int p : s.peers) {
       if (auto e = sim.acct_on(p, op.account).check_limits(*sel, probe, v29 || p == s.peers.front(), reserved, plan.offset);
           e != jsacct::errc::none)
-        return sim.fail(rec, op, op_error::of(e), name), rec;
+        return sim.fail(rec, op,
+                        sim.cluster_limits_error(sim.acct_on(p, op.account), a, *sel, probe, c, v29 || p == s.peers.front(),
+                                                 reserved, plan.offset, plan.own_reserved),
+                        name),
+               rec;
       if (!v29) break;
     }
     // main: adding replicas also runs the clustered create's limits check for the
     // new replica count, with no fallback to the old tier (docs/semantics.md#clustered-update).
     if (!v29 && static_cast<std::size_t>(std::max<std::int64_t>(1, norm.replicas)) > s.peers.size()) {
       auto up = leader.select_limits(norm);
-      if (!up) return sim.fail(rec, op, op_error::of(up.error()), name), rec;
+      if (!up) return sim.fail(rec, op, sim.selection_error(up.error(), op.account, norm), name), rec;
       const auto [streams, others_up] = sim.cluster_count_and_reservation(a, up->tier, c);
       if (up->limits.max_streams > 0 && streams >= up->limits.max_streams)
-        return sim.fail(rec, op, op_error::of(jsacct::errc::maximum_streams_limit), name), rec;
+        return sim.fail(rec, op, max_streams_error(op.account, *up, name, streams), name), rec;
       if (auto e = leader.check_limits(*up, charged<Engine>(norm), false, others_up, 0); e != jsacct::errc::none)
-        return sim.fail(rec, op, op_error::of(e), name), rec;
+        return sim.fail(rec, op, sim.cluster_limits_error(leader, a, *up, charged<Engine>(norm), c, false, others_up, 0), name), rec;
     }
     if (static_cast<std::size_t>(norm.replicas) > sim.servers.size()) return sim.fail(rec, op, srv_err::no_peers(), name), rec;
     // Replica count change: shrink drops the last peers, growth adds the least

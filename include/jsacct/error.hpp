@@ -35,6 +35,8 @@
 
 namespace jsacct {
 
+struct explanation;  // jsacct/explanation.hpp: why a request was refused
+
 /// One enumerator per catalog entry; the value is nats-server's `err_code`.
 /// `errc{}` (0) means "no error". Keep a `default:` in switches: new entries may come.
 /// The allocation-free error of the hot-path checks (`check_publish`, `check_stored`,
@@ -259,16 +261,34 @@ class [[nodiscard]] api_error {
     if (id_ == errc::none) return detail_;
     return description() + " (" + std::to_string(err_code()) + ")";
   }
+  /// Why the request was refused (docs/explanations.md), or nullptr: the engine
+  /// attaches one to every limit refusal; errors made from a bare `errc` have none.
+  /// Shared and immutable: copying the error copies a pointer.
+  const explanation* why() const noexcept { return why_.get(); }
+  /// The shared explanation itself (empty when none), to keep it beyond the error.
+  const std::shared_ptr<const explanation>& why_ptr() const noexcept { return why_; }
+  /// The same error with `w` attached (replacing any other).
+  api_error with_why(std::shared_ptr<const explanation> w) const& {
+    api_error e = *this;
+    e.why_ = std::move(w);
+    return e;
+  }
+  api_error with_why(std::shared_ptr<const explanation> w) && noexcept {
+    why_ = std::move(w);
+    return std::move(*this);
+  }
   /// As an `std::error_code` of the jsacct category; compares equal to the
   /// standard conditions of `standard_condition` (e.g. `std::errc::no_space_on_device`).
   std::error_code error_code() const noexcept { return make_error_code(id_); }
   explicit operator bool() const noexcept { return id_ != errc::none || !detail_.empty(); }
+  /// Compares the code and the text; the explanation is not compared.
   friend bool operator==(const api_error& a, const api_error& b) { return a.id_ == b.id_ && a.detail_ == b.detail_; }
   friend bool operator==(const api_error& a, errc b) { return a.id_ == b; }
 
  private:
   errc id_ = errc::none;
   std::string detail_;
+  std::shared_ptr<const explanation> why_;
 };
 
 /// Thrown by `result<T>::value()`, `operator*` and `operator->` when the

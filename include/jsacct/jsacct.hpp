@@ -22,6 +22,7 @@
 #include "jsacct/engine/soft_limits.hpp"
 #include "jsacct/engine/views.hpp"
 #include "jsacct/error.hpp"
+#include "jsacct/explanation.hpp"
 #include "jsacct/friendly_bytes.hpp"
 #include "jsacct/mirror_dedup_window.hpp"
 #include "jsacct/names.hpp"

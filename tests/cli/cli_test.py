@@ -48,7 +48,7 @@ def main(argv):
 
     # --help: the top level and each command, exit 0 on stdout, exit codes listed.
     for args in (["--help"], ["replay", "--help"], ["report", "--help"], ["validate", "--help"], ["snapshot", "--help"],
-                 ["report", "-h"]):
+                 ["report", "-h"], ["explain", "--help"]):
         p = run(cli, args)
         check(f"help {args}", p.returncode == 0 and "Usage: jsacct" in p.stdout and "Exit codes:" in p.stdout
               and "  2  bad usage or bad input" in p.stdout and not p.stderr, f"exit {p.returncode}: {p.stdout[:200]!r}")
@@ -143,6 +143,44 @@ def main(argv):
     check("publish refusal counts messages", "(18 of 150 messages refused)" in text, text)
 
     reservation_policies(cli, demo, cluster)
+    # Explanations (docs/explanations.md): a why line under each refused op of the report.
+    # demo op #2: ORDERS max_store 262144 = 256 KiB holds NEW's 131072 = 128 KiB; DONE asks 131073.
+    why2 = "      why: 10047: account storage: requested 131073 B + reserved 128 KiB (NEW 128 KiB) > limit 256 KiB"
+    lines = text_of(cli, demo).splitlines()
+    ops = [k for k, line in enumerate(lines) if re.match(r"^  op #\d+ ", line)]
+    def why_code(k):  # the code of the why line under line k, or None
+        m = re.match(r"^      why: (\d+): ", lines[k + 1]) if k + 1 < len(lines) else None
+        return m.group(1) if m else None
+    check("report: a why line under every refused op of the demo, with its code",
+          ops and all(why_code(k) and lines[k].endswith(f"({why_code(k)})") for k in ops), [lines[k:k + 2] for k in ops])
+    check("report: op #2's why", any(lines[k].startswith("  op #2 ") and lines[k + 1] == why2 for k in ops),
+          [lines[k:k + 2] for k in ops])
+
+    # jsacct explain SCENARIO OP: the op, its outcome and every field of the why.
+    p = run(cli, ["explain", demo, "2"])
+    out = p.stdout.splitlines()
+    check("explain op #2", p.returncode == 0 and not p.stderr and out[:3] == [
+        "op #2 stream_create ORDERS DONE", "outcome: refused: insufficient storage resources available (10047)",
+        why2.strip()] and "  requested:  131073 (131073 B)" in out and "  reserved:   131072 (128 KiB)" in out
+        and "  limit:      262144 (256 KiB)" in out and "  level:      account" in out and "  source:     account config" in out
+        and out[-2:] == ["  contributors:", "    NEW 131072 (128 KiB)"], p.stdout + p.stderr)
+    for spelling in ("#2", "op #2"):
+        q = run(cli, ["explain", demo, spelling])
+        check(f"explain {spelling!r} = explain 2", q.returncode == 0 and q.stdout == p.stdout, q.stdout + q.stderr)
+    p = run(cli, ["explain", demo, "1"])
+    check("explain an accepted op", p.returncode == 0 and p.stdout == "op #1 stream_create ORDERS NEW\noutcome: accepted\n",
+          p.stdout)
+    p = run(cli, ["explain", demo, "10"])
+    check("explain op #10: the account's max_consumers", p.returncode == 0
+          and "why: 10026: account consumers: requested 1 + used 2 > limit 2" in p.stdout, p.stdout)
+    p = run(cli, ["explain", "--semantics", "v2.9", demo, "2"])
+    check("explain --semantics v2.9", p.returncode == 0 and "why: 10047: account storage: " in p.stdout, p.stdout)
+    n_ops = len(demo_doc["ops"])
+    for bad in (str(n_ops + 1), "0", "-1", "x", "2x"):
+        p = run(cli, ["explain", demo, bad])
+        check(f"explain OP {bad!r} out of range: exit 2, one line", p.returncode == 2 and not p.stdout
+              and p.stderr.count("\n") == 1 and p.stderr.startswith(f'jsacct: OP: "{bad}" is not an op of ')
+              and f"(allowed: 1 to {n_ops}," in p.stderr, repr(p.stderr))
 
     # A cluster report counts each account, stream and consumer once.
     text = run(cli, ["report", "--semantics", "v2.9", cluster]).stdout

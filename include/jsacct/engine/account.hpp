@@ -31,6 +31,7 @@
 #include "jsacct/engine/stream_caps.hpp"
 #include "jsacct/engine/views.hpp"
 #include "jsacct/error.hpp"
+#include "jsacct/explanation.hpp"
 #include "jsacct/friendly_bytes.hpp"
 #include "jsacct/names.hpp"
 #include "jsacct/storage/backends.hpp"
@@ -287,6 +288,17 @@ class account_handle {
     return errc::none;
   }
 
+  /// check_limits with the reason: nullopt when it passes, else why it refused
+  /// (docs/explanations.md#fields), its numbers taken under the account lock.
+  /// The contributors are the streams registered on this engine.
+  std::optional<explanation> explain_limits(const selected_limits& sel, const stream_config& c, bool check_server,
+                                            std::int64_t current_reserved, std::int64_t offset) const {
+    lock_t lk(st_->mu);
+    const errc e = check_limits(sel, c, check_server, current_reserved, offset);
+    if (e == errc::none) return std::nullopt;
+    return explain_limits_locked(e, sel.limits, sel.tier, c, check_server, current_reserved, offset, bucket_of(c), 0);
+  }
+
   // ---------------------------------------------------------------- usage (hot path)
 
   /// A tier of this account, created on first use (takes the account lock once).
@@ -335,6 +347,39 @@ class account_handle {
         return over_limit(e, s, size, replicas, from);
     }
     return errc::none;
+  }
+
+  /// check_publish with the reason, built only on request: nullopt when the
+  /// publish would pass, else why not (the same checks in the same order;
+  /// no event is emitted). Lock-free; allocates only for a refusal.
+  std::optional<explanation> explain_publish(tier_ref<T> t, storage_type s, std::int64_t replicas, msg_lengths m) const {
+    const tier_t& e = *t.e_;
+    const std::size_t slot = usage_slot(s);
+    const auto& srv = *st_->server;
+    const std::int64_t used = srv.used[slot].load(), max = srv.max[slot].load();
+    if (L::server_would_exceed(used, max, 0)) {
+      explanation w = publish_why(e, slot, errc::insufficient_resources);
+      w.level = limit_level::server;
+      w.source = limit_source::server_config;
+      w.used = used;
+      w.limit = max;
+      return w;
+    }
+    if constexpr (L::check_before_store) {
+      if (e.has_limits.load() == 0) return publish_why(e, slot, errc::no_limits);
+      const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
+      const std::int64_t limit = e.limits.limit(slot), total = e.total(slot);
+      if (L::would_exceed(limit, e.name.empty(), total, size, replicas)) {
+        // The comparison main makes: total + size x R > limit x (untiered ? 1 : R).
+        const int128 r = std::max<std::int64_t>(1, replicas);
+        explanation w = publish_why(e, slot, errc::account_resources_exceeded);
+        w.requested = saturate_cast(static_cast<int128>(size) * r);
+        w.used = total;
+        w.limit = saturate_cast(static_cast<int128>(limit) * (e.name.empty() ? 1 : r));
+        return w;
+      }
+    }
+    return std::nullopt;
   }
 
   /// The account check after storing (2.9.10 semantics, docs/semantics.md#account-publish-check): 10120
@@ -1153,6 +1198,172 @@ class account_handle {
     }
   }
 
+  // ---------------------------------------------------------------- explanations (cold: refusals only)
+
+  /// An explanation of account `st_` for limits of `tier` ("" = untiered) and stream config `c`.
+  explanation why_base(errc code, std::string_view tier, const stream_config& c, limit_resource res) const {
+    explanation w;
+    w.code = code;
+    w.level = tier.empty() ? limit_level::account : limit_level::tier;
+    w.source = tier.empty() ? limit_source::account_config : limit_source::tier_config;
+    w.resource = res;
+    w.account = st_->name;
+    w.tier = std::string(tier);
+    w.stream = c.name;
+    return w;
+  }
+  static api_error attach(explanation w) {
+    const errc code = w.code;
+    return api_error(code).with_why(std::make_shared<const explanation>(std::move(w)));
+  }
+  static limit_resource bytes_resource(int slot) noexcept { return slot == 0 ? limit_resource::memory : limit_resource::storage; }
+  explanation publish_why(const tier_t& e, std::size_t slot, errc code) const {
+    explanation w;
+    w.code = code;
+    w.level = e.name.empty() ? limit_level::account : limit_level::tier;
+    w.source = e.name.empty() ? limit_source::account_config : limit_source::tier_config;
+    w.resource = bytes_resource(static_cast<int>(slot));
+    w.account = st_->name;
+    w.tier = e.name;
+    return w;
+  }
+
+  /// The largest reservations of the account's other streams that count in a
+  /// reservation sum for limits of `tier` in storage `slot`, as the checker counts them.
+  std::vector<contributor> contributors_locked(bool untiered, std::string_view bucket, int slot, std::string_view exclude,
+                                               bool server) const {
+    const bool mix = !server && !untiered && L::tiered_sum_ignores_storage;
+    // Names are copied for the 5 kept only.
+    std::vector<std::pair<std::int64_t, const std::string*>> all;
+    for (const auto& [n, r] : st_->streams) {
+      const stream_config& sc = r->cfg;
+      const int s = reservation_slot(sc.storage);
+      const std::int64_t mb = charged(sc.max_bytes);  // what the charging policy reserved for it
+      if (sc.name == exclude || s < 0 || (!mix && s != slot) || mb <= 0) continue;
+      if (!server && !untiered && r->bucket->name != bucket) continue;
+      const std::int64_t f = server ? mb : L::footprint(untiered, sc.replicas, mb);
+      if (f > 0) all.emplace_back(f, &sc.name);
+    }
+    const auto kept = std::min<std::size_t>(all.size(), 5);
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(kept), all.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+    });
+    std::vector<contributor> v;
+    v.reserve(kept);
+    for (std::size_t i = 0; i < kept; ++i) v.push_back(contributor{*all[i].second, all[i].first});
+    return v;
+  }
+
+  /// 10120 (no limits for selector tier `tier`); any other code `e` as it is.
+  [[gnu::cold, gnu::noinline]] api_error why_no_limits(errc e, std::string_view tier, const stream_config& c) const {
+    if (e != errc::no_limits) return e;
+    const int slot = reservation_slot(c.storage);
+    explanation w = why_base(e, tier, c, bytes_resource(slot < 0 ? 1 : slot));
+    w.level = limit_level::tier;
+    w.source = limit_source::tier_config;
+    return attach(std::move(w));
+  }
+
+  /// 10027: `max` streams counted in the tier already.
+  [[gnu::cold, gnu::noinline]] api_error why_max_streams_locked(std::string_view tier, const stream_config& c,
+                                                                std::string_view bucket, std::int64_t max) const {
+    explanation w = why_base(errc::maximum_streams_limit, tier, c, limit_resource::streams);
+    w.requested = 1;
+    w.used = count_streams_locked(tier, c, bucket);
+    w.limit = max;
+    return attach(std::move(w));
+  }
+
+  /// 10113 / 10122 for the limits `l` of `tier`.
+  [[gnu::cold, gnu::noinline]] api_error why_max_bytes_locked(errc e, std::string_view tier, const account_limits& l,
+                                                              const stream_config& c) const {
+    const bool required = e == errc::stream_max_bytes_required;
+    explanation w = why_base(e, tier, c, required ? limit_resource::max_bytes_required : limit_resource::stream_max_bytes);
+    w.requested = c.max_bytes;
+    w.limit = required ? 0 : (c.storage == storage_type::memory ? l.memory_max_stream_bytes : l.store_max_stream_bytes);
+    return attach(std::move(w));
+  }
+  /// why_max_bytes_locked for the limits that apply to `c` now.
+  [[gnu::cold, gnu::noinline]] api_error why_max_bytes_of_locked(errc e, const stream_config& c) const {
+    auto sel = select_locked(c);
+    if (!sel) return e;  // (not reached: the check refuses only with limits)
+    return why_max_bytes_locked(e, sel->tier, sel->limits, c);
+  }
+
+  /// The server reservation check refused `bytes` of `c` (its numbers now).
+  explanation server_why_locked(errc e, const stream_config& c, std::int64_t bytes) const {
+    const int slot = reservation_slot(c.storage);
+    explanation w = why_base(e, "", c, bytes_resource(slot));
+    w.level = limit_level::server;
+    w.source = limit_source::server_config;
+    w.requested = bytes;
+    if (slot >= 0) {
+      const auto i = static_cast<std::size_t>(slot);
+      w.reserved = st_->server->reserved[i].load();
+      w.limit = st_->server->max[i].load();
+      w.contributors = contributors_locked(true, "", slot, c.name, true);
+    }
+    return w;
+  }
+  [[gnu::cold, gnu::noinline]] api_error why_server_locked(errc e, const stream_config& c, std::int64_t bytes) const {
+    return attach(server_why_locked(e, c, bytes));
+  }
+
+  /// Why check_limits_of(l, tier.empty(), c, check_server, current, offset) answered `e`: the
+  /// stream's max_consumers (10026), the account's bytes, or the server's. `own`: the stream's own
+  /// reservation included in `current` (an update), listed as a contributor.
+  explanation explain_limits_locked(errc e, const account_limits& l, std::string_view tier, const stream_config& c,
+                                    bool check_server, std::int64_t current, std::int64_t offset, std::string_view bucket,
+                                    std::int64_t own) const {
+    const bool untiered = tier.empty();
+    if (e == errc::maximum_consumers_limit) {
+      explanation w = why_base(e, tier, c, limit_resource::consumers);
+      w.requested = c.max_consumers;
+      w.limit = l.max_consumers;
+      return w;
+    }
+    const int slot = reservation_slot(c.storage);
+    const byte_demand d = L::demand(untiered, c.max_bytes, c.replicas, offset);
+    if (check_server && check_account_of(l, untiered, c, current, offset) == errc::none) return server_why_locked(e, c, d.server);
+    explanation w = why_base(e, tier, c, bytes_resource(slot));
+    w.requested = d.account;
+    w.reserved = current;
+    w.limit = slot == 0 ? l.max_memory : l.max_store;
+    w.contributors = contributors_locked(untiered, bucket, slot, c.name, false);
+    if (own > 0) {
+      w.contributors.push_back(contributor{c.name, own});
+      detail::keep_largest(w.contributors);
+    }
+    return w;
+  }
+  [[gnu::cold, gnu::noinline]] api_error why_limits_locked(errc e, const account_limits& l, std::string_view tier,
+                                                           const stream_config& c, bool check_server, std::int64_t current,
+                                                           std::int64_t offset, std::string_view bucket,
+                                                           std::int64_t own = 0) const {
+    return attach(explain_limits_locked(e, l, tier, c, check_server, current, offset, bucket, own));
+  }
+
+  /// 10026 from add_consumer: `maxc` is the effective cap of stream `r`, `acct` the account's limits.
+  [[gnu::cold, gnu::noinline]] api_error why_consumers_locked(const detail::stream_record<P>& r, const consumer_request& q,
+                                                              const account_limits& acct, std::int64_t maxc) const {
+    std::string tier = r.tier.load()->name;
+    if constexpr (L::check_before_store) {  // main: the consumer's own tier
+      stream_config probe = r.cfg;
+      probe.replicas = q.replicas;
+      if (auto sel = select_locked(probe)) tier = sel->tier;
+    }
+    explanation w = why_base(errc::maximum_consumers_limit, tier, r.cfg, limit_resource::consumers);
+    const std::int64_t own = r.cfg.max_consumers;
+    if (own > 0 && !(acct.max_consumers > 0 && acct.max_consumers < own)) {  // the stream's cap is the effective one
+      w.level = limit_level::stream;
+      w.source = limit_source::stream_config;
+    }
+    w.requested = 1;
+    w.used = r.limitable_consumers;
+    w.limit = maxc;
+    return attach(std::move(w));
+  }
+
   std::shared_ptr<state_t> st_;
 };
 
@@ -1327,6 +1538,52 @@ class [[nodiscard]] stream_reservation {
   publish_verdict check_publish(msg_lengths m) const noexcept { return check_publish_impl(m, std::nullopt); }
   /// As above, with the message's subject totals: max_msgs_per_subject is checked too.
   publish_verdict check_publish(msg_lengths m, subject_totals subject) const noexcept { return check_publish_impl(m, subject); }
+  /// check_publish with the reason, built only on request (docs/explanations.md#fields):
+  /// nullopt when the message would be accepted, else why not; the same checks
+  /// in the same order (max_msg_size, server, account or tier, the stream's
+  /// max_msgs / max_bytes under discard new). No event; allocates only for a refusal.
+  std::optional<explanation> explain_publish(msg_lengths m) const {
+    const stream_config& c = rec_->cfg;
+    auto stream_why = [&](errc code) {  // built on a refusal only
+      explanation w;
+      w.code = code;
+      w.level = limit_level::stream;
+      w.source = limit_source::stream_config;
+      w.account = acct_.name();
+      w.stream = c.name;
+      return w;
+    };
+    if (rec_->deleted.load(std::memory_order_acquire)) return stream_why(errc::stream_not_found);
+    const int128 raw = static_cast<int128>(m.header) + m.payload;
+    if (exceeds_max_msg_size(c.max_msg_size, m)) {
+      explanation w = stream_why(errc::stream_message_exceeds_maximum);
+      w.resource = limit_resource::message_size;
+      w.requested = saturate_cast(raw);
+      w.limit = c.max_msg_size;
+      return w;
+    }
+    if (auto a = acct_.explain_publish(tier(), c.storage, c.replicas, m)) {
+      a->stream = c.name;
+      return a;
+    }
+    const stream_totals now{clamp_count(rec_->msgs.load()), clamp_count(rec_->bytes.load())};
+    const publish_verdict v = check_stream_caps(c, now, m, std::nullopt, caps_rules);
+    if (v.accepted()) return std::nullopt;
+    explanation w = stream_why(v.error);
+    w.tier = std::string(tier().name());
+    if (v.text == err_max_msgs_text) {
+      w.resource = limit_resource::stream_messages;
+      w.requested = 1;
+      w.used = saturate_cast(now.msgs);
+      w.limit = c.max_msgs;
+    } else {  // max_bytes: main counts the stored size, 2.9.10 header + payload
+      w.resource = limit_resource::stream_bytes;
+      w.requested = saturate_cast(caps_rules == stream_caps_rules::v2_9 ? raw : static_cast<int128>(stored_size(m)));
+      w.used = saturate_cast(now.bytes);
+      w.limit = c.max_bytes;
+    }
+    return w;
+  }
   /// Account check after storing (2.9.10; none for main); 10059 once the stream was deleted.
   errc check_stored() const noexcept {
     if (rec_->deleted.load(std::memory_order_acquire)) [[unlikely]]
@@ -1383,13 +1640,15 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
     const auto raw_bucket = selector.tier_of(raw);
     account_limits l;
     tier_t* e = nullptr;
-    if (auto err = select_entry_locked(raw_bucket, l, e); err != errc::none) return err;
+    if (auto err = select_entry_locked(raw_bucket, l, e); err != errc::none)
+      return why_no_limits(err, std::string_view(raw_bucket), raw);
     const std::string_view tier = e->name;
     if (l.max_streams > 0 && count_streams_locked(tier, raw, std::string_view(raw_bucket)) >= l.max_streams)
-      return errc::maximum_streams_limit;
+      return why_max_streams_locked(tier, raw, std::string_view(raw_bucket), l.max_streams);
     if (o.check_limits) {
       const std::int64_t res = tiered_reservation_locked(tier, raw, std::string_view(raw_bucket));
-      if (auto err = check_limits_of(l, tier.empty(), charged_config(raw), o.check_server, res, 0); err != errc::none) return err;
+      if (auto err = check_limits_of(l, tier.empty(), charged_config(raw), o.check_server, res, 0); err != errc::none)
+        return why_limits_locked(err, l, tier, charged_config(raw), o.check_server, res, 0, std::string_view(raw_bucket));
     }
   }
   // Step 3: normalization and the per-stream caps. The tier of the normalized
@@ -1404,8 +1663,8 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   const errc selected = select_entry_locked(bucket, l, t);
   if (selected == errc::none) {
     const std::int64_t cap = c.storage == storage_type::memory ? l.memory_max_stream_bytes : l.store_max_stream_bytes;
-    if (l.max_bytes_required && c.max_bytes <= 0) return errc::stream_max_bytes_required;
-    if (cap > 0 && c.max_bytes > cap) return errc::stream_max_stream_bytes_exceeded;
+    if (l.max_bytes_required && c.max_bytes <= 0) return why_max_bytes_locked(errc::stream_max_bytes_required, t->name, l, c);
+    if (cap > 0 && c.max_bytes > cap) return why_max_bytes_locked(errc::stream_max_stream_bytes_exceeded, t->name, l, c);
   }
   // Step 4.
   if (st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
@@ -1415,7 +1674,7 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
     return errc::stream_name_exist;
   }
   // Steps 6-7.
-  if (selected != errc::none) return selected;
+  if (selected != errc::none) return why_no_limits(selected, std::string_view(bucket), c);
   const std::string_view tier = t->name;
   const int slot = reservation_slot(c.storage);
   const std::int64_t commit = charged(c.max_bytes) > 0 ? charged(c.max_bytes) : 0;  // what the charging policy reserves
@@ -1423,7 +1682,8 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   std::int64_t server_bytes = 0;
   if (o.check_limits) {
     const std::int64_t res = tiered_reservation_locked(tier, c, std::string_view(bucket));
-    if (auto e = check_account_of(l, tier.empty(), charged_config(c), res, 0); e != errc::none) return e;
+    if (auto e = check_account_of(l, tier.empty(), charged_config(c), res, 0); e != errc::none)
+      return why_limits_locked(e, l, tier, charged_config(c), false, res, 0, std::string_view(bucket));
     check_server = o.check_server;
     server_bytes = L::demand(tier.empty(), charged(c.max_bytes), c.replicas, 0).server;
   }
@@ -1439,7 +1699,7 @@ result<stream_reservation<T>> account_handle<T>::create_stream_impl(const stream
   // Step 8: reserve (server check and commit in one CAS), then register (no failure from here on).
   if (auto e = reserve_server(slot, check_server, server_bytes, commit); e != errc::none) {
     if (node) st_->spare_node = std::move(node);
-    return e;
+    return why_server_locked(e, rec->cfg, server_bytes);
   }
   rec->bucket = &bk;
   t->pinned = true;  // a stream keeps its address
@@ -1475,12 +1735,12 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
   if (!norm) return norm.error();
   stream_config c = *norm;
   c.name = r.cfg.name;
-  if (auto e = check_max_bytes_locked(c); e != errc::none) return e;
+  if (auto e = check_max_bytes_locked(c); e != errc::none) return why_max_bytes_of_locked(e, c);
   if (L::refuse_replicas_on_update && st_->server->standalone && c.replicas > 1) return errc::stream_replicas_not_supported;
   const stream_config old = r.cfg;
   auto sel = select_locked(c);
   if (!sel && L::update_falls_back_to_old_tier && old.replicas != c.replicas) sel = select_locked(old);
-  if (!sel) return sel.error();
+  if (!sel) return why_no_limits(sel.error().id(), bucket_of(c), c);
   const update_plan plan = L::plan_update(sel->untiered(), charged_config(old), charged_config(c));
   detail::reservation_bucket& new_bucket = bucket_locked(bucket_of(c));  // before anything is reserved: it may allocate
   const int slot = reservation_slot(c.storage);
@@ -1490,16 +1750,18 @@ result<void> account_handle<T>::update_stream_locked(detail::stream_record<P>& r
     const std::int64_t reserved = L::combine(others, plan.own_reserved);
     stream_config probe = c;
     probe.max_bytes = plan.add_bytes;
-    if (auto e = check_account_locked(*sel, probe, reserved, plan.offset); e != errc::none) return e;
+    if (auto e = check_account_locked(*sel, probe, reserved, plan.offset); e != errc::none)
+      return why_limits_locked(e, sel->limits, sel->tier, probe, false, reserved, plan.offset, bucket_of(c), plan.own_reserved);
   }
   // Server: check the growth and commit the reservation change in one step.
   const bool check_server = o.check_limits && o.check_server;
   const std::int64_t server_bytes = L::demand(sel->untiered(), plan.add_bytes, c.replicas, plan.offset).server;
   if (slot == old_slot) {
-    if (auto e = reserve_server(slot, check_server, server_bytes, plan.reserve_delta); e != errc::none) return e;
+    if (auto e = reserve_server(slot, check_server, server_bytes, plan.reserve_delta); e != errc::none)
+      return why_server_locked(e, c, server_bytes);
   } else {  // storage changed: the old reservation leaves one budget, the new one enters the other
     const std::int64_t add = std::max<std::int64_t>(charged(c.max_bytes), 0);
-    if (auto e = reserve_server(slot, check_server, add, add); e != errc::none) return e;
+    if (auto e = reserve_server(slot, check_server, add, add); e != errc::none) return why_server_locked(e, c, add);
     if (const std::int64_t release = charged(old.max_bytes); old_slot >= 0 && release > 0)
       st_->server->reserved[static_cast<std::size_t>(old_slot)].add(-release);
   }
@@ -1545,14 +1807,14 @@ result<void> account_handle<T>::add_consumer_locked(detail::stream_record<P>& r,
       stream_config probe = r.cfg;
       probe.replicas = q.replicas;
       auto sel = select_locked(probe);
-      if (!sel) return sel.error();
+      if (!sel) return why_no_limits(sel.error().id(), bucket_of(probe), r.cfg);
       acct = sel->limits;
     } else {  // 2.9.10: the stream's limits, one combined cap
       acct = r.tier.load()->limits.load();
     }
     std::int64_t maxc = r.cfg.max_consumers;
     if (maxc <= 0 || (acct.max_consumers > 0 && acct.max_consumers < maxc)) maxc = acct.max_consumers;
-    if (q.limitable && maxc > 0 && r.limitable_consumers >= maxc) return errc::maximum_consumers_limit;
+    if (q.limitable && maxc > 0 && r.limitable_consumers >= maxc) return why_consumers_locked(r, q, acct, maxc);
     r.consumers += 1;
     if (q.limitable) r.limitable_consumers += 1;
     r.tier.load()->consumers += 1;

@@ -30,6 +30,7 @@
 #include "jsacct/engine/limit_change.hpp"
 #include "jsacct/engine/state.hpp"
 #include "jsacct/engine/views.hpp"
+#include "jsacct/explanation.hpp"
 #include "jsacct/usage/counters.hpp"
 
 namespace jsacct {
@@ -265,7 +266,7 @@ class basic_engine {
     if (limits.empty()) limits = default_account_tiers();
     std::lock_guard lk(reg_mu_);
     if (auto it = accounts_.find(name); it != accounts_.end()) return account(it->second);
-    if (auto e = sufficient_resources_locked(limits); e != errc::none) return e;
+    if (auto e = sufficient_resources_locked(limits); e != errc::none) return why_insufficient_locked(e, name, limits);
     auto st = std::make_shared<detail::account_state<traits>>(std::string(name), srv_);
     st->reserve_selection(limits.size());
     for (const auto& [t, l] : limits) st->tier(t);
@@ -331,7 +332,7 @@ class basic_engine {
     limit_change_report report = detail::limit_change_report_of(st, limits, on_over);  // allocates: before any change
     if (on_over == limit_change_policy::refuse && !report.within_limits()) return detail::limit_change_refusal(report.over);
     const limits_map delta = diff_checked_limits(st.limits_copy(), limits, [](std::int64_t v) { return L::diff_operand(v); });
-    if (auto e = sufficient_resources_locked(delta); e != errc::none) return e;
+    if (auto e = sufficient_resources_locked(delta); e != errc::none) return why_insufficient_locked(e, name, delta);
     st.reserve_selection(limits.size());
     for (const auto& [t, l] : limits) st.tier(t);  // entries first: publishing below cannot fail
     st.publish_limits(limits);
@@ -400,6 +401,30 @@ class basic_engine {
     if (L::sum_exceeds(pos_total_[0], req[0], max_mem)) return errc::memory_resources_exceeded;
     if (L::sum_exceeds(pos_total_[1], req[1], max_store)) return errc::storage_resources_exceeded;
     return errc::none;
+  }
+
+  /// Why sufficient_resources_locked(`req_limits`) answered `e` for account `name`
+  /// (docs/explanations.md#fields): requested = Σ positive limits (for an update: the growth
+  /// the check charges); reserved = the server's reservations, or used = Σ every
+  /// enabled account's positive limits, whichever comparison refused.
+  [[gnu::cold, gnu::noinline]] api_error why_insufficient_locked(errc e, std::string_view name,
+                                                                 const limits_map& req_limits) const {
+    const std::size_t slot = e == errc::memory_resources_exceeded ? 0 : 1;
+    const int128 req = detail::positive_limits(req_limits)[slot];
+    const std::int64_t max = srv_->max[slot].load(), reserved = srv_->reserved[slot].load();
+    explanation w;
+    w.code = e;
+    w.level = limit_level::server;
+    w.source = limit_source::server_config;
+    w.resource = slot == 0 ? limit_resource::memory : limit_resource::storage;
+    w.account = std::string(name);
+    w.requested = saturate_cast(req);
+    if (L::sum_exceeds(reserved, req, max))
+      w.reserved = reserved;
+    else
+      w.used = saturate_cast(pos_total_[slot]);
+    w.limit = max;
+    return api_error(e).with_why(std::make_shared<const explanation>(std::move(w)));
   }
 
   void add_positive(const std::array<int128, 2>& v, int sign) noexcept {
