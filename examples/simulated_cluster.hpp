@@ -215,8 +215,9 @@ class simulated_cluster {
       const bool same_tier =
           untiered || (v29 ? s.cfg.replicas == c.replicas
                            : std::max<std::int64_t>(1, s.cfg.replicas) == std::max<std::int64_t>(1, c.replicas));
-      if (!same_tier || n == c.name || s.cfg.max_bytes <= 0 || s.cfg.storage != c.storage) continue;
-      v.push_back({n, L::footprint(untiered, s.cfg.replicas, s.cfg.max_bytes)});
+      const std::int64_t mb = Engine::charging::charge(s.cfg.max_bytes);  // what the engine reserved for it
+      if (!same_tier || n == c.name || mb <= 0 || s.cfg.storage != c.storage) continue;
+      v.push_back({n, L::footprint(untiered, s.cfg.replicas, mb)});
     }
     if (own > 0) v.push_back({c.name, own});
     std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
