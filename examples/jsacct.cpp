@@ -418,7 +418,8 @@ int main(int argc, char** argv) {
   snapshot.add(app);
   explain.add(app);
   if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
-    std::cerr << "jsacct: unknown command \"" << one_line(argv[1]) << "\" (allowed: replay, report, validate, snapshot, explain)\n"
+    std::cerr << "jsacct: unknown command \"" << one_line(argv[1])
+              << "\" (allowed: replay, report, validate, snapshot, explain)\n"
               << CLI::Formatter().make_usage(&app, "jsacct") << "Run 'jsacct --help' for the options and exit codes.\n";
     return exit_bad_input;
   }

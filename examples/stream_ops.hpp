@@ -204,7 +204,8 @@ json cluster_create(simulated_cluster<Engine>& sim, const op_spec& op, json& rec
   if (v29) {  // 2.9.10: every peer re-runs the account check and its own server check
     for (int p : order)
       if (auto e = sim.acct_on(p, op.account).check_limits(*sel, charged_norm, true, reserved, 0); e != jsacct::errc::none)
-        return sim.fail(rec, op, sim.cluster_limits_error(sim.acct_on(p, op.account), a, *sel, charged_norm, c, true, reserved, 0), name),
+        return sim.fail(rec, op,
+                        sim.cluster_limits_error(sim.acct_on(p, op.account), a, *sel, charged_norm, c, true, reserved, 0), name),
                rec;
   }
   typename simulated_cluster<Engine>::stream_rt s;
@@ -307,7 +308,8 @@ json stream_update(simulated_cluster<Engine>& sim, const op_spec& op, json& rec)
       if (up->limits.max_streams > 0 && streams >= up->limits.max_streams)
         return sim.fail(rec, op, max_streams_error(op.account, *up, name, streams), name), rec;
       if (auto e = leader.check_limits(*up, charged<Engine>(norm), false, others_up, 0); e != jsacct::errc::none)
-        return sim.fail(rec, op, sim.cluster_limits_error(leader, a, *up, charged<Engine>(norm), c, false, others_up, 0), name), rec;
+        return sim.fail(rec, op, sim.cluster_limits_error(leader, a, *up, charged<Engine>(norm), c, false, others_up, 0), name),
+               rec;
     }
     if (static_cast<std::size_t>(norm.replicas) > sim.servers.size()) return sim.fail(rec, op, srv_err::no_peers(), name), rec;
     // Replica count change: shrink drops the last peers, growth adds the least

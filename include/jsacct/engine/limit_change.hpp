@@ -159,8 +159,8 @@ limit_change_report limit_change_report_of(const account_state<T>& st, const lim
     if (it == tiers.end()) continue;
     it->second.streams += 1;
     it->second.consumers += r->consumers;
-    if (r->cfg.max_bytes > 0 && reservation_slot(r->cfg.storage) >= 0)
-      it->second.reserved[slot] += L::footprint(to.empty(), r->cfg.replicas, r->cfg.max_bytes);
+    if (const std::int64_t mb = T::charging::charge(r->cfg.max_bytes); mb > 0 && reservation_slot(r->cfg.storage) >= 0)
+      it->second.reserved[slot] += L::footprint(to.empty(), r->cfg.replicas, mb);
   }
   limit_change_report rep;
   rep.policy = policy;
@@ -182,9 +182,10 @@ limit_change_report limit_change_report_of(const account_state<T>& st, const lim
   for (const auto& [_, r] : st.streams) {
     const std::string_view to = target_of(*r);
     if (std::none_of(rep.over.begin(), rep.over.end(), [&](const limit_overage& o) { return o.tier == to; })) continue;
-    const bool reserves = r->cfg.max_bytes > 0 && reservation_slot(r->cfg.storage) >= 0;
+    const std::int64_t mb = T::charging::charge(r->cfg.max_bytes);  // what the charging policy reserved
+    const bool reserves = mb > 0 && reservation_slot(r->cfg.storage) >= 0;
     rep.streams.push_back({r->cfg.name, std::string(to), r->cfg.storage,
-                           reserves ? L::footprint(to.empty(), r->cfg.replicas, r->cfg.max_bytes) : 0, r->bytes.load()});
+                           reserves ? L::footprint(to.empty(), r->cfg.replicas, mb) : 0, r->bytes.load()});
   }
   std::sort(rep.streams.begin(), rep.streams.end(), [](const limit_change_stream& a, const limit_change_stream& b) {
     return std::tie(b.reserved, b.stored, a.name) < std::tie(a.reserved, a.stored, b.name);
@@ -209,11 +210,13 @@ inline api_error limit_change_refusal(const std::vector<limit_overage>& over) {
   return api_error(errc::limit_change_refused, std::move(text));
 }
 
-/// What stream `r` reserves against the limit of its tier (0 without max_bytes).
-template <class L, class P>
+/// What stream `r` reserves against the limit of its tier under the charging
+/// policy `C` (0 without max_bytes, and for a policy that reserves nothing).
+template <class L, class C, class P>
 std::int64_t kept_footprint(const stream_record<P>& r) noexcept {
-  if (r.cfg.max_bytes <= 0 || reservation_slot(r.cfg.storage) < 0) return 0;
-  return L::footprint(r.tier.load()->name.empty(), r.cfg.replicas, r.cfg.max_bytes);
+  const std::int64_t mb = C::charge(r.cfg.max_bytes);
+  if (mb <= 0 || reservation_slot(r.cfg.storage) < 0) return 0;
+  return L::footprint(r.tier.load()->name.empty(), r.cfg.replicas, mb);
 }
 
 /// Sets tier `e`'s keep_existing allowance to what its kept streams still
@@ -239,7 +242,7 @@ void reset_kept(account_state<T>& st, bool keep) noexcept {
   for (const auto& e : st.tiers)
     for (auto& k : e->kept) k.store(0);
   for (const auto& [_, r] : st.streams) {
-    const std::int64_t f = keep ? kept_footprint<L>(*r) : -1;
+    const std::int64_t f = keep ? kept_footprint<L, typename T::charging>(*r) : -1;
     r->kept.store(f, std::memory_order_relaxed);
     if (f <= 0) continue;
     auto& k = r->tier.load()->kept[usage_slot(r->cfg.storage)];
@@ -254,7 +257,8 @@ void shrink_kept(account_state<T>& st, stream_record<typename T::policy>& r, con
                  tier_entry<typename T::policy>* was) noexcept {
   using L = typename T::checker;
   const bool same = r.tier.load() == was && usage_slot(old.storage) == usage_slot(r.cfg.storage);
-  r.kept.store(same ? std::min(r.kept.load(std::memory_order_relaxed), kept_footprint<L>(r)) : -1, std::memory_order_relaxed);
+  r.kept.store(same ? std::min(r.kept.load(std::memory_order_relaxed), kept_footprint<L, typename T::charging>(r)) : -1,
+               std::memory_order_relaxed);
   recompute_kept(st, *was);
 }
 
