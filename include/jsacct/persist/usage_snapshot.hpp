@@ -317,14 +317,15 @@ namespace detail {
 struct snapshot_access {
   using json = nlohmann::json;
 
-  template <limit_checker L, tier_selector S, counter_policy P>
-  static json snapshot(const basic_engine<L, S, P>& e) {
-    using traits = typename basic_engine<L, S, P>::traits;
+  template <limit_checker L, tier_selector S, counter_policy P, charging_policy C>
+  static json snapshot(const basic_engine<L, S, P, C>& e) {
+    using traits = typename basic_engine<L, S, P, C>::traits;
     json doc;
     doc["format"] = std::string(usage_snapshot_format);
     doc["version"] = usage_snapshot_version;
     doc["semantics"] = std::string(snapshot_semantics_of<L>());
     doc["deployment"] = e.standalone() ? "standalone" : "clustered";
+    doc["charging"] = std::string(C::name);
     json accounts = json::object();
     std::lock_guard lk(e.reg_mu_);  // no account is enabled or disabled meanwhile
     for (const auto& [name, st] : e.accounts_) accounts[name] = account_json<traits>(*st);
@@ -409,8 +410,8 @@ struct snapshot_access {
     return a;
   }
 
-  /// Parses and validates `text` into `out` for an engine of checker L and deployment `standalone`.
-  template <class L>
+  /// Parses and validates `text` into `out` for an engine of checker L, charging policy C and deployment `standalone`.
+  template <class L, class C>
   static std::optional<api_error> read(std::string_view text, bool standalone, snapshot_detail::snapshot_rec& out) {
     using namespace snapshot_detail;
     syntax_checker check;
@@ -431,7 +432,7 @@ struct snapshot_access {
     if (version != usage_snapshot_version)
       return api_error::plain("usage snapshot version " + std::to_string(version) +
                               " is not supported: this jsacct reads version " + std::to_string(usage_snapshot_version));
-    if (!r.object(doc, root, {"format", "version", "semantics", "deployment", "server", "accounts"})) return r.err;
+    if (!r.object(doc, root, {"format", "version", "semantics", "deployment", "charging", "server", "accounts"})) return r.err;
     std::string semantics, mode;
     if (!r.str(doc, root, "semantics", semantics) || !r.str(doc, root, "deployment", mode)) return r.err;
     if (semantics != snapshot_semantics_of<L>())
@@ -442,6 +443,13 @@ struct snapshot_access {
     if ((mode == "standalone") != standalone)
       return api_error::plain("usage snapshot: taken from a " + mode + " engine, this engine is " +
                               (standalone ? "standalone" : "clustered") + " (restore it into an engine of the same deployment)");
+    // Reservations are what the charging policy charged (docs/reservation-charging.md): another policy
+    // would restore other reserved totals.
+    std::string charging;
+    if (!r.str(doc, root, "charging", charging)) return r.err;
+    if (charging != C::name)
+      return api_error::plain("usage snapshot: taken with charging policy \"" + charging + "\", this engine has \"" +
+                              std::string(C::name) + "\" (restore it into an engine of the same charging policy)");
     const json& srv = doc["server"];
     const std::string sp = root + ".server";
     if (!r.object(srv, sp, {"max_memory", "max_store", "domain", "used", "reserved", "api"}) ||
@@ -614,10 +622,10 @@ struct snapshot_access {
 
   /// Adds one validated account to the registry. Caller holds the engine's registry mutex.
   /// May throw only std::bad_alloc; the caller then discards the accounts created.
-  template <limit_checker L, tier_selector S, counter_policy P>
-  static void apply_account(basic_engine<L, S, P>& e, const snapshot_detail::account_rec& a,
-                            std::vector<std::shared_ptr<account_state<typename basic_engine<L, S, P>::traits>>>& created) {
-    using traits = typename basic_engine<L, S, P>::traits;
+  template <limit_checker L, tier_selector S, counter_policy P, charging_policy C>
+  static void apply_account(basic_engine<L, S, P, C>& e, const snapshot_detail::account_rec& a,
+                            std::vector<std::shared_ptr<account_state<typename basic_engine<L, S, P, C>::traits>>>& created) {
+    using traits = typename basic_engine<L, S, P, C>::traits;
     using state_t = account_state<traits>;
     auto st = std::make_shared<state_t>(a.name, e.srv_);
     {
@@ -688,17 +696,17 @@ struct snapshot_access {
     if (!a.expired) e.add_positive(st->positive_limits, +1);
   }
 
-  template <limit_checker L, tier_selector S, counter_policy P>
-  static result<restore_report> restore(basic_engine<L, S, P>& e, std::string_view text) {
+  template <limit_checker L, tier_selector S, counter_policy P, charging_policy C>
+  static result<restore_report> restore(basic_engine<L, S, P, C>& e, std::string_view text) {
     snapshot_detail::snapshot_rec snap;
-    if (auto err = read<L>(text, e.standalone(), snap)) return *err;
+    if (auto err = read<L, C>(text, e.standalone(), snap)) return *err;
     return apply(e, snap);
   }
 
   /// Applies a validated snapshot (read's output) to `e` if it is fresh. All or nothing.
-  template <limit_checker L, tier_selector S, counter_policy P>
-  static result<restore_report> apply(basic_engine<L, S, P>& e, const snapshot_detail::snapshot_rec& snap) {
-    using traits = typename basic_engine<L, S, P>::traits;
+  template <limit_checker L, tier_selector S, counter_policy P, charging_policy C>
+  static result<restore_report> apply(basic_engine<L, S, P, C>& e, const snapshot_detail::snapshot_rec& snap) {
+    using traits = typename basic_engine<L, S, P, C>::traits;
     std::lock_guard lk(e.reg_mu_);
     auto& srv = *e.srv_;
     if (!e.accounts_.empty() || srv.used[0].load() != 0 || srv.used[1].load() != 0 || srv.reserved[0].load() != 0 ||
@@ -738,8 +746,8 @@ struct snapshot_access {
   /// Undoes apply_account for `st`: the account leaves the registry, its
   /// streams are marked deleted (no handle was given out). The server totals
   /// were not touched yet. Caller holds the registry mutex.
-  template <limit_checker L, tier_selector S, counter_policy P, class State>
-  static void discard(basic_engine<L, S, P>& e, State& st) noexcept {
+  template <limit_checker L, tier_selector S, counter_policy P, charging_policy C, class State>
+  static void discard(basic_engine<L, S, P, C>& e, State& st) noexcept {
     {
       std::lock_guard alk(st.mu);
       st.removed.store(true);
@@ -753,16 +761,16 @@ struct snapshot_access {
 }  // namespace detail
 
 /// The engine's accounting state as a version-1 usage snapshot (docs/snapshots.md#format).
-template <limit_checker L, tier_selector S, counter_policy P>
-nlohmann::json usage_snapshot(const basic_engine<L, S, P>& eng) {
+template <limit_checker L, tier_selector S, counter_policy P, charging_policy C>
+nlohmann::json usage_snapshot(const basic_engine<L, S, P, C>& eng) {
   return detail::snapshot_access::snapshot(eng);
 }
 
 /// usage_snapshot as JSON text (`indent` as nlohmann's dump: -1 compact).
 /// A name that is not valid UTF-8 (only a peer can send such a tier name)
 /// has its invalid bytes replaced by U+FFFD (docs/snapshots.md#what-is-not-saved).
-template <limit_checker L, tier_selector S, counter_policy P>
-std::string usage_snapshot_text(const basic_engine<L, S, P>& eng, int indent = -1) {
+template <limit_checker L, tier_selector S, counter_policy P, charging_policy C>
+std::string usage_snapshot_text(const basic_engine<L, S, P, C>& eng, int indent = -1) {
   return usage_snapshot(eng).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -770,8 +778,8 @@ std::string usage_snapshot_text(const basic_engine<L, S, P>& eng, int indent = -
 /// reservations or API counts, of the snapshot's semantics and deployment
 /// (docs/snapshots.md#restore-rules). The whole text is validated before
 /// anything is applied; on any error the engine is unchanged.
-template <limit_checker L, tier_selector S, counter_policy P>
-result<restore_report> restore_usage_snapshot(basic_engine<L, S, P>& fresh, std::string_view json_text) {
+template <limit_checker L, tier_selector S, counter_policy P, charging_policy C>
+result<restore_report> restore_usage_snapshot(basic_engine<L, S, P, C>& fresh, std::string_view json_text) {
 #if defined(__cpp_exceptions)
   try {
     return detail::snapshot_access::restore(fresh, json_text);

@@ -126,6 +126,7 @@ TEST_CASE("usage snapshot: an empty engine round-trips (no accounts, zero totals
   CHECK(j["version"] == 1);
   CHECK(j["semantics"] == "main");
   CHECK(j["deployment"] == "standalone");
+  CHECK(j["charging"] == "upfront");
   CHECK(j["server"]["max_store"] == 2 * GiB);
   CHECK(j["accounts"].empty());
   auto copy = round_trip(eng);
@@ -294,6 +295,27 @@ TEST_CASE("usage snapshot: 2.9.10 semantics round-trip, and a snapshot of one se
   check_untouched(other);
 }
 
+TEST_CASE("usage snapshot: a snapshot of another charging policy is refused (its reservations are other amounts)") {
+  basic_engine<main_limits, replica_tiers, atomic_counters, on_use> lazy(server(GiB, GiB));
+  auto a = enable(lazy, "A", untiered(lim(MiB, MiB)));
+  auto s = create(a, file("S", 100));
+  s.add_usage(10);
+  (void)s.release();
+  const json j = usage_snapshot(lazy);
+  CHECK(j["charging"] == "on_use");
+  round_trip(lazy);
+  engine upfront(server(GiB, GiB));
+  const auto r = restore_usage_snapshot(upfront, j.dump());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().text() ==
+        "usage snapshot: taken with charging policy \"on_use\", this engine has \"upfront\" (restore it into an engine of "
+        "the same charging policy)");
+  check_untouched(upfront);
+  basic_engine<main_limits, replica_tiers, atomic_counters, fraction<50>> half(server(GiB, GiB));
+  CHECK_FALSE(restore_usage_snapshot(half, j.dump()).ok());
+  check_untouched(half);
+}
+
 TEST_CASE("usage snapshot: another version is refused with a clear error") {
   json j = sample_snapshot();
   for (std::int64_t v : {2, 0, -1}) {
@@ -384,6 +406,8 @@ TEST_CASE(
       {"version 1.0", mutate([](json& j) { j["version"] = 1.0; }), "$.version: 1.0"},
       {"unknown top-level key", mutate([](json& j) { j["extra"] = 1; }), "$[\"extra\"]: 1 (allowed: no such key here"},
       {"missing accounts", mutate([](json& j) { j.erase("accounts"); }), "the key \"accounts\" is missing"},
+      {"charging not a string", mutate([](json& j) { j["charging"] = 1; }), "$.charging: 1"},
+      {"missing charging", mutate([](json& j) { j.erase("charging"); }), "the key \"charging\" is missing"},
       {"bad deployment", mutate([](json& j) { j["deployment"] = "mesh"; }),
        "$.deployment: \"mesh\" (allowed: standalone, clustered)"},
       {"server used not an int", mutate([](json& j) { j["server"]["used"]["memory"] = "1"; }), "$.server.used.memory: \"1\""},
