@@ -170,8 +170,8 @@ struct scenario_command {
 
   template <class Engine>
   int run_with(const scenario& sc) {
+    warning_log warnings;  // before the replayer: its streams' last warning events arrive while it is destroyed
     replayer<Engine> r(sc, jsacct::parse_limit_change_policy(limit_change).value_or(jsacct::limit_change_policy::apply));
-    warning_log warnings;
     if (warn_at > 0) r.on_started = [&](auto& sim) { arm_warnings(sim, warn_at, warnings); };
     const bool show = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO) == 1);
     progress_meter meter(std::cerr, show, std::chrono::milliseconds(progress_delay_ms));

@@ -506,7 +506,7 @@ TEST_CASE("usage snapshot: a restore that runs out of memory at any allocation w
   // Only the apply step is failed: nlohmann's DOM destructor allocates, so a
   // failure while a parsed document exists ends in std::terminate inside nlohmann.
   snapshot_detail::snapshot_rec snap;
-  REQUIRE_FALSE(detail::snapshot_access::read<main_limits>(sample_snapshot().dump(), false, snap).has_value());
+  REQUIRE_FALSE(detail::snapshot_access::read<main_limits, upfront>(sample_snapshot().dump(), false, snap).has_value());
   bool succeeded = false;
   long n = 0;
   for (; !succeeded && n < 100000; ++n) {
