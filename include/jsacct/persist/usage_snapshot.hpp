@@ -200,7 +200,12 @@ class syntax_checker {
   /// The path of the value inside the first `depth` frames.
   std::string where(std::size_t depth) const {
     std::string p = "$";
-    for (std::size_t i = 0; i < depth; ++i) p = frames_[i].object ? member_path(p, frames_[i].key) : p + "[]";
+    for (std::size_t i = 0; i < depth; ++i) {
+      if (frames_[i].object)
+        p = member_path(p, frames_[i].key);
+      else
+        p += "[]";
+    }
     return p;
   }
 };
@@ -225,7 +230,11 @@ class reader {
     for (auto k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
     if (!j.is_object()) return fail(path, j, "an object with the keys " + list);
     for (auto k : keys)
-      if (!j.contains(k)) return fail_text(path + ": the key \"" + std::string(k) + "\" is missing (keys: " + list + ")");
+      if (!j.contains(k)) {
+        std::string text = path;
+        text.append(": the key \"").append(k).append("\" is missing (keys: ").append(list).append(")");
+        return fail_text(text);
+      }
     for (const auto& [k, v] : j.items()) {
       bool known = false;
       for (auto want : keys) known |= want == k;
