@@ -316,37 +316,27 @@ class account_handle {
   void update_usage(tier_ref<T> t, storage_type s, std::int64_t delta) noexcept {
     tier_t& e = *t.e_;
     const std::size_t slot = usage_slot(s);
-    if (e.has_usage.load() == 0) e.has_usage.store(1);
     const std::int64_t now = e.local[slot].add(delta);
     st_->server->used[slot].add(delta);
     if (now < 0) [[unlikely]] {
       st_->underflows.add(1);  // counted, never hidden (docs/cluster.md#reconciliation)
       if constexpr (L::repair_negative_usage) schedule_repair(e, s);
     }
-    if (e.warn_armed.load(std::memory_order_relaxed)) [[unlikely]]
-      watch_usage(e, slot);  // docs/soft-limits.md: off (one relaxed load) unless a warning level is set
+    if (e.update_flags.load() != tier_t::update_seen) [[unlikely]]
+      update_usage_cold(e, slot);  // the tier's first update, or a warning level is armed
   }
 
   /// Publish-time check before storing a message (docs/semantics.md#server-publish-check,
   /// docs/semantics.md#account-publish-check): the server capacity (10023), then, for main, the account tier limit with the
   /// message's size times replicas (10002), or 10120 when the tier has no
   /// limits. For 2.9.10 the account part runs after storing: check_stored().
-  /// Lock-free. `from`: the publishing stream (stream_reservation passes it), for
-  /// keep_existing's allowance, consulted only where the limit refuses (docs/limit-changes.md).
-  errc check_publish(tier_ref<T> t, storage_type s, std::int64_t replicas, msg_lengths m,
-                     const detail::stream_record<P>* from = nullptr) const noexcept {
-    const tier_t& e = *t.e_;
-    const std::size_t slot = usage_slot(s);
-    const auto& srv = *st_->server;
-    if (L::server_would_exceed(srv.used[slot].load(), srv.max[slot].load(), 0))
-      return refused(event_kind::server_limit_hit, e, s, errc::insufficient_resources);
-    if constexpr (L::check_before_store) {
-      if (e.has_limits.load() == 0) return refused(event_kind::account_limit_hit, e, s, errc::no_limits);
-      const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
-      if (L::would_exceed(e.limits.limit(slot), e.name.empty(), e.total(slot), size, replicas))
-        return over_limit(e, s, size, replicas, from);
-    }
-    return errc::none;
+  /// Lock-free.
+  errc check_publish(tier_ref<T> t, storage_type s, std::int64_t replicas, msg_lengths m) const noexcept {
+    const errc verdict = publish_verdict_of(*t.e_, s, replicas, m);
+    if (verdict == errc::none) [[likely]]
+      return errc::none;
+    return refused(verdict == errc::insufficient_resources ? event_kind::server_limit_hit : event_kind::account_limit_hit, *t.e_,
+                   s, verdict);
   }
 
   /// check_publish with the reason, built only on request: nullopt when the
@@ -673,17 +663,49 @@ class account_handle {
     }
   }
 
-  /// check_publish where the limit refuses: keep_existing's allowance may still
-  /// admit the stream `from` (docs/limit-changes.md). Out of line and cold, so the
-  /// success path keeps its code and registers.
+  /// check_publish's comparisons alone: the code it would refuse with, no
+  /// event, no counter. The refusal is handled after it returns, so the
+  /// success path needs no more registers than the comparisons.
+  errc publish_verdict_of(const tier_t& e, storage_type s, std::int64_t replicas, msg_lengths m) const noexcept {
+    const std::size_t slot = usage_slot(s);
+    const auto& srv = *st_->server;
+    if (L::server_would_exceed(srv.used[slot].load(), srv.max[slot].load(), 0)) return errc::insufficient_resources;
+    if constexpr (L::check_before_store) {
+      if (e.has_limits.load() == 0) return errc::no_limits;
+      const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
+      if (L::would_exceed(e.limits.limit(slot), e.name.empty(), e.total(slot), size, replicas))
+        return errc::account_resources_exceeded;
+    }
+    return errc::none;
+  }
+
+  /// check_publish for a message of stream `from` (stream_reservation's
+  /// check), with keep_existing's allowance for that stream. Its storage and
+  /// replicas are read from the stream, which keeps the success path's registers down.
+  errc check_stream_publish(tier_ref<T> t, const detail::stream_record<P>& from, msg_lengths m) const noexcept {
+    const errc verdict = publish_verdict_of(*t.e_, from.cfg.storage, from.cfg.replicas, m);
+    if (verdict == errc::none) [[likely]]
+      return errc::none;
+    return stream_publish_refused(verdict, *t.e_, from, m);
+  }
+
+  /// check_stream_publish where a comparison refused (`verdict`): keep_existing's
+  /// allowance may still admit the stream `from` past the account limit
+  /// (docs/limit-changes.md); otherwise the refusal is counted and its event
+  /// emitted. Out of line and cold.
 #if defined(__GNUC__)
   [[gnu::noinline, gnu::cold]]
 #endif
   errc
-  over_limit(const tier_t& e, storage_type s, std::uint64_t size, std::int64_t replicas,
-             const detail::stream_record<P>* from) const noexcept {  // six arguments with `this`: a tail call
-    if (detail::kept_allows<L>(e, from, usage_slot(s), size, replicas)) return errc::none;
-    return refused(event_kind::account_limit_hit, e, s, errc::account_resources_exceeded);
+  stream_publish_refused(errc verdict, const tier_t& e, const detail::stream_record<P>& from, msg_lengths m) const noexcept {
+    const storage_type s = from.cfg.storage;
+    if (verdict == errc::insufficient_resources) return refused(event_kind::server_limit_hit, e, s, verdict);
+    if (verdict == errc::account_resources_exceeded) {
+      const std::size_t slot = usage_slot(s);
+      const std::uint64_t size = slot == 0 ? mem_store_msg_size(m) : file_store_msg_size(m);
+      if (detail::kept_allows<L>(e, &from, slot, size, from.cfg.replicas)) return errc::none;
+    }
+    return refused(event_kind::account_limit_hit, e, s, verdict);
   }
 
   errc refused(event_kind k, const tier_t& e, storage_type s, errc why) const noexcept {
@@ -1119,7 +1141,7 @@ class account_handle {
         if (const int flip = w.evaluate([&] { return soft_value_locked(e, r); }, value); flip != 0)
           soft_flip(e, r, flip, value, flip > 0 ? th.raise_at : th.clear_below, out);
       }
-      e.warn_armed.store(usage_armed, std::memory_order_relaxed);
+      e.set_update_flag(tier_t::warn_armed, usage_armed);
     }
   }
 
@@ -1142,10 +1164,21 @@ class account_handle {
     JSACCT_CATCH_ALL {}
   }
 
+  /// update_usage's rare work: mark the tier used (usage() lists it from now
+  /// on), and check the soft limits while armed.
+  [[gnu::noinline, gnu::cold]] void update_usage_cold(tier_t& e, std::size_t slot) const noexcept {
+    const std::int64_t flags = e.update_flags.load();
+    if ((flags & tier_t::update_seen) == 0) {
+      if (e.has_usage.load() == 0) e.has_usage.store(1);
+      e.set_update_flag(tier_t::update_seen, true);
+    }
+    if ((flags & tier_t::warn_armed) != 0) watch_usage(e, slot);
+  }
+
   /// update_usage's soft-limit check of `e`'s usage in `slot`: one
   /// compare-exchange per flip; after a flip the total is read again (a few
   /// rounds at most), so the last flipper leaves the warning matching the value.
-  [[gnu::noinline, gnu::cold]] void watch_usage(tier_t& e, std::size_t slot) const noexcept {
+  void watch_usage(tier_t& e, std::size_t slot) const noexcept {
     detail::tier_soft_state* soft = e.soft.load(std::memory_order_acquire);
     if (soft == nullptr) return;
     detail::soft_watch& w = soft->watch[slot];
@@ -1613,8 +1646,7 @@ class [[nodiscard]] stream_reservation {
       return publish_verdict::refused(errc::stream_not_found);
     const stream_config& c = rec_->cfg;
     if (exceeds_max_msg_size(c.max_msg_size, m)) return publish_verdict::refused(errc::stream_message_exceeds_maximum);
-    if (auto e = acct_.check_publish(tier(), c.storage, c.replicas, m, rec_.get()); e != errc::none)
-      return publish_verdict::refused(e);
+    if (auto e = acct_.check_stream_publish(tier(), *rec_, m); e != errc::none) return publish_verdict::refused(e);
     const stream_totals now{clamp_count(rec_->msgs.load()), clamp_count(rec_->bytes.load())};
     return check_stream_caps(c, now, m, subject, caps_rules);
   }

@@ -86,9 +86,16 @@ struct alignas(cache_line) tier_entry {
   /// A drift repair of this tier and storage is queued or about to run: at most
   /// one waits per account, tier and storage (docs/semantics.md#drift-repair).
   std::array<std::atomic<bool>, 2> repair_pending{};
-  /// A usage warning level is armed in this tier (docs/soft-limits.md): the one
-  /// load soft limits add to a usage update, on the line it writes anyway.
-  std::atomic<bool> warn_armed{false};
+  /// What a usage update must do besides adding, read with one load on the line
+  /// it writes anyway: update_seen once an update has set has_usage, warn_armed
+  /// while a usage warning level is armed (docs/soft-limits.md). Any value but
+  /// update_seen sends the update to its cold path.
+  counter update_flags{};
+  static constexpr std::int64_t update_seen = 1, warn_armed = 2;
+  /// Sets (`on`) or clears `bit` of update_flags; safe against concurrent setters.
+  void set_update_flag(std::int64_t bit, bool on) noexcept {
+    update_flags.update_if([&](std::int64_t v) { return std::optional<std::int64_t>(on ? (v | bit) : (v & ~bit)); });
+  }
   // Read by publish checks, written rarely (limit changes, remote updates):
   // this line holds remote, the flags and the limits' first four words.
   alignas(cache_line) std::array<counter, 2> remote{};  ///< Σ remote nodes' local values

@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -698,7 +699,12 @@ struct snapshot_access {
           if (n.sequence) std::tie(rn.instance, rn.sequence) = *n.sequence;
         }
       }
-      for (const auto& t : a.tiers) st->find_tier(t.name)->has_usage.store(t.usage_entry ? 1 : 0);
+      for (const auto& t : a.tiers) {
+        auto* te = st->find_tier(t.name);
+        te->has_usage.store(t.usage_entry ? 1 : 0);
+        // The next usage update looks at has_usage again (its cold path).
+        te->set_update_flag(std::remove_reference_t<decltype(*te)>::update_seen, false);
+      }
     }
     e.accounts_.emplace(a.name, st);
     created.push_back(st);  // room reserved by the caller: cannot throw

@@ -118,6 +118,38 @@ TEST_CASE("soft limits: usage crossing at the exact boundaries, and clearing at 
   CHECK(f.warnings().size() == 2);
 }
 
+TEST_CASE("soft limits: the tier's first usage update is watched and marks the entry; disarming keeps the mark") {
+  // One flag word of the tier holds "entry marked" and "level armed"; the
+  // update leaves its inline path while either says so.
+  fixture f;
+  auto acc = enable(f.eng, "a", limits_map{{"R1", lim(-1, 1000)}, {"R3", lim(-1, 1000)}});
+  auto entries = [&] {
+    std::vector<std::string> v;
+    acc.for_each_local_usage([&](std::string_view t, std::int64_t, std::int64_t) { v.emplace_back(t); });
+    return v;
+  };
+  REQUIRE(acc.set_warning_levels("R1", {0, 0.9, 0, 0, 0}).ok());  // armed before any usage
+  CHECK(entries().empty());
+  const auto r1 = acc.tier("R1"), r3 = acc.tier("R3");
+  acc.update_usage(r1, storage_type::file, 950);  // the first update: marked and watched
+  CHECK(entries() == std::vector<std::string>{"R1"});
+  REQUIRE(f.warnings().size() == 1);
+  CHECK(f.warnings()[0].kind == event_kind::usage_warning);
+  REQUIRE(acc.set_warning_levels("R1", {}).ok());  // disarmed while raised: cleared
+  REQUIRE(f.warnings().size() == 2);
+  acc.update_usage(r1, storage_type::file, 1);  // not watched any more, still an entry
+  acc.update_usage(r1, storage_type::file, -951);
+  CHECK(f.warnings().size() == 2);
+  CHECK(entries() == std::vector<std::string>{"R1"});
+  REQUIRE(acc.set_warning_levels("R3", {0, 0.5, 0, 0, 0}).ok());
+  acc.update_usage(r3, storage_type::file, 499);  // marked, watched, below the level
+  CHECK(entries() == std::vector<std::string>{"R1", "R3"});
+  CHECK(f.warnings().size() == 2);
+  acc.update_usage(r3, storage_type::file, 1);  // 500: raised (armed after the mark)
+  REQUIRE(f.warnings().size() == 3);
+  CHECK(f.warnings()[2].tier == "R3");
+}
+
 TEST_CASE("soft limits: hysteresis suppresses a flapping value; without it each crossing is an event") {
   fixture f;
   auto acc = enable(f.eng, "a", untiered(lim(1000, -1)));

@@ -228,6 +228,25 @@ TEST_CASE("usage snapshot: a limited tier's usage entry is kept, so usage() list
   CHECK(usage_snapshot(eng)["accounts"]["A"]["tiers"]["R3"]["usage_entry"] == false);
 }
 
+TEST_CASE("usage snapshot: a restored tier without a usage entry gets one at its first usage update") {
+  // The update marks the entry on its out-of-line path, taken while the tier's
+  // flag word says the mark may be missing: a restore must leave it saying so.
+  engine eng(server(GiB, GiB));
+  auto a = enable(eng, "A", limits_map{{"R1", lim(MiB, MiB)}, {"R3", lim(MiB, MiB)}});
+  a.update_usage(a.tier("R1"), storage_type::file, 1);
+  auto copy = round_trip(eng);
+  REQUIRE(usage_snapshot(*copy)["accounts"]["A"]["tiers"]["R3"]["usage_entry"] == false);
+  auto ca = copy->find_account("A");
+  const auto r3 = ca.tier("R3");
+  ca.update_usage(r3, storage_type::memory, 5);
+  ca.update_usage(r3, storage_type::memory, -5);
+  CHECK(usage_snapshot(*copy)["accounts"]["A"]["tiers"]["R3"]["usage_entry"] == true);
+  // The same updates on the original engine give the same entries and usage().
+  a.update_usage(a.tier("R3"), storage_type::memory, 5);
+  a.update_usage(a.tier("R3"), storage_type::memory, -5);
+  CHECK(ca.usage() == a.usage());
+}
+
 TEST_CASE("usage snapshot: peers with age, stale state under each policy, API counters and declared reservations") {
   for (auto policy : {stale_usage_policy::optimistic, stale_usage_policy::pessimistic, stale_usage_policy::exclude}) {
     CAPTURE(to_string(policy));
