@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
+#include "bench_support.hpp"
 #include "jsacct/jsacct.hpp"
 
 namespace {
@@ -54,8 +54,7 @@ void ChargingReserveRelease(benchmark::State& state) {
 // JSACCT_BENCH_ITERATIONS=n: exactly n iterations, as jsacct_bench.cpp's rows (count-instructions).
 template <class Engine>
 void register_charging(const std::string& name) {
-  auto* b = benchmark::RegisterBenchmark(("ChargingReserveRelease/" + name).c_str(), ChargingReserveRelease<Engine>);
-  if (const char* e = std::getenv("JSACCT_BENCH_ITERATIONS"); e != nullptr && std::atol(e) > 0) b->Iterations(std::atol(e));
+  jsacct_bench::tune(benchmark::RegisterBenchmark(("ChargingReserveRelease/" + name).c_str(), ChargingReserveRelease<Engine>));
 }
 
 const bool registered = [] {

@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "jsacct/jsacct.hpp"
 #include "jsacct/wire/cluster_usage.hpp"
 #include "jsacct/wire/usage_update.hpp"
@@ -289,17 +290,8 @@ void StreamCheckPublish(benchmark::State& state) {
   auto s = std::move(*r);
   const jsacct::msg_lengths m{k_subj.size(), 0, k_msg};
   for (int i = 0; i < 10; ++i) (void)s.add_message(m);
-  if (s.check_publish(m) != jsacct::errc::none) {
-    state.SkipWithError("unexpectedly refused");
-    return;
-  }
   alloc_probe ap;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(m);
-    auto v = s.check_publish(m);
-    benchmark::DoNotOptimize(v);
-    benchmark::ClobberMemory();
-  }
+  jsacct_bench::publish_check_loop(state, s, m);
   ap.report(state);
 }
 
@@ -688,20 +680,10 @@ void SufficientResources(benchmark::State& state, int n) {
 // Registration
 // ---------------------------------------------------------------------------
 
-// JSACCT_BENCH_ITERATIONS=n runs every benchmark for exactly n iterations (no
-// ramp-up), so an instruction count (count-instructions, callgrind) divides exactly.
-benchmark::internal::Benchmark* tune(benchmark::internal::Benchmark* b) {
-  static const long iters = [] {
-    const char* e = std::getenv("JSACCT_BENCH_ITERATIONS");
-    return e ? std::atol(e) : 0L;
-  }();
-  if (iters > 0) b->Iterations(iters);
-  return b;
-}
-
+// Every row runs with jsacct_bench::tune (JSACCT_BENCH_ITERATIONS).
 template <class F>
 benchmark::internal::Benchmark* reg(const std::string& name, F&& f) {
-  return tune(benchmark::RegisterBenchmark(name.c_str(), std::forward<F>(f)));
+  return jsacct_bench::tune(benchmark::RegisterBenchmark(name.c_str(), std::forward<F>(f)));
 }
 
 template <class Engine>

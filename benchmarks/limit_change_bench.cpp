@@ -9,11 +9,11 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "jsacct/jsacct.hpp"
 
 namespace {
@@ -95,28 +95,10 @@ void CheckPublishKept(benchmark::State& state) {
     state.SkipWithError("change refused");
     return;
   }
-  auto& s = f.streams[0];
-  const msg_lengths m{10, 0, 60};  // 10 + 60 + 30 = 100 bytes
-  if (s.check_publish(m) != errc::none) {
-    state.SkipWithError("unexpectedly refused");
-    return;
-  }
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(m);
-    auto v = s.check_publish(m);
-    benchmark::DoNotOptimize(v);
-    benchmark::ClobberMemory();
-  }
+  jsacct_bench::publish_check_loop(state, f.streams[0], msg_lengths{10, 0, 60});  // 10 + 60 + 30 = 100 bytes
 }
 
-benchmark::internal::Benchmark* tune(benchmark::internal::Benchmark* b) {
-  static const long iters = [] {
-    const char* e = std::getenv("JSACCT_BENCH_ITERATIONS");
-    return e ? std::atol(e) : 0L;
-  }();
-  if (iters > 0) b->Iterations(iters);
-  return b;
-}
+using jsacct_bench::tune;
 
 [[maybe_unused]] const bool registered = [] {
   for (auto p : {limit_change_policy::apply, limit_change_policy::refuse, limit_change_policy::keep_existing}) {

@@ -9,10 +9,10 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <utility>
 
+#include "bench_support.hpp"
 #include "jsacct/jsacct.hpp"
 
 namespace {
@@ -48,18 +48,12 @@ void SoftUpdateUsage(benchmark::State& state, mode m) {
   if (m != mode::crossing && a.events("R1").warnings_raised != 0) state.SkipWithError("crossed");
 }
 
-long fixed_iterations() {
-  const char* e = std::getenv("JSACCT_BENCH_ITERATIONS");
-  return e ? std::atol(e) : 0L;
-}
-
 template <class Engine>
 void register_soft(const char* pol) {
   for (const auto& [name, m] :
        {std::pair{"Off", mode::off}, std::pair{"ArmedBelow", mode::armed_below}, std::pair{"Crossing", mode::crossing}}) {
-    auto* b = benchmark::RegisterBenchmark((std::string("SoftUpdateUsage") + name + "/" + pol).c_str(),
-                                           [m = m](benchmark::State& s) { SoftUpdateUsage<Engine>(s, m); });
-    if (const long n = fixed_iterations(); n > 0) b->Iterations(n);
+    jsacct_bench::tune(benchmark::RegisterBenchmark((std::string("SoftUpdateUsage") + name + "/" + pol).c_str(),
+                                                    [m = m](benchmark::State& s) { SoftUpdateUsage<Engine>(s, m); }));
   }
 }
 
