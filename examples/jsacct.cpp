@@ -79,6 +79,17 @@ void report_input_error(const std::string& file, const input_error& e) {
             << (e.path.empty() ? std::string() : one_line(e.path) + ": ") << one_line(e.what()) << "\n";
 }
 
+/// `load(file)`, or nullopt after report_input_error when the input is bad.
+template <class Load>
+auto load_or_report(const std::string& file, Load load) -> std::optional<decltype(load(file))> {
+  try {
+    return load(file);
+  } catch (const input_error& e) {
+    report_input_error(file, e);
+    return std::nullopt;
+  }
+}
+
 /// A value from a fixed list: `--format: "xml" (allowed: text, json, csv)`.
 CLI::Validator one_of(std::vector<std::string> allowed) {
   return CLI::Validator(
@@ -195,13 +206,9 @@ struct scenario_command {
   }
 
   int run() {
-    scenario sc;
-    try {
-      sc = load_scenario(file);
-    } catch (const input_error& e) {
-      report_input_error(file, e);
-      return exit_bad_input;
-    }
+    auto loaded = load_or_report(file, load_scenario);
+    if (!loaded) return exit_bad_input;
+    scenario& sc = *loaded;
     if (reservation != "upfront") {
       // nats-server 2.9.10 reserves max_bytes in full; the other policies are defined for main's checks.
       if (semantics == "v2.9") {
@@ -239,13 +246,9 @@ struct explain_cmd {
   }
 
   int run() {
-    scenario sc;
-    try {
-      sc = load_scenario(file);
-    } catch (const input_error& e) {
-      report_input_error(file, e);
-      return exit_bad_input;
-    }
+    auto loaded = load_or_report(file, load_scenario);
+    if (!loaded) return exit_bad_input;
+    scenario& sc = *loaded;
     const auto n = parse_op_number(op);
     if (!n || *n > sc.ops.size()) {
       std::cerr << "jsacct: OP: \"" << one_line(op) << "\" is not an op of " << (file == "-" ? "<stdin>" : file)
@@ -285,15 +288,10 @@ struct validate_cmd {
   }
 
   int run() {
-    validate_input in;
-    try {
-      in = load_validate_input(file);
-    } catch (const input_error& e) {
-      report_input_error(file, e);
-      return exit_bad_input;
-    }
+    auto in = load_or_report(file, load_validate_input);
+    if (!in) return exit_bad_input;
     const auto r =
-        run_validate(std::move(in), probes, semantics == "v2.9" ? jsacct::server_version::v2_9 : jsacct::server_version::main);
+        run_validate(std::move(*in), probes, semantics == "v2.9" ? jsacct::server_version::v2_9 : jsacct::server_version::main);
     std::cout << r.out;
     return r.status == 0 ? exit_ok : exit_refused;
   }
@@ -370,13 +368,9 @@ struct snapshot_cmd {
   }
 
   int run() {
-    scenario sc;
-    try {
-      sc = load_scenario(file);
-    } catch (const input_error& e) {
-      report_input_error(file, e);
-      return exit_bad_input;
-    }
+    auto loaded = load_or_report(file, load_scenario);
+    if (!loaded) return exit_bad_input;
+    scenario& sc = *loaded;
     return semantics == "v2.9" ? run_with<jsacct::engine_v29>(sc) : run_with<jsacct::engine>(sc);
   }
 };
